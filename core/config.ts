@@ -1,0 +1,144 @@
+import { readFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { z } from 'zod';
+import { OnAirError } from './errors';
+
+/**
+ * The configuration schema. Keys follow Node-Media-Server 2.x (rtmp/http/https/auth/trans/relay/fission)
+ * so an NMS config object or JSON file is accepted unchanged; OnAir-specific keys live beside them.
+ */
+const port = z.number().int().min(0).max(65535);
+
+export const RtmpConfigSchema = z.object({
+  port: port.default(1935),
+  host: z.string().optional(),
+  chunk_size: z.number().int().min(128).max(0xffffff).default(60000),
+  gop_cache: z.boolean().default(true),
+  ping: z.number().min(0).max(3600).default(30),
+  ping_timeout: z.number().min(0).max(3600).default(60),
+  /** largest RTMP message a peer may declare, bytes */
+  max_message_size: z.number().int().min(64 * 1024).max(0xffffff).default(8 * 1024 * 1024),
+}).loose();
+
+export const HttpConfigSchema = z.object({
+  port: port.default(8000),
+  host: z.string().optional(),
+  allow_origin: z.string().default('*'),
+  mediaroot: z.string().optional(),
+  webroot: z.string().optional(),
+}).loose();
+
+export const HttpsConfigSchema = z.object({
+  port: port.default(8443),
+  host: z.string().optional(),
+  key: z.string(),
+  cert: z.string(),
+}).loose();
+
+export const AuthConfigSchema = z.object({
+  play: z.boolean().default(false),
+  publish: z.boolean().default(false),
+  secret: z.string().default(''),
+  api: z.boolean().default(false),
+  api_user: z.string().default('admin'),
+  api_pass: z.string().default(''),
+  /** bearer token accepted by the API, the panel and /api/ws */
+  api_token: z.string().optional(),
+}).loose();
+
+export const HookEventNames = [
+  'preConnect', 'postConnect', 'doneConnect',
+  'prePublish', 'postPublish', 'donePublish',
+  'prePlay', 'postPlay', 'donePlay',
+] as const;
+export type HookEventName = (typeof HookEventNames)[number];
+
+export const WebhookSchema = z.object({
+  url: z.url({ protocol: /^https?$/ }),
+  events: z.array(z.enum(HookEventNames)).optional(),
+  timeout_ms: z.number().int().min(100).max(60_000).default(3000),
+});
+
+export const PlayerQueueSchema = z.object({
+  /** bytes queued for one player before it skips to the next keyframe */
+  max_bytes: z.number().int().min(64 * 1024).default(4 * 1024 * 1024),
+  /** a player that stays over max_bytes this long is disconnected, ms */
+  stall_ms: z.number().int().min(100).default(10_000),
+});
+
+export const GopCacheLimitsSchema = z.object({
+  max_bytes: z.number().int().min(64 * 1024).default(32 * 1024 * 1024),
+  max_packets: z.number().int().min(16).default(8192),
+});
+
+export const ConfigSchema = z.object({
+  /** interface every listener binds unless rtmp.host / http.host say otherwise */
+  host: z.string().default('127.0.0.1'),
+  rtmp: RtmpConfigSchema.default(() => RtmpConfigSchema.parse({})),
+  http: HttpConfigSchema.default(() => HttpConfigSchema.parse({})),
+  https: HttpsConfigSchema.optional(),
+  auth: AuthConfigSchema.default(() => AuthConfigSchema.parse({})),
+  webhooks: z.array(WebhookSchema).default([]),
+  player_queue: PlayerQueueSchema.default(() => PlayerQueueSchema.parse({})),
+  gop_limits: GopCacheLimitsSchema.default(() => GopCacheLimitsSchema.parse({})),
+  /** folder for the database, recordings and media (defaults to the OS app-data folder) */
+  data_dir: z.string().optional(),
+  ffmpeg: z.string().optional(),
+  ffprobe: z.string().optional(),
+  log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** NMS 2.x sections, accepted and kept for the features that read them */
+  trans: z.object({ ffmpeg: z.string().optional(), tasks: z.array(z.record(z.string(), z.unknown())).default([]) }).loose().optional(),
+  relay: z.object({ ffmpeg: z.string().optional(), tasks: z.array(z.record(z.string(), z.unknown())).default([]) }).loose().optional(),
+  fission: z.object({ ffmpeg: z.string().optional(), tasks: z.array(z.record(z.string(), z.unknown())).default([]) }).loose().optional(),
+}).loose();
+
+export type OnAirConfigInput = z.input<typeof ConfigSchema>;
+export type OnAirConfig = z.output<typeof ConfigSchema> & { data_dir: string };
+
+/** The OS app-data folder for this app, or ONAIR_DATA_DIR. */
+export function defaultDataDir(env: NodeJS.ProcessEnv = process.env): string {
+  if (env.ONAIR_DATA_DIR) return path.resolve(env.ONAIR_DATA_DIR);
+  const home = os.homedir();
+  if (process.platform === 'win32') return path.join(env.APPDATA ?? path.join(home, 'AppData', 'Roaming'), 'OnAir Studio');
+  if (process.platform === 'darwin') return path.join(home, 'Library', 'Application Support', 'OnAir Studio');
+  return path.join(env.XDG_CONFIG_HOME ?? path.join(home, '.config'), 'onair-studio');
+}
+
+/** Validate a config object (ours or NMS 2.x). A bad value throws CONFIG naming the key. */
+export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env): OnAirConfig {
+  const result = ConfigSchema.safeParse(input ?? {});
+  if (!result.success) {
+    const first = result.error.issues[0];
+    const key = first.path.join('.') || '(root)';
+    throw new OnAirError('CONFIG', `invalid config at "${key}": ${first.message}`);
+  }
+  const cfg = result.data;
+  const dataDir = env.ONAIR_DATA_DIR ? path.resolve(env.ONAIR_DATA_DIR) : cfg.data_dir ? path.resolve(cfg.data_dir) : defaultDataDir(env);
+  if (cfg.auth.publish || cfg.auth.play) {
+    if (!cfg.auth.secret) throw new OnAirError('CONFIG', 'invalid config at "auth.secret": required when auth.publish or auth.play is on');
+  }
+  if (cfg.auth.api && !cfg.auth.api_pass && !cfg.auth.api_token) {
+    throw new OnAirError('CONFIG', 'invalid config at "auth.api_pass": set api_pass or api_token when auth.api is on');
+  }
+  return { ...cfg, data_dir: dataDir };
+}
+
+export function loadConfigFile(file: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (e) {
+    throw new OnAirError('CONFIG', `cannot read config file ${file}: ${(e as Error).message}`, e);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new OnAirError('CONFIG', `config file ${file} is not valid JSON: ${(e as Error).message}`, e);
+  }
+}
+
+/** Where media files (HLS, recordings, transcodes) go: http.mediaroot if set, else <data_dir>/media. */
+export function mediaRoot(cfg: OnAirConfig): string {
+  return cfg.http.mediaroot ? path.resolve(cfg.http.mediaroot) : path.join(cfg.data_dir, 'media');
+}

@@ -1,0 +1,58 @@
+import { EventEmitter } from 'node:events';
+import { Stream, type StreamLimits } from './stream';
+
+export interface RegistryEvents {
+  published: [stream: Stream];
+  unpublished: [stream: Stream];
+}
+
+/** All streams of one studio, by "/app/name". Streams with neither publisher nor subscribers are removed. */
+export class StreamRegistry extends EventEmitter<RegistryEvents> {
+  private readonly streams = new Map<string, Stream>();
+  private timer: NodeJS.Timeout | null = null;
+
+  constructor(private readonly limits: () => StreamLimits) {
+    super();
+  }
+
+  get(path: string): Stream | undefined {
+    return this.streams.get(path);
+  }
+
+  getOrCreate(app: string, name: string): Stream {
+    const key = `/${app}/${name}`;
+    let s = this.streams.get(key);
+    if (!s) {
+      s = new Stream(app, name, this.limits());
+      this.streams.set(key, s);
+    }
+    return s;
+  }
+
+  /** Drop the stream object if nobody uses it any more. */
+  release(s: Stream): void {
+    if (s.idle && this.streams.get(s.path) === s) this.streams.delete(s.path);
+  }
+
+  list(): Stream[] {
+    return [...this.streams.values()];
+  }
+
+  live(): Stream[] {
+    return this.list().filter((s) => s.publisher !== null);
+  }
+
+  startSampling(intervalMs = 1000): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => {
+      const now = Date.now();
+      for (const s of this.streams.values()) s.sample(now);
+    }, intervalMs);
+    this.timer.unref();
+  }
+
+  stopSampling(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+}

@@ -1,0 +1,206 @@
+import type { AudioCodecInfo, VideoCodecInfo } from '../format/codec-types';
+import { GopCache } from './gop-cache';
+import type { MediaPacket } from './packet';
+import { RateMeter } from './rate-meter';
+import type { StreamStart, Subscriber } from './subscriber';
+
+/** The publishing side of a stream, as the stream and the stats API see it. */
+export interface PublisherHandle {
+  readonly id: string;
+  readonly ip: string;
+  readonly protocol: string;
+  readonly connectCreated: Date;
+  readonly bytes: number;
+  /** Disconnect the publisher (kick). */
+  stop(reason: string): void;
+}
+
+export interface StreamLimits {
+  gopCache: boolean;
+  gopMaxBytes: number;
+  gopMaxPackets: number;
+}
+
+/** How many audio frames may pass with no video keyframe before a stream that announced video starts anyway. */
+const MAX_AUDIO_BEFORE_KEYFRAME = 200;
+
+/**
+ * One live stream: the publisher's codec state, the GOP cache and the fan-out to every subscriber.
+ * Knows no protocol. Subscribers attached before the stream is ready (play before publish) wait and
+ * are started at the first keyframe.
+ */
+export class Stream {
+  publisher: PublisherHandle | null = null;
+  readonly subscribers = new Set<Subscriber>();
+  private readonly waiting = new Set<Subscriber>();
+  metadata: MediaPacket | null = null;
+  videoConfig: MediaPacket | null = null;
+  audioConfig: MediaPacket | null = null;
+  videoInfo: VideoCodecInfo | null = null;
+  audioInfo: AudioCodecInfo | null = null;
+  /** fields of onMetaData, for stats */
+  metaFields: Record<string, unknown> = {};
+  ready = false;
+  publishedAt: Date | null = null;
+  readonly video = new RateMeter();
+  readonly audio = new RateMeter();
+  bitrateOut = 0;
+  private lastBytesOut = 0;
+  private lastSampleAt = Date.now();
+  private audioSinceStart = 0;
+  private expectVideo = false;
+  private expectAudio = false;
+  private readonly gop: GopCache;
+
+  constructor(readonly app: string, readonly name: string, private readonly limits: StreamLimits) {
+    this.gop = new GopCache(limits.gopMaxBytes, limits.gopMaxPackets);
+  }
+
+  get path(): string {
+    return `/${this.app}/${this.name}`;
+  }
+
+  get hasVideo(): boolean {
+    return this.expectVideo || this.videoConfig !== null;
+  }
+
+  get hasAudio(): boolean {
+    return this.expectAudio || this.audioConfig !== null;
+  }
+
+  get gopSize(): { packets: number; bytes: number } {
+    return this.gop.size;
+  }
+
+  attachPublisher(p: PublisherHandle): void {
+    this.publisher = p;
+    this.publishedAt = new Date();
+  }
+
+  /** The publisher left: end every subscriber and reset the codec state for the next publisher. */
+  detachPublisher(reason: string): void {
+    this.publisher = null;
+    this.publishedAt = null;
+    for (const s of [...this.subscribers]) s.end(reason);
+    this.subscribers.clear();
+    this.ready = false;
+    this.metadata = this.videoConfig = this.audioConfig = null;
+    this.videoInfo = this.audioInfo = null;
+    this.metaFields = {};
+    this.expectVideo = this.expectAudio = false;
+    this.audioSinceStart = 0;
+    this.gop.clear();
+  }
+
+  setMetadata(p: MediaPacket, fields: Record<string, unknown>): void {
+    this.metadata = p;
+    this.metaFields = fields;
+    if ('videocodecid' in fields || fields.hasVideo === true) this.expectVideo = true;
+    if ('audiocodecid' in fields || fields.hasAudio === true) this.expectAudio = true;
+    if (this.ready) this.fanout(p);
+  }
+
+  setVideoConfig(p: MediaPacket, info: VideoCodecInfo): void {
+    this.videoConfig = p;
+    this.videoInfo = info;
+    this.expectVideo = true;
+    if (this.ready) this.fanout(p);
+  }
+
+  setAudioConfig(p: MediaPacket, info: AudioCodecInfo): void {
+    this.audioConfig = p;
+    this.audioInfo = info;
+    this.expectAudio = true;
+    if (this.ready) this.fanout(p);
+  }
+
+  /** A media frame (not a sequence header) from the publisher. */
+  push(p: MediaPacket): void {
+    if (p.kind === 'video') {
+      this.video.add(p.body.length);
+      if (!this.expectVideo) this.expectVideo = true;
+    } else if (p.kind === 'audio') {
+      this.audio.add(p.body.length);
+      if (!this.expectAudio) this.expectAudio = true;
+    }
+    if (this.limits.gopCache || !this.ready) this.gop.push(p, this.hasVideo);
+    if (this.ready) {
+      this.fanout(p);
+      return;
+    }
+    if (p.kind === 'audio') this.audioSinceStart++;
+    const startNow = this.hasVideo ? (p.kind === 'video' && p.keyframe) || this.audioSinceStart > MAX_AUDIO_BEFORE_KEYFRAME : p.kind === 'audio';
+    if (startNow) this.becomeReady();
+  }
+
+  /** A data message other than onMetaData (cue points, text): passed through, not cached. */
+  pushData(p: MediaPacket): void {
+    if (this.ready) this.fanout(p);
+  }
+
+  private becomeReady(): void {
+    this.ready = true;
+    const init = this.startInfo();
+    if (!this.limits.gopCache) this.gop.clear();
+    for (const s of this.waiting) {
+      this.subscribers.add(s);
+      s.start(init);
+    }
+    this.waiting.clear();
+  }
+
+  private fanout(p: MediaPacket): void {
+    for (const s of this.subscribers) s.send(p);
+  }
+
+  /** End of one ingest burst: every subscriber writes what it coalesced. */
+  flush(): void {
+    for (const s of this.subscribers) s.flush();
+  }
+
+  startInfo(): StreamStart {
+    return {
+      metadata: this.metadata,
+      videoConfig: this.videoConfig,
+      audioConfig: this.audioConfig,
+      gop: this.limits.gopCache || !this.ready ? this.gop.list.slice() : [],
+      hasAudio: this.hasAudio,
+      hasVideo: this.hasVideo,
+    };
+  }
+
+  addSubscriber(s: Subscriber): void {
+    if (this.ready) {
+      this.subscribers.add(s);
+      s.start(this.startInfo());
+      s.flush();
+    } else {
+      this.waiting.add(s);
+    }
+  }
+
+  removeSubscriber(s: Subscriber): void {
+    this.subscribers.delete(s);
+    this.waiting.delete(s);
+  }
+
+  /** All subscribers, started or waiting. */
+  allSubscribers(): Subscriber[] {
+    return [...this.subscribers, ...this.waiting];
+  }
+
+  get idle(): boolean {
+    return this.publisher === null && this.subscribers.size === 0 && this.waiting.size === 0;
+  }
+
+  sample(now: number): void {
+    this.video.sample(now);
+    this.audio.sample(now);
+    let out = 0;
+    for (const s of this.subscribers) out += s.bytes;
+    const dt = (now - this.lastSampleAt) / 1000;
+    if (dt > 0) this.bitrateOut = Math.max(0, ((out - this.lastBytesOut) * 8) / dt);
+    this.lastBytesOut = out;
+    this.lastSampleAt = now;
+  }
+}
