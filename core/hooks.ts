@@ -17,7 +17,7 @@ export type PreResult = { ok: true } | { ok: false; reason: string };
 /**
  * Event handlers and webhooks. pre* events are awaited: every handler (sync or async) and every
  * webhook must finish before a connect/publish/play is accepted; a reject(), a thrown error, or a
- * webhook's non-2xx/timeout refuses it. post*/done* events are fire-and-forget.
+ * webhook's non-2xx/timeout refuses it. post and done events are fire-and-forget.
  */
 export class Hooks {
   private readonly handlers = new Map<HookEventName, HookHandler[]>();

@@ -1,0 +1,36 @@
+import type { ServerContext } from '../ingest/context';
+import { isValidName } from '../media/stream-path';
+import { sendError, sendJson } from './http-util';
+import { prometheusMetrics } from './metrics';
+import type { Router } from './routes';
+import { serverStats, streamStats, streamsStats } from './stats';
+
+/** Node-Media-Server 2.x compatible stats routes and Prometheus metrics. */
+export function addStatsRoutes(router: Router, ctx: ServerContext, startedAt: number): void {
+  router.add('GET', '/api/server', (_req, res) => sendJson(res, 200, serverStats(ctx, startedAt)));
+  router.add('GET', '/api/streams', (_req, res) => sendJson(res, 200, streamsStats(ctx)));
+  router.add('GET', '/api/streams/:app/:stream', (_req, res, p) => {
+    const s = ctx.registry.get(`/${p.app}/${p.stream}`);
+    if (!s) return sendError(res, 404, 'STREAM_NOT_FOUND', `no stream /${p.app}/${p.stream}`);
+    sendJson(res, 200, streamStats(s));
+  });
+  router.add('DELETE', '/api/streams/:app/:stream', (_req, res, p) => {
+    if (!isValidName(p.app) || !isValidName(p.stream)) return sendError(res, 400, 'BAD_STREAM_PATH', 'app and stream must be letters, digits, _ - .');
+    const s = ctx.registry.get(`/${p.app}/${p.stream}`);
+    if (!s?.publisher) return sendError(res, 404, 'STREAM_NOT_FOUND', `no live stream /${p.app}/${p.stream}`);
+    const id = s.publisher.id;
+    s.publisher.stop('kicked via API');
+    sendJson(res, 200, { ok: true, kicked: id });
+  });
+  router.add('DELETE', '/api/sessions/:id', (_req, res, p) => {
+    const s = ctx.sessions.get(p.id);
+    if (!s) return sendError(res, 404, 'SESSION_NOT_FOUND', `no session ${p.id}`);
+    s.close('kicked via API');
+    sendJson(res, 200, { ok: true, kicked: p.id });
+  });
+  router.add('GET', '/metrics', (_req, res) => {
+    const text = prometheusMetrics(ctx, startedAt);
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-cache' });
+    res.end(text);
+  });
+}

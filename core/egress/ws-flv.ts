@@ -1,0 +1,88 @@
+import type { IncomingMessage } from 'node:http';
+import type { Duplex } from 'node:stream';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { ServerContext } from '../ingest/context';
+import { queuePolicy } from '../ingest/context';
+import type { ByteSink } from '../media/byte-sink';
+import { rawHttpError } from '../api/http-util';
+import { FlvPlayer } from './flv-player';
+import { HttpPlaySession } from './flv-session';
+import { admitPlay, type PlayTarget } from './play-gate';
+
+function wsSink(ws: WebSocket, socket: Duplex & { cork(): void; uncork(): void; writableLength: number }, ctx: ServerContext, onClose: (r: string) => void): ByteSink {
+  return {
+    write: (b) => {
+      ctx.net.outBytes += b.length;
+      ws.send(b, { binary: true, compress: false });
+    },
+    get queued() {
+      return ws.bufferedAmount + socket.writableLength;
+    },
+    cork: () => socket.cork(),
+    uncork: () => socket.uncork(),
+    close: (reason) => {
+      onClose(reason);
+      ws.terminate();
+    },
+  };
+}
+
+/** WS-FLV: the same FLV byte stream as HTTP-FLV, one WebSocket binary message per tag. */
+export class WsFlv {
+  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 });
+
+  constructor(private readonly ctx: ServerContext) {}
+
+  async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: PlayTarget): Promise<void> {
+    const ctx = this.ctx;
+    const session = new HttpPlaySession('ws', req, ctx);
+    ctx.sessions.add(session);
+    const gate = await admitPlay(ctx, session, target);
+    if (!gate.ok) {
+      ctx.sessions.remove(session);
+      session.log.info({ path: target.path, code: gate.code }, 'ws-flv play refused');
+      rawHttpError(socket, gate.status, gate.code, gate.message);
+      return;
+    }
+    if (socket.destroyed) {
+      ctx.sessions.remove(session);
+      return;
+    }
+    this.wss.handleUpgrade(req, socket, head, (ws) => {
+      const stream = ctx.registry.getOrCreate(target.app, target.name);
+      let done = false;
+      const finish = (reason: string): void => {
+        if (done) return;
+        done = true;
+        stream.removeSubscriber(player);
+        ctx.sessions.remove(session);
+        ctx.registry.release(stream);
+        session.log.info({ path: target.path, reason, bytes: player.bytes }, 'ws-flv play end');
+        ctx.hooks.post('donePlay', session, target.path, target.query);
+      };
+      const raw = socket as Duplex & { cork(): void; uncork(): void; writableLength: number };
+      (socket as unknown as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
+      const player = new FlvPlayer(
+        { id: session.id, ip: session.ip, protocol: 'ws', sink: wsSink(ws, raw, ctx, finish), policy: queuePolicy(ctx.config()), log: session.log },
+        (reason) => {
+          finish(reason);
+          ws.close(1000, 'stream ended');
+        },
+      );
+      session.onClose((reason) => {
+        finish(reason);
+        ws.terminate();
+      });
+      ws.on('close', () => finish('peer closed'));
+      ws.on('error', (e) => finish(`ws error: ${e.message}`));
+      stream.addSubscriber(player);
+      session.log.info({ path: target.path, waiting: !stream.ready }, 'ws-flv play start');
+      ctx.hooks.post('postPlay', session, target.path, target.query);
+    });
+  }
+
+  close(): void {
+    for (const c of this.wss.clients) c.terminate();
+    this.wss.close();
+  }
+}

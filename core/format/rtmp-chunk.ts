@@ -1,0 +1,339 @@
+/**
+ * RTMP chunk stream: reassembly of messages from chunks (ChunkReader) and chunking (encodeChunks).
+ * Pure byte logic on the hot path: bodies are kept as slices of the pushed buffers and joined once
+ * per message; only a header split across two pushes is copied (at most 18 bytes).
+ *
+ * The reader keeps references to pushed buffers until the messages using them are complete, and a
+ * large single-chunk message payload may be a slice of a pushed buffer: callers must not reuse or
+ * mutate a buffer after pushing it (Node's socket 'data' buffers are fine).
+ */
+import { OnAirError } from '../errors';
+
+export interface RtmpMessage {
+  csid: number;
+  type: number;
+  streamId: number;
+  timestamp: number;
+  payload: Buffer;
+}
+
+const DEFAULT_CHUNK_SIZE = 128;
+const MAX_CHUNK_SIZE = 0x7fffffff;
+const MAX_HEADER = 18; // 3 basic + 11 message + 4 extended timestamp
+const EXT = 0xffffff;
+/** Payloads up to this size that sit in a single chunk are copied, so they do not pin the socket buffer. */
+const COPY_BELOW = 1024;
+const MSG_HEADER_SIZE = [11, 7, 3, 0];
+
+interface ChunkStream {
+  readonly csid: number;
+  /** a fmt 0 header (or the librtmp fmt 1 on csid 2) has been seen */
+  seen: boolean;
+  timestamp: number;
+  /** raw timestamp field of the last fmt 0/1/2 header (fmt 3 new messages add it) */
+  delta: number;
+  length: number;
+  type: number;
+  streamId: number;
+  /** the last fmt 0/1/2 header used an extended timestamp */
+  extended: boolean;
+  /** the last extended timestamp value read on this chunk stream */
+  extValue: number;
+  /** a message is being assembled */
+  active: boolean;
+  got: number;
+  parts: Buffer[];
+}
+
+function newStream(csid: number): ChunkStream {
+  return {
+    csid,
+    seen: false,
+    timestamp: 0,
+    delta: 0,
+    length: 0,
+    type: 0,
+    streamId: 0,
+    extended: false,
+    extValue: 0,
+    active: false,
+    got: 0,
+    parts: [],
+  };
+}
+
+function formatError(message: string): OnAirError {
+  return new OnAirError('FORMAT', `RTMP chunk: ${message}`);
+}
+
+export class ChunkReader {
+  private readonly maxMessageSize: number;
+  private readonly maxBufferedBytes: number;
+  private size = DEFAULT_CHUNK_SIZE;
+  private total = 0;
+  private readonly low: Array<ChunkStream | undefined> = [];
+  private readonly high = new Map<number, ChunkStream>();
+  /** bytes of an incomplete chunk header carried over to the next push */
+  private pending: Buffer | null = null;
+  /** the chunk stream whose chunk body is being read, and how many body bytes of this chunk remain */
+  private body: ChunkStream | null = null;
+  private bodyLeft = 0;
+  /** body bytes held by partially assembled messages, over all chunk streams */
+  private buffered = 0;
+  private failure: unknown = null;
+  private out: RtmpMessage[] = [];
+
+  constructor(opts?: { maxMessageSize?: number; maxBufferedBytes?: number }) {
+    this.maxMessageSize = opts?.maxMessageSize ?? 8 * 1024 * 1024;
+    this.maxBufferedBytes = opts?.maxBufferedBytes ?? 4 * this.maxMessageSize;
+  }
+
+  get chunkSize(): number {
+    return this.size;
+  }
+
+  get bytesRead(): number {
+    return this.total;
+  }
+
+  push(chunk: Buffer): RtmpMessage[] {
+    if (this.failure !== null) throw this.failure;
+    this.out = [];
+    try {
+      this.total += chunk.length;
+      this.consume(chunk);
+    } catch (e) {
+      this.failure = e;
+      throw e;
+    }
+    return this.out;
+  }
+
+  private stream(csid: number): ChunkStream {
+    if (csid < 64) {
+      let cs = this.low[csid];
+      if (cs === undefined) this.low[csid] = cs = newStream(csid);
+      return cs;
+    }
+    let cs = this.high.get(csid);
+    if (cs === undefined) this.high.set(csid, (cs = newStream(csid)));
+    return cs;
+  }
+
+  private consume(chunk: Buffer): void {
+    let off = 0;
+    const end = chunk.length;
+    if (this.pending !== null) {
+      const carried = this.pending.length;
+      const head = Buffer.concat([this.pending, chunk.subarray(0, Math.min(end, MAX_HEADER))]);
+      this.pending = null;
+      const h = this.header(head, 0);
+      if (h < 0) {
+        this.pending = head; // the whole chunk was too short to finish the header
+        return;
+      }
+      off = h - carried;
+    }
+    for (;;) {
+      if (this.bodyLeft > 0) {
+        const avail = end - off;
+        if (avail === 0) return;
+        const cs = this.body as ChunkStream;
+        const n = avail < this.bodyLeft ? avail : this.bodyLeft;
+        cs.parts.push(chunk.subarray(off, off + n));
+        cs.got += n;
+        this.buffered += n;
+        off += n;
+        this.bodyLeft -= n;
+        if (this.buffered > this.maxBufferedBytes) {
+          throw new OnAirError('LIMIT', `RTMP chunk: more than ${this.maxBufferedBytes} bytes in partial messages`);
+        }
+        if (cs.got === cs.length) this.complete(cs);
+        continue;
+      }
+      if (off >= end) return;
+      const h = this.header(chunk, off);
+      if (h < 0) {
+        this.pending = Buffer.from(chunk.subarray(off));
+        return;
+      }
+      off += h;
+    }
+  }
+
+  /**
+   * Parse and apply one chunk header at `off`. Returns its length, or -1 (nothing changed) when
+   * the buffer ends first. Sets up the body state for the chunk that follows.
+   */
+  private header(buf: Buffer, off: number): number {
+    const len = buf.length;
+    const b0 = buf[off];
+    const fmt = b0 >> 6;
+    let csid = b0 & 0x3f;
+    let p = off + 1;
+    if (csid === 0) {
+      if (len - p < 1) return -1;
+      csid = 64 + buf[p];
+      p += 1;
+    } else if (csid === 1) {
+      if (len - p < 2) return -1;
+      csid = 64 + buf[p] + (buf[p + 1] << 8);
+      p += 2;
+    }
+    if (len - p < MSG_HEADER_SIZE[fmt]) return -1;
+    const cs = this.stream(csid);
+    if (!cs.seen && fmt !== 0 && !(fmt === 1 && csid === 2)) {
+      throw formatError(`fmt ${fmt} chunk on chunk stream ${csid} with no previous header`);
+    }
+    if (cs.active && fmt !== 3) {
+      throw formatError(`fmt ${fmt} header on chunk stream ${csid} while a message is incomplete`);
+    }
+    let tsField = 0;
+    let msgLen = cs.length;
+    let type = cs.type;
+    let streamId = cs.streamId;
+    if (fmt <= 2) tsField = (buf[p] << 16) | (buf[p + 1] << 8) | buf[p + 2];
+    if (fmt <= 1) {
+      msgLen = (buf[p + 3] << 16) | (buf[p + 4] << 8) | buf[p + 5];
+      type = buf[p + 6];
+      if (msgLen > this.maxMessageSize) {
+        throw new OnAirError('LIMIT', `RTMP chunk: message of ${msgLen} bytes exceeds limit ${this.maxMessageSize}`);
+      }
+    }
+    if (fmt === 0) streamId = buf.readUInt32LE(p + 7);
+    p += MSG_HEADER_SIZE[fmt];
+
+    let ext = -1; // extended timestamp value consumed with this header, or -1
+    if (fmt <= 2) {
+      if (tsField === EXT) {
+        if (len - p < 4) return -1;
+        ext = buf.readUInt32BE(p);
+        p += 4;
+      }
+    } else if (cs.extended) {
+      if (len - p < 4) return -1;
+      const v = buf.readUInt32BE(p);
+      // A new message always carries it; a continuation chunk may or may not repeat it: take the
+      // 4 bytes only when they equal the value already seen (what production servers do).
+      if (!cs.active || v === cs.extValue) {
+        ext = v;
+        p += 4;
+      }
+    }
+
+    // --- the header is complete: apply it
+    if (fmt === 3) {
+      if (!cs.active) {
+        if (ext >= 0) cs.delta = cs.extValue = ext;
+        cs.timestamp = (cs.timestamp + cs.delta) >>> 0;
+      }
+    } else {
+      const field = ext >= 0 ? ext : tsField;
+      cs.extended = ext >= 0;
+      if (ext >= 0) cs.extValue = ext;
+      cs.delta = field;
+      cs.timestamp = fmt === 0 ? field : (cs.timestamp + field) >>> 0;
+      cs.seen = true;
+    }
+    if (!cs.active) {
+      cs.length = msgLen;
+      cs.type = type;
+      cs.streamId = streamId;
+      cs.active = true;
+      cs.got = 0;
+    }
+    this.body = cs;
+    const left = cs.length - cs.got;
+    this.bodyLeft = left < this.size ? left : this.size;
+    if (cs.length === 0) this.complete(cs);
+    return p - off;
+  }
+
+  private complete(cs: ChunkStream): void {
+    const parts = cs.parts;
+    let payload: Buffer;
+    if (parts.length === 1) payload = cs.length <= COPY_BELOW ? Buffer.from(parts[0]) : parts[0];
+    else if (parts.length === 0) payload = Buffer.alloc(0);
+    else payload = Buffer.concat(parts, cs.length);
+    cs.parts = [];
+    cs.active = false;
+    this.buffered -= cs.got;
+    cs.got = 0;
+    const msg: RtmpMessage = { csid: cs.csid, type: cs.type, streamId: cs.streamId, timestamp: cs.timestamp, payload };
+    this.out.push(msg);
+    if (msg.type === 1) this.applySetChunkSize(payload);
+    else if (msg.type === 2) this.applyAbort(payload);
+  }
+
+  private applySetChunkSize(payload: Buffer): void {
+    if (payload.length < 4) throw formatError('Set Chunk Size shorter than 4 bytes');
+    const size = payload.readUInt32BE(0);
+    if (size === 0 || size > MAX_CHUNK_SIZE) throw formatError(`invalid chunk size ${size}`);
+    this.size = size;
+  }
+
+  private applyAbort(payload: Buffer): void {
+    if (payload.length < 4) throw formatError('Abort shorter than 4 bytes');
+    const csid = payload.readUInt32BE(0);
+    const cs = csid < 64 ? this.low[csid] : this.high.get(csid);
+    if (cs === undefined || !cs.active) return;
+    this.buffered -= cs.got;
+    cs.parts = [];
+    cs.got = 0;
+    cs.active = false;
+  }
+}
+
+function basicHeaderSize(csid: number): number {
+  return csid < 64 ? 1 : csid < 320 ? 2 : 3;
+}
+
+function writeBasicHeader(out: Buffer, pos: number, fmt: number, csid: number): number {
+  if (csid < 64) {
+    out[pos] = (fmt << 6) | csid;
+    return pos + 1;
+  }
+  if (csid < 320) {
+    out[pos] = fmt << 6;
+    out[pos + 1] = csid - 64;
+    return pos + 2;
+  }
+  out[pos] = (fmt << 6) | 1;
+  out[pos + 1] = (csid - 64) & 0xff;
+  out[pos + 2] = (csid - 64) >> 8;
+  return pos + 3;
+}
+
+/** Serialize one message as chunks: first chunk fmt 0, then fmt 3; extended timestamp when timestamp >= 0xFFFFFF (and repeated in fmt 3 chunks, per spec). csid 2..65599 (1/2/3-byte basic header). */
+export function encodeChunks(msg: RtmpMessage, chunkSize: number): Buffer {
+  const { csid, payload } = msg;
+  if (!Number.isInteger(csid) || csid < 2 || csid > 65599) throw formatError(`csid ${csid} outside 2..65599`);
+  if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) {
+    throw formatError(`invalid chunk size ${chunkSize}`);
+  }
+  const length = payload.length;
+  if (length > 0xffffff) throw new OnAirError('LIMIT', `RTMP chunk: message of ${length} bytes cannot be chunked`);
+  const timestamp = msg.timestamp >>> 0;
+  const ext = timestamp >= EXT;
+  const bh = basicHeaderSize(csid);
+  const extSize = ext ? 4 : 0;
+  const chunks = length === 0 ? 1 : Math.ceil(length / chunkSize);
+  const out = Buffer.allocUnsafe(bh + 11 + extSize + length + (chunks - 1) * (bh + extSize));
+  let pos = writeBasicHeader(out, 0, 0, csid);
+  out.writeUIntBE(ext ? EXT : timestamp, pos, 3);
+  out.writeUIntBE(length, pos + 3, 3);
+  out[pos + 6] = msg.type;
+  out.writeUInt32LE(msg.streamId >>> 0, pos + 7);
+  pos += 11;
+  if (ext) pos = out.writeUInt32BE(timestamp, pos);
+  for (let sent = 0; ; ) {
+    const n = Math.min(chunkSize, length - sent);
+    payload.copy(out, pos, sent, sent + n);
+    pos += n;
+    sent += n;
+    if (sent >= length) break;
+    pos = writeBasicHeader(out, pos, 3, csid);
+    if (ext) pos = out.writeUInt32BE(timestamp, pos);
+  }
+  return out;
+}

@@ -1,0 +1,113 @@
+import type { Logger } from 'pino';
+import type { HookEventName, OnAirConfig } from './config';
+import { parseConfig } from './config';
+import { HttpFront } from './api/http-server';
+import { addStatsRoutes } from './api/stats-routes';
+import { Hooks, type HookHandler } from './hooks';
+import type { ServerContext } from './ingest/context';
+import { RtmpServer } from './ingest/rtmp-server';
+import { createLogger, LogTail } from './log';
+import { StreamRegistry } from './media/registry';
+import { SessionTable, type Session } from './sessions';
+
+export interface StudioOptions {
+  /** log to stdout (default true); tests pass false */
+  logToStdout?: boolean;
+  logger?: Logger;
+}
+
+export interface ListenInfo {
+  rtmp: number;
+  http: number;
+  https: number | null;
+  host: string;
+}
+
+/**
+ * The composition root. `createStudio(config)` wires the media server; `run()` starts listening and
+ * resolves with the bound ports; `stop()` closes every session and listener.
+ */
+export class Studio {
+  readonly ctx: ServerContext;
+  readonly logs = new LogTail();
+  readonly hooks: Hooks;
+  readonly registry: StreamRegistry;
+  readonly http: HttpFront;
+  private readonly rtmp: RtmpServer;
+  private cfg: OnAirConfig;
+  private startedAt = Date.now();
+  private listening: ListenInfo | null = null;
+
+  constructor(config: unknown, opts: StudioOptions = {}) {
+    this.cfg = parseConfig(config);
+    const log = opts.logger ?? createLogger(this.cfg.log_level, this.logs, opts.logToStdout ?? true);
+    this.hooks = new Hooks(log, () => this.cfg.webhooks);
+    this.registry = new StreamRegistry(() => ({
+      gopCache: this.cfg.rtmp.gop_cache,
+      gopMaxBytes: this.cfg.gop_limits.max_bytes,
+      gopMaxPackets: this.cfg.gop_limits.max_packets,
+    }));
+    this.ctx = { config: () => this.cfg, registry: this.registry, sessions: new SessionTable(), hooks: this.hooks, log, net: { inBytes: 0, outBytes: 0 } };
+    this.rtmp = new RtmpServer(this.ctx);
+    this.http = new HttpFront(this.ctx);
+    addStatsRoutes(this.http.router, this.ctx, this.startedAt);
+  }
+
+  get config(): OnAirConfig {
+    return this.cfg;
+  }
+
+  get log(): Logger {
+    return this.ctx.log;
+  }
+
+  get ports(): ListenInfo | null {
+    return this.listening;
+  }
+
+  /** Subscribe to a Node-Media-Server style event; pre* handlers may be async and are awaited. */
+  on(event: HookEventName, handler: HookHandler): this {
+    this.hooks.on(event, handler);
+    return this;
+  }
+
+  off(event: HookEventName, handler: HookHandler): this {
+    this.hooks.off(event, handler);
+    return this;
+  }
+
+  getSession(id: string): Session | undefined {
+    return this.ctx.sessions.get(id);
+  }
+
+  async run(): Promise<ListenInfo> {
+    if (this.listening) return this.listening;
+    this.startedAt = Date.now();
+    const c = this.cfg;
+    const rtmp = await this.rtmp.listen(c.rtmp.port, c.rtmp.host ?? c.host);
+    let httpPort: number;
+    try {
+      httpPort = await this.http.listenHttp(c.http.port, c.http.host ?? c.host);
+    } catch (e) {
+      await this.rtmp.close();
+      throw e;
+    }
+    let httpsPort: number | null = null;
+    if (c.https) httpsPort = await this.http.listenHttps(c.https.port, c.https.host ?? c.host, c.https.key, c.https.cert);
+    this.registry.startSampling();
+    this.listening = { rtmp, http: httpPort, https: httpsPort, host: c.host };
+    this.log.info({ ...this.listening }, 'OnAir Studio listening');
+    return this.listening;
+  }
+
+  async stop(): Promise<void> {
+    this.registry.stopSampling();
+    await this.rtmp.close();
+    await this.http.close();
+    this.listening = null;
+  }
+}
+
+export function createStudio(config: unknown = {}, opts: StudioOptions = {}): Studio {
+  return new Studio(config, opts);
+}
