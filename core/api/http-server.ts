@@ -7,10 +7,12 @@ import { serveHttpFlv } from '../egress/http-flv';
 import { parseFlvUrl } from '../egress/play-gate';
 import { WsFlv } from '../egress/ws-flv';
 import { OnAirError, isOnAirError } from '../errors';
+import { bind, rebindServer, RebindError, retire } from '../net-bind';
 import { apiAuthorized } from './api-auth';
 import { rawHttpError, sendError } from './http-util';
-import { Router } from './routes';
+import { Router, type RouteHandler } from './routes';
 
+export type ListenerKind = 'http' | 'https';
 export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer, url: URL) => boolean;
 
 /**
@@ -19,9 +21,12 @@ export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: B
  */
 export class HttpFront {
   readonly router = new Router();
-  private readonly servers: http.Server[] = [];
+  private readonly servers = new Map<ListenerKind, http.Server>();
   private readonly wsFlv: WsFlv;
   private readonly upgrades: UpgradeHandler[] = [];
+  private fallback: RouteHandler | null = null;
+  /** listeners replaced by rebind(): no longer accepting, their open connections still served until close() */
+  private readonly retired = new Set<http.Server>();
 
   constructor(private readonly ctx: ServerContext) {
     this.wsFlv = new WsFlv(ctx);
@@ -29,6 +34,11 @@ export class HttpFront {
 
   onUpgrade(h: UpgradeHandler): void {
     this.upgrades.push(h);
+  }
+
+  /** GET/HEAD requests no route matched (outside /api and /metrics) go here: the panel's static files. */
+  setFallback(h: RouteHandler): void {
+    this.fallback = h;
   }
 
   private cors(): Record<string, string> {
@@ -60,6 +70,7 @@ export class HttpFront {
     }
     const m = this.router.match(method, url.pathname);
     if (m === 'nomethod') return sendError(res, 405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`);
+    if (!m && this.fallback && !protectedPath && (method === 'GET' || method === 'HEAD')) return this.fallback(req, res, {}, url);
     if (!m) return sendError(res, 404, 'NOT_FOUND', `nothing at ${url.pathname}`);
     await m.handler(req, res, m.params, url);
   }
@@ -89,44 +100,81 @@ export class HttpFront {
     rawHttpError(socket, 404, 'NOT_FOUND', `no WebSocket endpoint at ${url.pathname}`);
   };
 
-  private async start(server: http.Server, port: number, host: string): Promise<number> {
+  private setup<S extends http.Server>(server: S): S {
     server.on('request', this.onRequest);
     server.on('upgrade', this.onUpgradeRequest);
     server.on('clientError', (_e, socket) => socket.destroy());
     server.keepAliveTimeout = 5000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    this.servers.push(server);
-    const a = server.address();
-    return typeof a === 'object' && a ? a.port : port;
+    return server;
   }
 
-  listenHttp(port: number, host: string): Promise<number> {
-    return this.start(http.createServer(), port, host);
-  }
-
-  listenHttps(port: number, host: string, keyFile: string, certFile: string): Promise<number> {
+  private maker(kind: ListenerKind, keyFile?: string, certFile?: string): () => http.Server {
+    if (kind === 'http') return () => this.setup(http.createServer());
     let key: Buffer;
     let cert: Buffer;
     try {
-      key = readFileSync(keyFile);
-      cert = readFileSync(certFile);
+      key = readFileSync(keyFile ?? '');
+      cert = readFileSync(certFile ?? '');
     } catch (e) {
       throw new OnAirError('CONFIG', `https: cannot read key/cert: ${(e as Error).message}`, e);
     }
-    return this.start(https.createServer({ key, cert }), port, host);
+    return () => this.setup(https.createServer({ key, cert }));
+  }
+
+  private async start(kind: ListenerKind, make: () => http.Server, port: number, host: string): Promise<number> {
+    const server = make();
+    const p = await bind(server, port, host);
+    this.servers.set(kind, server);
+    return p;
+  }
+
+  listenHttp(port: number, host: string): Promise<number> {
+    return this.start('http', this.maker('http'), port, host);
+  }
+
+  listenHttps(port: number, host: string, keyFile: string, certFile: string): Promise<number> {
+    return this.start('https', this.maker('https', keyFile, certFile), port, host);
+  }
+
+  /**
+   * Move the HTTP or HTTPS listener to another address (or start it). Open connections — players, the
+   * panel's WebSocket — keep running on the old socket. On failure the old listener stays and this throws.
+   */
+  async rebind(kind: ListenerKind, port: number, host: string, keyFile?: string, certFile?: string): Promise<number> {
+    const make = this.maker(kind, keyFile, certFile);
+    const prev = this.servers.get(kind);
+    if (prev) this.retired.add(prev);
+    try {
+      const r = await rebindServer(prev ?? null, make, port, host);
+      this.servers.set(kind, r.server);
+      return r.port;
+    } catch (e) {
+      if (!(e instanceof RebindError)) throw e;
+      if (e.current) this.servers.set(kind, e.current);
+      else this.servers.delete(kind);
+      if (e.current) this.retired.delete(e.current);
+      throw e.error;
+    }
+  }
+
+  /** Stop one listener (HTTPS switched off). */
+  async closeListener(kind: ListenerKind): Promise<void> {
+    const s = this.servers.get(kind);
+    this.servers.delete(kind);
+    if (s) {
+      retire(s);
+      this.retired.add(s);
+    }
   }
 
   async close(): Promise<void> {
     this.wsFlv.close();
     for (const s of this.ctx.sessions.list()) if (s.kind !== 'rtmp') s.close('server shutting down');
+    const all = [...this.servers.values(), ...this.retired];
+    this.servers.clear();
+    this.retired.clear();
     await Promise.all(
-      this.servers.splice(0).map(
+      all.map(
         (s) =>
           new Promise<void>((resolve) => {
             s.close(() => resolve());

@@ -76,6 +76,7 @@ export class BitReader {
   /** Signed Exp-Golomb se(v). */
   readSE(): number {
     const k = this.readUE();
+    if (k === 0) return 0;
     return k % 2 === 1 ? (k + 1) / 2 : -(k / 2);
   }
 

@@ -8,6 +8,9 @@
  * mutate a buffer after pushing it (Node's socket 'data' buffers are fine).
  */
 import { OnAirError } from '../errors';
+import { EXT_TIMESTAMP, MAX_CHUNK_SIZE } from './rtmp-chunk-encode';
+
+export { encodeChunks } from './rtmp-chunk-encode';
 
 export interface RtmpMessage {
   csid: number;
@@ -18,9 +21,7 @@ export interface RtmpMessage {
 }
 
 const DEFAULT_CHUNK_SIZE = 128;
-const MAX_CHUNK_SIZE = 0x7fffffff;
 const MAX_HEADER = 18; // 3 basic + 11 message + 4 extended timestamp
-const EXT = 0xffffff;
 /** Payloads up to this size that sit in a single chunk are copied, so they do not pin the socket buffer. */
 const COPY_BELOW = 1024;
 const MSG_HEADER_SIZE = [11, 7, 3, 0];
@@ -122,18 +123,30 @@ export class ChunkReader {
 
   private consume(chunk: Buffer): void {
     let off = 0;
-    const end = chunk.length;
     if (this.pending !== null) {
       const carried = this.pending.length;
-      const head = Buffer.concat([this.pending, chunk.subarray(0, Math.min(end, MAX_HEADER))]);
+      const head = Buffer.concat([this.pending, chunk.subarray(0, Math.min(chunk.length, MAX_HEADER))]);
       this.pending = null;
       const h = this.header(head, 0);
       if (h < 0) {
         this.pending = head; // the whole chunk was too short to finish the header
         return;
       }
+      if (h < carried) {
+        // The header ended inside the carried bytes (a fmt 3 peek that found no repeated extended
+        // timestamp): the rest of them are body bytes, read before the new chunk.
+        this.run(Buffer.from(head.subarray(h, carried)), 0);
+        this.consume(chunk);
+        return;
+      }
       off = h - carried;
     }
+    this.run(chunk, off);
+  }
+
+  private run(chunk: Buffer, start: number): void {
+    const end = chunk.length;
+    let off = start;
     for (;;) {
       if (this.bodyLeft > 0) {
         const avail = end - off;
@@ -180,13 +193,17 @@ export class ChunkReader {
       csid = 64 + buf[p] + (buf[p + 1] << 8);
       p += 2;
     }
-    if (len - p < MSG_HEADER_SIZE[fmt]) return -1;
     const cs = this.stream(csid);
     if (!cs.seen && fmt !== 0 && !(fmt === 1 && csid === 2)) {
       throw formatError(`fmt ${fmt} chunk on chunk stream ${csid} with no previous header`);
     }
     if (cs.active && fmt !== 3) {
       throw formatError(`fmt ${fmt} header on chunk stream ${csid} while a message is incomplete`);
+    }
+    if (len - p < MSG_HEADER_SIZE[fmt]) {
+      // an oversized message is refused as soon as its length field is in, not a byte later
+      if (fmt <= 1 && len - p >= 6) this.checkLength((buf[p + 3] << 16) | (buf[p + 4] << 8) | buf[p + 5]);
+      return -1;
     }
     let tsField = 0;
     let msgLen = cs.length;
@@ -196,16 +213,14 @@ export class ChunkReader {
     if (fmt <= 1) {
       msgLen = (buf[p + 3] << 16) | (buf[p + 4] << 8) | buf[p + 5];
       type = buf[p + 6];
-      if (msgLen > this.maxMessageSize) {
-        throw new OnAirError('LIMIT', `RTMP chunk: message of ${msgLen} bytes exceeds limit ${this.maxMessageSize}`);
-      }
+      this.checkLength(msgLen);
     }
     if (fmt === 0) streamId = buf.readUInt32LE(p + 7);
     p += MSG_HEADER_SIZE[fmt];
 
     let ext = -1; // extended timestamp value consumed with this header, or -1
     if (fmt <= 2) {
-      if (tsField === EXT) {
+      if (tsField === EXT_TIMESTAMP) {
         if (len - p < 4) return -1;
         ext = buf.readUInt32BE(p);
         p += 4;
@@ -249,6 +264,12 @@ export class ChunkReader {
     return p - off;
   }
 
+  private checkLength(msgLen: number): void {
+    if (msgLen > this.maxMessageSize) {
+      throw new OnAirError('LIMIT', `RTMP chunk: message of ${msgLen} bytes exceeds limit ${this.maxMessageSize}`);
+    }
+  }
+
   private complete(cs: ChunkStream): void {
     const parts = cs.parts;
     let payload: Buffer;
@@ -282,58 +303,4 @@ export class ChunkReader {
     cs.got = 0;
     cs.active = false;
   }
-}
-
-function basicHeaderSize(csid: number): number {
-  return csid < 64 ? 1 : csid < 320 ? 2 : 3;
-}
-
-function writeBasicHeader(out: Buffer, pos: number, fmt: number, csid: number): number {
-  if (csid < 64) {
-    out[pos] = (fmt << 6) | csid;
-    return pos + 1;
-  }
-  if (csid < 320) {
-    out[pos] = fmt << 6;
-    out[pos + 1] = csid - 64;
-    return pos + 2;
-  }
-  out[pos] = (fmt << 6) | 1;
-  out[pos + 1] = (csid - 64) & 0xff;
-  out[pos + 2] = (csid - 64) >> 8;
-  return pos + 3;
-}
-
-/** Serialize one message as chunks: first chunk fmt 0, then fmt 3; extended timestamp when timestamp >= 0xFFFFFF (and repeated in fmt 3 chunks, per spec). csid 2..65599 (1/2/3-byte basic header). */
-export function encodeChunks(msg: RtmpMessage, chunkSize: number): Buffer {
-  const { csid, payload } = msg;
-  if (!Number.isInteger(csid) || csid < 2 || csid > 65599) throw formatError(`csid ${csid} outside 2..65599`);
-  if (!Number.isInteger(chunkSize) || chunkSize < 1 || chunkSize > MAX_CHUNK_SIZE) {
-    throw formatError(`invalid chunk size ${chunkSize}`);
-  }
-  const length = payload.length;
-  if (length > 0xffffff) throw new OnAirError('LIMIT', `RTMP chunk: message of ${length} bytes cannot be chunked`);
-  const timestamp = msg.timestamp >>> 0;
-  const ext = timestamp >= EXT;
-  const bh = basicHeaderSize(csid);
-  const extSize = ext ? 4 : 0;
-  const chunks = length === 0 ? 1 : Math.ceil(length / chunkSize);
-  const out = Buffer.allocUnsafe(bh + 11 + extSize + length + (chunks - 1) * (bh + extSize));
-  let pos = writeBasicHeader(out, 0, 0, csid);
-  out.writeUIntBE(ext ? EXT : timestamp, pos, 3);
-  out.writeUIntBE(length, pos + 3, 3);
-  out[pos + 6] = msg.type;
-  out.writeUInt32LE(msg.streamId >>> 0, pos + 7);
-  pos += 11;
-  if (ext) pos = out.writeUInt32BE(timestamp, pos);
-  for (let sent = 0; ; ) {
-    const n = Math.min(chunkSize, length - sent);
-    payload.copy(out, pos, sent, sent + n);
-    pos += n;
-    sent += n;
-    if (sent >= length) break;
-    pos = writeBasicHeader(out, pos, 3, csid);
-    if (ext) pos = out.writeUInt32BE(timestamp, pos);
-  }
-  return out;
 }

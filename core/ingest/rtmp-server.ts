@@ -1,4 +1,5 @@
 import net from 'node:net';
+import { bind, rebindServer, RebindError } from '../net-bind';
 import type { ServerContext } from './context';
 import { RtmpSession } from './rtmp-session';
 
@@ -8,22 +9,35 @@ export class RtmpServer {
 
   constructor(private readonly ctx: ServerContext) {}
 
-  async listen(port: number, host: string): Promise<number> {
+  private make(): net.Server {
     const server = net.createServer((socket) => {
       new RtmpSession(socket, this.ctx);
     });
     server.maxConnections = 10_000;
-    await new Promise<void>((resolve, reject) => {
-      server.once('error', reject);
-      server.listen(port, host, () => {
-        server.off('error', reject);
-        resolve();
-      });
-    });
-    server.on('error', (e) => this.ctx.log.error({ err: e.message }, 'rtmp server error'));
+    server.on('listening', () => server.on('error', (e) => this.ctx.log.error({ err: e.message }, 'rtmp server error')));
+    return server;
+  }
+
+  async listen(port: number, host: string): Promise<number> {
+    const server = this.make();
+    const p = await bind(server, port, host);
     this.server = server;
-    const addr = server.address();
-    return typeof addr === 'object' && addr ? addr.port : port;
+    return p;
+  }
+
+  /** Move the listener to another port/host; publishers already connected keep streaming. On failure the old listener stays. */
+  async rebind(port: number, host: string): Promise<number> {
+    try {
+      const r = await rebindServer(this.server, () => this.make(), port, host);
+      this.server = r.server;
+      return r.port;
+    } catch (e) {
+      if (e instanceof RebindError) {
+        this.server = e.current;
+        throw e.error;
+      }
+      throw e;
+    }
   }
 
   async close(): Promise<void> {

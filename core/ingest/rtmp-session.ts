@@ -58,7 +58,11 @@ export class RtmpSession implements Session {
 
   reject(reason = 'rejected'): void {
     this.rejected = true;
-    if (!this.busy) this.close(reason);
+    // A handler may call reject() synchronously inside a pre* hook, before the session marks itself busy:
+    // decide after the current call stack, when a pending hook will report the rejection itself.
+    queueMicrotask(() => {
+      if (!this.busy) this.close(reason);
+    });
   }
 
   private startPing(): void {

@@ -1,0 +1,70 @@
+/**
+ * Fan-out benchmark: one publisher (pre-encoded 720p30 ~2.5 Mbit/s H.264+AAC, looped by ffmpeg -re -c copy),
+ * N players on 127.0.0.1, RTMP and HTTP-FLV separately, OnAir Studio vs node-media-server@2.7.4.
+ *
+ * Each (server, protocol, N) cell gets a fresh server child process (CPU from /proc/<pid>/stat, RSS from
+ * VmRSS), a fresh publisher and a fresh load-generator child (FANOUT_WORKERS, default 1) hosting all the
+ * players as plain net sockets. One load process because the box has 2 cores: the server gets one, the
+ * players the other; the load generator's own CPU is printed so a saturated client shows up in the table.
+ *
+ * Env: FANOUT_N=200,500  FANOUT_SECONDS=20  FANOUT_PROTOCOLS=rtmp,http  FANOUT_SERVERS=onair,nms
+ *      FANOUT_BATCH=50  FANOUT_WORKERS=1  FANOUT_CACHE=<dir for the generated FLV>
+ */
+import { runCell, type CellResult } from './lib/cell';
+import { killAllNow, stopAll } from './lib/children';
+import { readEnv } from './lib/env';
+import { ensureFixture } from './lib/ffmpeg';
+import { resultTable, targetLines } from './lib/report';
+import { fmt } from './lib/stats';
+
+const log = (s: string): void => void process.stderr.write(`${s}\n`);
+
+process.on('exit', killAllNow);
+for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+  process.on(sig, () => {
+    log(`\n${sig}: tearing down`);
+    stopAll().finally(() => process.exit(130));
+  });
+}
+
+async function main(): Promise<void> {
+  const env = readEnv();
+  const fixture = await ensureFixture();
+  log(`fixture ${fixture}`);
+  log(`N=${env.counts.join(',')} window=${env.seconds}s protocols=${env.protocols.join(',')} servers=${env.servers.join(',')} batch=${env.batch} workers=${env.workers}`);
+  const rows: CellResult[] = [];
+  for (const players of env.counts) {
+    for (const protocol of env.protocols) {
+      for (const server of env.servers) {
+        log(`→ ${server} ${protocol} N=${players} ...`);
+        const r = await runCell({ server, protocol, players, seconds: env.seconds, batch: env.batch, workers: env.workers, fixture });
+        rows.push(r);
+        log(`  cpu ${fmt(r.cpuPct)}% rss ${fmt(r.rssPeakMb)}MB key p50 ${fmt(r.ttfkP50)}ms jitter p95 ${fmt(r.jitterP95)}ms frames ${fmt(r.framesAvg)} connect ${fmt(r.connectMs, 0)}ms loadgen ${fmt(r.loadCpuPct)}%`);
+        for (const n of r.notes) log(`  note: ${n}`);
+      }
+    }
+  }
+  const out = [
+    '',
+    `## Fan-out: 1 publisher (720p30 H.264+AAC ~2.6 Mbit/s), ${env.seconds} s window, players on 127.0.0.1`,
+    '',
+    resultTable(rows),
+    '',
+    `CPU = % of one core over the window; RSS sampled every 250 ms (peak from first player connect, avg over the window);`,
+    `1st key = connect start to first video keyframe; jitter = per-frame lateness vs the player's best (arrival − timestamp), window frames only;`,
+    `frames/player = video frames received in the window (publisher sends ~${30 * env.seconds}); loadgen = the players' process.`,
+    '',
+    '### Targets (OnAir)',
+    ...targetLines(rows),
+    '',
+  ];
+  process.stdout.write(out.join('\n'));
+}
+
+main()
+  .then(() => stopAll())
+  .catch(async (e: unknown) => {
+    log(`fanout failed: ${(e as Error).stack ?? String(e)}`);
+    await stopAll();
+    process.exitCode = 1;
+  });

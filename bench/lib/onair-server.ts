@@ -1,0 +1,36 @@
+/**
+ * OnAir Studio in its own process for the fan-out benchmark. Prints {"rtmp":port,"http":port} as one JSON
+ * line once listening; stops when stdin closes (the bench went away) or on SIGTERM/SIGINT.
+ */
+import { createStudio } from '../../core/studio';
+
+const studio = createStudio(
+  { host: '127.0.0.1', rtmp: { port: 0, chunk_size: 60000, gop_cache: true, ping: 30, ping_timeout: 60 }, http: { port: 0, allow_origin: '*' }, log_level: 'silent' },
+  { logToStdout: false },
+);
+
+let stopping = false;
+function shutdown(code: number): void {
+  if (stopping) return;
+  stopping = true;
+  const hard = setTimeout(() => process.exit(code), 2000);
+  hard.unref();
+  studio.stop().then(
+    () => process.exit(code),
+    () => process.exit(code),
+  );
+}
+
+process.on('SIGTERM', () => shutdown(0));
+process.on('SIGINT', () => shutdown(0));
+process.stdin.on('end', () => shutdown(0));
+process.stdin.on('error', () => shutdown(0));
+process.stdin.resume();
+
+try {
+  const ports = await studio.run();
+  process.stdout.write(`${JSON.stringify({ rtmp: ports.rtmp, http: ports.http })}\n`);
+} catch (e) {
+  process.stdout.write(`${JSON.stringify({ error: (e as Error).message })}\n`);
+  process.exit(1);
+}

@@ -1,0 +1,92 @@
+/** CPU and memory of a child process from /proc (Linux only). */
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+let clkTck = 0;
+
+function ticksPerSecond(): number {
+  if (clkTck === 0) {
+    try {
+      clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+    } catch {
+      clkTck = 100;
+    }
+  }
+  return clkTck;
+}
+
+/** utime + stime of the process (all threads), in seconds; null when the process is gone. */
+export function cpuSeconds(pid: number): number | null {
+  let text: string;
+  try {
+    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  } catch {
+    return null;
+  }
+  // comm may contain spaces and parentheses: fields start after the last ')'
+  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
+  return (Number(f[11]) + Number(f[12])) / ticksPerSecond();
+}
+
+/** Resident set size in MB (VmRSS), or null when the process is gone. */
+export function rssMb(pid: number): number | null {
+  try {
+    const m = /^VmRSS:\s+(\d+)\s+kB/m.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return m ? Number(m[1]) / 1024 : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU % of one core between start() and stop(), and RSS peak / average from periodic samples. */
+export class ProcMeter {
+  private cpu0 = 0;
+  private t0 = 0;
+  private timer: NodeJS.Timeout | null = null;
+  private peak = 0;
+  private windowSum = 0;
+  private windowCount = 0;
+  private inWindow = false;
+
+  constructor(readonly pid: number, private readonly sampleMs = 250) {}
+
+  /** Begin RSS sampling (counts toward the peak only). */
+  watch(): void {
+    if (this.timer) return;
+    this.sample();
+    this.timer = setInterval(() => this.sample(), this.sampleMs);
+  }
+
+  private sample(): void {
+    const r = rssMb(this.pid);
+    if (r === null) return;
+    if (r > this.peak) this.peak = r;
+    if (this.inWindow) {
+      this.windowSum += r;
+      this.windowCount++;
+    }
+  }
+
+  /** Begin the measurement window: CPU baseline; RSS samples from here on count toward the average. */
+  start(): void {
+    this.watch();
+    this.cpu0 = cpuSeconds(this.pid) ?? 0;
+    this.t0 = performance.now();
+    this.inWindow = true;
+    this.sample();
+  }
+
+  stop(): { cpuPct: number; rssPeakMb: number; rssAvgMb: number } {
+    const cpu1 = cpuSeconds(this.pid);
+    const elapsed = (performance.now() - this.t0) / 1000;
+    this.sample();
+    this.inWindow = false;
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+    return {
+      cpuPct: cpu1 === null || elapsed <= 0 ? Number.NaN : ((cpu1 - this.cpu0) / elapsed) * 100,
+      rssPeakMb: this.peak,
+      rssAvgMb: this.windowCount > 0 ? this.windowSum / this.windowCount : Number.NaN,
+    };
+  }
+}

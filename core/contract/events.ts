@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { LogRecordSchema, StreamInfoSchema } from './common';
+import { ServerStatsSchema } from './stats';
+
+/** Events pushed from the core to every connected panel. */
+
+export const events = {
+  'stream.published': StreamInfoSchema,
+  'stream.unpublished': z.object({ app: z.string(), name: z.string(), path: z.string() }),
+  /** every live stream, about once a second */
+  'stream.stats': z.object({ at: z.number(), streams: z.array(StreamInfoSchema) }),
+  /** server health, about once a second; rates in bits per second over the last tick */
+  'server.stats': z.object({
+    at: z.number(),
+    stats: ServerStatsSchema,
+    net_in_bps: z.number(),
+    net_out_bps: z.number(),
+  }),
+  log: LogRecordSchema,
+} as const;
+
+export type Events = typeof events;
+export type EventName = keyof Events;
+export type EventData<E extends EventName> = z.output<Events[E]>;
+export type AnyEvent = { [E in EventName]: { event: E; data: EventData<E> } }[EventName];
+
+export const eventNames = Object.keys(events) as EventName[];

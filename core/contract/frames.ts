@@ -1,0 +1,22 @@
+import { z } from 'zod';
+import type { ContractError } from './common';
+
+/** WebSocket frames (/api/ws). Client -> server: a request; server -> client: a reply or an event. */
+
+export const RequestFrameSchema = z.object({
+  id: z.union([z.string().max(64), z.number().int()]),
+  cmd: z.string().max(128),
+  args: z.unknown().optional(),
+});
+export type RequestFrame = z.infer<typeof RequestFrameSchema>;
+
+/** What a command answers over any transport: a result or an error value, never a throw. */
+export type Reply<T = unknown> = { ok: true; result: T } | { ok: false; error: ContractError };
+
+export type ReplyFrame = { id: string | number | null } & Reply;
+export type EventFrame = { event: string; data: unknown };
+
+/** Close code the server uses when a socket is shut because the studio stops. */
+export const WS_CLOSE_GOING_AWAY = 1001;
+/** Path of the WebSocket transport. */
+export const WS_PATH = '/api/ws';

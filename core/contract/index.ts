@@ -1,0 +1,7 @@
+/** The typed API of the studio: one shape, carried over IPC (Electron) and WebSocket (/api/ws). */
+export * from './common';
+export * from './settings';
+export * from './stats';
+export * from './commands';
+export * from './events';
+export * from './frames';

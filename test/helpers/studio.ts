@@ -1,0 +1,44 @@
+import { createStudio, type ListenInfo, type Studio } from '../../core/studio';
+
+export interface TestStudio {
+  studio: Studio;
+  ports: ListenInfo;
+  rtmpUrl: (path: string) => string;
+  httpUrl: (path: string) => string;
+  wsUrl: (path: string) => string;
+  stop: () => Promise<void>;
+}
+
+/** A real studio on 127.0.0.1 with ephemeral ports. */
+export async function startStudio(config: Record<string, unknown> = {}): Promise<TestStudio> {
+  const base = { host: '127.0.0.1', rtmp: { port: 0 }, http: { port: 0 }, log_level: process.env.ONAIR_TEST_LOG ? 'debug' : 'silent', data_dir: undefined };
+  const merged: Record<string, unknown> = { ...base, ...config };
+  for (const k of ['rtmp', 'http', 'auth'] as const) {
+    if (config[k]) merged[k] = { ...((base as Record<string, unknown>)[k] as object | undefined), ...(config[k] as object) };
+  }
+  const studio = createStudio(merged, { logToStdout: !!process.env.ONAIR_TEST_LOG });
+  const ports = await studio.run();
+  return {
+    studio,
+    ports,
+    rtmpUrl: (p) => `rtmp://127.0.0.1:${ports.rtmp}${p}`,
+    httpUrl: (p) => `http://127.0.0.1:${ports.http}${p}`,
+    wsUrl: (p) => `ws://127.0.0.1:${ports.http}${p}`,
+    stop: () => studio.stop(),
+  };
+}
+
+export function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+/** Poll until `fn` returns a truthy value or the time runs out (then throws with `what`). */
+export async function waitFor<T>(fn: () => T | Promise<T>, what: string, timeoutMs = 10_000, everyMs = 50): Promise<NonNullable<T>> {
+  const end = Date.now() + timeoutMs;
+  for (;;) {
+    const v = await fn();
+    if (v) return v as NonNullable<T>;
+    if (Date.now() > end) throw new Error(`timed out waiting for ${what}`);
+    await sleep(everyMs);
+  }
+}

@@ -1,0 +1,157 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { OnAirError } from '../../../core/errors';
+import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, FlvDemuxer, flvHeader, flvTag, type FlvTag } from '../../../core/format/flv';
+import { makeTestFlv, mediaDir, randomSlices, type MediaDir } from '../../helpers/format-media';
+import { prngLite } from '../../helpers/prng-lite';
+
+function expectFormat(fn: () => unknown): OnAirError {
+  try {
+    fn();
+  } catch (e) {
+    expect(e).toBeInstanceOf(OnAirError);
+    expect((e as OnAirError).code).toBe('FORMAT');
+    return e as OnAirError;
+  }
+  throw new Error('expected OnAirError FORMAT');
+}
+
+function demuxAll(chunks: Buffer[], d = new FlvDemuxer()): FlvTag[] {
+  const tags: FlvTag[] = [];
+  for (const c of chunks) tags.push(...d.push(c));
+  return tags;
+}
+
+describe('flvHeader / flvTag', () => {
+  it('writes the 13-byte file header with the audio/video flags', () => {
+    expect(flvHeader(true, true).toString('hex')).toBe('464c5601050000000900000000');
+    expect(flvHeader(true, false)[4]).toBe(0x04);
+    expect(flvHeader(false, true)[4]).toBe(0x01);
+    expect(flvHeader(false, false)[4]).toBe(0x00);
+  });
+
+  it('writes header, body and PreviousTagSize with the extended timestamp byte', () => {
+    const body = Buffer.from('abcdef');
+    const t = flvTag(FLV_VIDEO, 0x12345678, body);
+    expect(t.length).toBe(11 + 6 + 4);
+    expect(t.subarray(0, 11).toString('hex')).toBe('09' + '000006' + '345678' + '12' + '000000');
+    expect(t.subarray(11, 17).toString()).toBe('abcdef');
+    expect(t.readUInt32BE(17)).toBe(17);
+    // the tag owns its bytes
+    body[0] = 0x7a;
+    expect(t[11]).toBe(0x61);
+  });
+
+  it('wraps timestamps modulo 2^32 and accepts an empty body', () => {
+    const t = flvTag(FLV_AUDIO, 2 ** 32 + 5, Buffer.alloc(0));
+    expect(t.toString('hex')).toBe('08' + '000000' + '000005' + '00' + '000000' + '0000000b');
+  });
+
+  it('rejects a body that does not fit DataSize (24 bits)', () => {
+    expectFormat(() => flvTag(FLV_VIDEO, 0, Buffer.alloc(0x1000000)));
+  });
+});
+
+describe('FlvDemuxer', () => {
+  const rng = prngLite(0xf1f1);
+  const tags: FlvTag[] = [];
+  for (let i = 0; i < 200; i++) {
+    const type = rng.pick([FLV_AUDIO, FLV_VIDEO, FLV_SCRIPT, 0x1f]);
+    const size = rng.bool(0.1) ? 0 : rng.int(rng.bool(0.1) ? 70000 : 300);
+    tags.push({ type, timestamp: rng.bool(0.1) ? 0xffffff00 + i : i * 33, body: rng.bytes(size) });
+  }
+  const stream = Buffer.concat([flvHeader(true, true), ...tags.map((t) => flvTag(t.type, t.timestamp, t.body))]);
+
+  it('round-trips flvTag output pushed whole', () => {
+    const d = new FlvDemuxer();
+    expect(d.header).toBeNull();
+    const out = d.push(stream);
+    expect(d.header).toEqual({ hasAudio: true, hasVideo: true });
+    expect(out).toEqual(tags);
+  });
+
+  it('round-trips under random slicing, including 1-byte pieces', () => {
+    for (const max of [1, 3, 11, 15, 100, 4096, 100000]) {
+      expect(demuxAll(randomSlices(stream, rng.next, max))).toEqual(tags);
+    }
+  });
+
+  it('returns nothing until the PreviousTagSize of a tag has arrived', () => {
+    const d = new FlvDemuxer();
+    const one = Buffer.concat([flvHeader(false, true), flvTag(FLV_VIDEO, 7, Buffer.from([1, 2, 3]))]);
+    expect(d.push(one.subarray(0, one.length - 1))).toEqual([]);
+    expect(d.push(one.subarray(one.length - 1))).toEqual([{ type: FLV_VIDEO, timestamp: 7, body: Buffer.from([1, 2, 3]) }]);
+    expect(d.header).toEqual({ hasAudio: false, hasVideo: true });
+  });
+
+  it('keeps unknown tag types and the filter bit as they are', () => {
+    const s = Buffer.concat([flvHeader(true, true), flvTag(0x28, 1, Buffer.from([9])), flvTag(3, 2, Buffer.alloc(0))]);
+    expect(new FlvDemuxer().push(s).map((t) => t.type)).toEqual([0x28, 3]);
+  });
+
+  it('skips header padding when DataOffset is larger than 9', () => {
+    const h = Buffer.from('464c5601050000000c' + 'aabbcc' + '00000000', 'hex');
+    const s = Buffer.concat([h, flvTag(FLV_AUDIO, 0, Buffer.from([0xaf, 1]))]);
+    expect(demuxAll(randomSlices(s, rng.next, 2)).length).toBe(1);
+  });
+
+  it('rejects a bad signature', () => {
+    expectFormat(() => new FlvDemuxer().push(Buffer.from('GET / HTTP/1.1\r\n')));
+    expectFormat(() => new FlvDemuxer().push(Buffer.from('464c5601050000000800000000', 'hex'))); // DataOffset 8
+  });
+
+  it('rejects an oversized DataSize before any body byte arrives, and stays failed', () => {
+    const d = new FlvDemuxer({ maxTagSize: 1000 });
+    const header = Buffer.from('09' + '0003e9' + '000000' + '00' + '000000', 'hex'); // 1001 bytes
+    d.push(flvHeader(false, true));
+    const err = expectFormat(() => d.push(header));
+    expect(err.message).toMatch(/1001/);
+    expect(() => d.push(Buffer.alloc(10))).toThrow(err);
+    // exactly the limit is fine
+    const ok = new FlvDemuxer({ maxTagSize: 1000 });
+    expect(ok.push(Buffer.concat([flvHeader(false, true), flvTag(FLV_VIDEO, 0, Buffer.alloc(1000))])).length).toBe(1);
+  });
+
+  it('uses an 8 MiB default limit', () => {
+    const d = new FlvDemuxer();
+    d.push(flvHeader(false, true));
+    expect(d.push(Buffer.from('09800000000000000000000', 'hex').subarray(0, 11))).toEqual([]); // 8 MiB exactly
+    const e = new FlvDemuxer();
+    e.push(flvHeader(false, true));
+    expectFormat(() => e.push(Buffer.from('0980000100000000000000', 'hex')));
+  });
+
+  it('rejects a PreviousTagSize that does not match, and a non-zero PreviousTagSize0', () => {
+    const t = flvTag(FLV_AUDIO, 0, Buffer.from([1, 2, 3]));
+    t.writeUInt32BE(15, t.length - 4);
+    expectFormat(() => new FlvDemuxer().push(Buffer.concat([flvHeader(true, false), t])));
+    const h = flvHeader(true, false);
+    h.writeUInt32BE(5, 9);
+    expectFormat(() => new FlvDemuxer().push(h));
+  });
+});
+
+describe('FlvDemuxer on an ffmpeg FLV', () => {
+  let m: MediaDir;
+  let file: Buffer;
+  beforeAll(() => {
+    m = mediaDir();
+    file = makeTestFlv(m);
+  });
+  afterAll(() => m.cleanup());
+
+  it('demuxes every tag under random slicing and re-muxes byte-exactly', () => {
+    const whole = new FlvDemuxer().push(file);
+    expect(whole.length).toBeGreaterThan(70); // 30 video frames + ~47 AAC frames + metadata + seq headers
+    expect(whole[0].type).toBe(FLV_SCRIPT);
+    expect(whole.filter((t) => t.type === FLV_VIDEO).length).toBe(32); // seq header + 30 frames + end of sequence
+    expect(whole.filter((t) => t.type === FLV_AUDIO).length).toBeGreaterThanOrEqual(48);
+    const rng = prngLite(42);
+    for (let i = 0; i < 20; i++) {
+      expect(demuxAll(randomSlices(file, rng.next, rng.pick([7, 64, 1500, 65536])))).toEqual(whole);
+    }
+    const remuxed = Buffer.concat([flvHeader(true, true), ...whole.map((t) => flvTag(t.type, t.timestamp, t.body))]);
+    expect(remuxed.equals(file)).toBe(true);
+    const ts = whole.filter((t) => t.type === FLV_VIDEO).map((t) => t.timestamp);
+    expect(Math.max(...ts)).toBeGreaterThan(900);
+  });
+});
