@@ -5,7 +5,7 @@
  *   const m = new Fmp4Muxer();
  *   for (const p of packets) {
  *     m.push(p);                                        // seq headers configure tracks, frames queue samples
- *     if (!init && m.ready) out(init = m.init());       // once the tracks you want are configured
+ *     if (!init && m.ready) out(init = m.init());       // once the wanted tracks are configured
  *     if (m.configChanged) { out(m.flush(true)?.data); out(m.init()); }   // new SPS/ASC: new init
  *     else if (p.kind === 'video' && p.keyframe && init) out(m.flush()?.data); // a fragment per GOP
  *   }
@@ -43,9 +43,9 @@ export interface Fmp4Fragment {
 }
 
 export interface Fmp4MuxerOptions {
-  /** keep video (default true) */
+  /** expect and keep video (default true); false drops video packets */
   video?: boolean;
-  /** keep audio (default true) */
+  /** expect and keep audio (default true); false drops audio packets */
   audio?: boolean;
 }
 
@@ -123,9 +123,9 @@ export class Fmp4Muxer {
     return out;
   }
 
-  /** true once every wanted track… that has been announced is configured: at least one track is. */
+  /** Every wanted track (options `video` / `audio`) has its configuration: time for `init()`. */
   get ready(): boolean {
-    return this.video !== null || this.audio !== null;
+    return (!this.wantVideo || this.video !== null) && (!this.wantAudio || this.audio !== null);
   }
 
   /** A sequence header changed a track included in the last init segment: flush, then write a new `init()`. */
@@ -194,6 +194,8 @@ export class Fmp4Muxer {
       lead ??= { track: q.track, samples };
     }
     if (!lead) return null;
+    const videoRun = runs.find((r) => r.trackId === this.video?.track.id);
+    const hasVideo = this.video !== null && this.accepts(this.video);
     this.sequence += 1;
     let ticks = 0;
     for (const s of lead.samples) ticks += s.duration;
@@ -203,7 +205,7 @@ export class Fmp4Muxer {
       sequence: this.sequence,
       startTime: lead.samples[0].dts * scale,
       duration: ticks * scale,
-      independent: lead.track.type === 'audio' || lead.samples[0].keyframe,
+      independent: videoRun ? videoRun.samples[0].keyframe : !hasVideo,
     };
   }
 

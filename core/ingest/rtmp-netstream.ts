@@ -119,7 +119,6 @@ export class NetStreams {
     this.status(streamId, 'status', 'NetStream.Play.Reset', `Playing and resetting ${t.path}.`);
     this.status(streamId, 'status', 'NetStream.Play.Start', `Started playing ${t.path}.`);
     this.s.send(dataMsg(streamId, ['|RtmpSampleAccess', false, false]));
-    this.s.send(dataMsg(streamId, ['onStatus', { code: 'NetStream.Data.Start' }]));
     stream.addSubscriber(player);
     this.s.log.info({ path: t.path, waiting: !stream.ready }, 'play start');
     this.s.ctx.hooks.post('postPlay', this.s, t.path, t.query);

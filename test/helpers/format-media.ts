@@ -99,15 +99,3 @@ export class BitWriter {
     return out;
   }
 }
-
-/** Splits `buf` into random-size pieces (1..maxPiece bytes) using `rand` (returns [0, 1)). */
-export function randomSlices(buf: Buffer, rand: () => number, maxPiece: number): Buffer[] {
-  const out: Buffer[] = [];
-  let pos = 0;
-  while (pos < buf.length) {
-    const n = 1 + Math.floor(rand() * maxPiece);
-    out.push(buf.subarray(pos, pos + n));
-    pos += n;
-  }
-  return out;
-}

@@ -3,8 +3,8 @@ import { OnAirError } from '../../../core/errors';
 import { audioInfoFromTag, parseAv1Config, parseAv1SequenceHeader, parseVp9Config, videoInfoFromSeqHeader } from '../../../core/format/codec-info';
 import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, FlvDemuxer, type FlvTag } from '../../../core/format/flv';
 import { parseAudioTag, parseVideoTag } from '../../../core/format/video-tag';
-import { findBox, makeTestFlv, mediaDir, randomSlices, type MediaDir } from '../../helpers/format-media';
-import { prngLite } from '../../helpers/prng-lite';
+import { findBox, makeTestFlv, mediaDir, type MediaDir } from '../../helpers/format-media';
+import { prng, randomSlices } from '../../helpers/prng';
 
 const cc = (s: string): Buffer => Buffer.from(s, 'latin1');
 const exVideo = (frameType: number, packetType: number, fourcc: string, payload: Buffer): Buffer =>
@@ -38,10 +38,9 @@ describe('codec info from real encoder output', () => {
   afterAll(() => m.cleanup());
 
   it('demuxes the ffmpeg FLV in random slices and describes every tag: 1280x720 High 3.1, AAC 48000/2', () => {
-    const rng = prngLite(7);
     const d = new FlvDemuxer();
     const tags: FlvTag[] = [];
-    for (const piece of randomSlices(flv, rng.next, 4000)) tags.push(...d.push(piece));
+    for (const piece of randomSlices(prng(7), flv, 4000)) tags.push(...d.push(piece));
     expect(d.header).toEqual({ hasAudio: true, hasVideo: true });
     expect(tags[0].type).toBe(FLV_SCRIPT);
     let video = null;

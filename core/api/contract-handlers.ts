@@ -1,0 +1,179 @@
+import type { Logger } from 'pino';
+import { makeSign } from '../auth/sign';
+import type { OnAirConfig } from '../config';
+import { ListenerApplyError, type ListenerName, type ListenInfo } from '../config-apply';
+import { configPatchOf, overlayConfig, saveConfigPatch, settingsOf } from '../config-store';
+import {
+  commands, isCommandName, mergeSettings, SettingsSchema,
+  type CommandName, type CommandParsedArgs, type CommandResult, type ContractError, type ContractErrorCode, type ContractIssue, type Reply, type StreamInfo,
+} from '../contract';
+import { isOnAirError } from '../errors';
+import type { ServerContext } from '../ingest/context';
+import { locateFfmpeg } from '../jobs/ffmpeg-locate';
+import type { LogTail } from '../log';
+import type { Stream } from '../media/stream';
+import { serverStats, streamStats, VERSION } from './stats';
+
+/** What the contract needs from the Studio (kept narrow so the handlers do not reach into the core). */
+export interface StudioPort {
+  readonly config: OnAirConfig;
+  readonly ports: ListenInfo | null;
+  /** ms epoch when the listeners started */
+  readonly since: number;
+  readonly ctx: ServerContext;
+  readonly logs: LogTail;
+  readonly log: Logger;
+  applyConfig(input: unknown): Promise<{ config: OnAirConfig; restarted: ListenerName[]; ports: ListenInfo | null }>;
+}
+
+export interface HandlerOptions {
+  mode?: 'electron' | 'headless';
+  /** write accepted settings to <data_dir>/config.json (default true) */
+  persist?: boolean;
+}
+
+/** A command's own refusal; the dispatcher turns it into `{ ok: false, error }`. */
+export class CommandError extends Error {
+  constructor(readonly code: ContractErrorCode, message: string, readonly issues?: ContractIssue[]) {
+    super(message);
+  }
+}
+
+export type Handlers = { [K in CommandName]: (args: CommandParsedArgs<K>) => Promise<CommandResult<K>> | CommandResult<K> };
+export type Dispatch = (cmd: unknown, args: unknown) => Promise<Reply>;
+
+export function streamInfo(s: Stream): StreamInfo {
+  return { ...streamStats(s), app: s.app, name: s.name, path: s.path };
+}
+
+export function liveStreams(ctx: ServerContext): StreamInfo[] {
+  return ctx.registry.live().map(streamInfo);
+}
+
+function issuesOf(error: { issues: ReadonlyArray<{ path: ReadonlyArray<PropertyKey>; message: string }> }): ContractIssue[] {
+  return error.issues.map((i) => ({ path: i.path.map(String).join('.'), message: i.message }));
+}
+
+function urlHost(h: string): string {
+  if (h === '0.0.0.0' || h === '::' || h === '') return '127.0.0.1';
+  return h.includes(':') && !h.startsWith('[') ? `[${h}]` : h;
+}
+
+const DAY = 86_400;
+
+export function createHandlers(studio: StudioPort, opts: HandlerOptions = {}): Handlers {
+  const { ctx } = studio;
+  const find = (app: string, name: string): Stream => {
+    const s = ctx.registry.get(`/${app}/${name}`);
+    if (!s) throw new CommandError('NOT_FOUND', `no stream /${app}/${name}`);
+    return s;
+  };
+  return {
+    'server.status': async () => {
+      const cfg = studio.config;
+      return {
+        version: VERSION,
+        uptime: Math.floor((Date.now() - studio.since) / 1000),
+        ports: studio.ports,
+        stats: serverStats(ctx, studio.since),
+        ffmpeg: await locateFfmpeg(cfg),
+        data_dir: cfg.data_dir,
+        live: ctx.registry.live().length,
+        mode: opts.mode ?? 'headless',
+      };
+    },
+    'server.config.get': () => settingsOf(studio.config),
+    'server.config.set': async (patch) => {
+      const merged = SettingsSchema.safeParse(mergeSettings(settingsOf(studio.config), patch));
+      if (!merged.success) throw new CommandError('VALIDATION', merged.error.issues[0]?.message ?? 'invalid settings', issuesOf(merged.error));
+      let applied;
+      try {
+        applied = await studio.applyConfig(overlayConfig(studio.config, configPatchOf(merged.data)));
+      } catch (e) {
+        if (e instanceof ListenerApplyError) throw new CommandError('APPLY_FAILED', e.message, [{ path: e.field, message: e.message }]);
+        if (isOnAirError(e) && e.code === 'CONFIG') throw new CommandError('VALIDATION', e.message);
+        throw e;
+      }
+      let saved: string | null = null;
+      if (opts.persist !== false) {
+        try {
+          saved = saveConfigPatch(applied.config.data_dir, configPatchOf(patch));
+        } catch (e) {
+          studio.log.warn({ err: (e as Error).message }, 'settings applied but could not be saved');
+        }
+      }
+      studio.log.info({ restarted: applied.restarted, keys: Object.keys(patch) }, 'settings applied');
+      return { settings: settingsOf(applied.config), restarted: applied.restarted, ports: applied.ports, saved_to: saved };
+    },
+    'streams.list': () => liveStreams(ctx),
+    'streams.get': ({ app, name }) => streamInfo(find(app, name)),
+    'streams.urls': ({ app, name, host }) => {
+      const cfg = studio.config;
+      const p = studio.ports;
+      const h = urlHost(host ?? p?.host ?? cfg.host);
+      const path = `/${app}/${name}`;
+      const now = Math.floor(Date.now() / 1000);
+      const key = cfg.auth.publish ? `${name}?sign=${makeSign(path, now + 30 * DAY, cfg.auth.secret)}` : name;
+      const q = cfg.auth.play ? `?sign=${makeSign(path, now + DAY, cfg.auth.secret)}` : '';
+      const rtmpPort = p?.rtmp ?? cfg.rtmp.port;
+      const httpPort = p?.http ?? cfg.http.port;
+      return {
+        rtmp_server: `rtmp://${h}${rtmpPort === 1935 ? '' : `:${rtmpPort}`}/${app}`,
+        stream_key: key,
+        http_flv: `http://${h}:${httpPort}${path}.flv${q}`,
+        ws_flv: `ws://${h}:${httpPort}${path}.flv${q}`,
+        hls: null,
+      };
+    },
+    'streams.kick': ({ app, name }) => {
+      const s = find(app, name);
+      if (!s.publisher) throw new CommandError('NOT_FOUND', `/${app}/${name} has no publisher`);
+      const id = s.publisher.id;
+      s.publisher.stop('kicked from the panel');
+      return { kicked: id };
+    },
+    'sessions.kick': ({ id }) => {
+      const s = ctx.sessions.get(id);
+      if (!s) throw new CommandError('NOT_FOUND', `no session ${id}`);
+      s.close('kicked from the panel');
+      return { kicked: id };
+    },
+    'logs.tail': (args) => {
+      const min = args?.level ?? 0;
+      const limit = args?.limit ?? 200;
+      return studio.logs.list(1000).filter((r) => r.level >= min).slice(-limit);
+    },
+  };
+}
+
+/**
+ * The one entry point both transports use: checks the command name, validates the arguments with the
+ * contract's schema (nothing invalid reaches the core), runs the handler and turns every outcome into a
+ * Reply value.
+ */
+export function createDispatch(handlers: Handlers, log: Logger): Dispatch {
+  return async (cmd, args) => {
+    if (!isCommandName(cmd)) return { ok: false, error: { code: 'UNKNOWN_COMMAND', message: `unknown command ${JSON.stringify(String(cmd).slice(0, 64))}` } };
+    const parsed = commands[cmd].args.safeParse(args ?? undefined);
+    if (!parsed.success) {
+      const issues = issuesOf(parsed.error);
+      const first = issues[0];
+      const message = first ? `${cmd}: ${first.path ? `${first.path}: ` : ''}${first.message}` : `${cmd}: invalid arguments`;
+      return { ok: false, error: { code: 'VALIDATION', message, issues } };
+    }
+    try {
+      const run = handlers[cmd] as (a: unknown) => unknown;
+      return { ok: true, result: await run(parsed.data) };
+    } catch (e) {
+      return { ok: false, error: toContractError(e, cmd, log) };
+    }
+  };
+}
+
+function toContractError(e: unknown, cmd: string, log: Logger): ContractError {
+  if (e instanceof CommandError) return e.issues ? { code: e.code, message: e.message, issues: e.issues } : { code: e.code, message: e.message };
+  if (isOnAirError(e) && e.code === 'NOT_FOUND') return { code: 'NOT_FOUND', message: e.message };
+  if (isOnAirError(e) && e.code === 'VALIDATION') return { code: 'VALIDATION', message: e.message };
+  log.error({ err: e, cmd }, 'command failed');
+  return { code: 'INTERNAL', message: `${cmd} failed: ${(e as Error).message}` };
+}
