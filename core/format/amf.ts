@@ -2,148 +2,27 @@
  * AMF0 (Action Message Format 0) encoding and decoding, with the AMF3 switch (avmplus marker 0x11).
  * Pure: no I/O. Decoding never trusts a declared count or length beyond the bytes present.
  */
-import { AMF_MAX_DEPTH, amfError, decodeAmf3At, setAmfProp } from './amf3';
+import { AMF_MAX_DEPTH, AmfBudget, M0, amfError, setAmfProp, type AmfObject, type AmfValue } from './amf-shared';
+import { decodeAmf3At } from './amf3';
 
-export type AmfObject = { [k: string]: AmfValue };
-export type AmfValue = number | boolean | string | null | undefined | Date | AmfValue[] | AmfObject;
-
-/** Marks an object to be encoded as an AMF0 ECMA array (0x08), as onMetaData is. */
-export class AmfEcmaArray {
-  constructor(readonly value: AmfObject) {}
-}
-
-const M0 = {
-  NUMBER: 0x00,
-  BOOLEAN: 0x01,
-  STRING: 0x02,
-  OBJECT: 0x03,
-  MOVIECLIP: 0x04,
-  NULL: 0x05,
-  UNDEFINED: 0x06,
-  REFERENCE: 0x07,
-  ECMA_ARRAY: 0x08,
-  OBJECT_END: 0x09,
-  STRICT_ARRAY: 0x0a,
-  DATE: 0x0b,
-  LONG_STRING: 0x0c,
-  UNSUPPORTED: 0x0d,
-  RECORDSET: 0x0e,
-  XML_DOC: 0x0f,
-  TYPED_OBJECT: 0x10,
-  AVMPLUS: 0x11,
-} as const;
-
-// ---------------------------------------------------------------------------------------------
-// Encoding
-
-class Writer {
-  buf = Buffer.allocUnsafe(256);
-  pos = 0;
-
-  ensure(n: number): void {
-    if (this.pos + n <= this.buf.length) return;
-    let size = this.buf.length * 2;
-    while (size < this.pos + n) size *= 2;
-    const next = Buffer.allocUnsafe(size);
-    this.buf.copy(next, 0, 0, this.pos);
-    this.buf = next;
-  }
-
-  u8(v: number): void {
-    this.ensure(1);
-    this.buf[this.pos++] = v;
-  }
-
-  u16(v: number): void {
-    this.ensure(2);
-    this.pos = this.buf.writeUInt16BE(v, this.pos);
-  }
-
-  u32(v: number): void {
-    this.ensure(4);
-    this.pos = this.buf.writeUInt32BE(v, this.pos);
-  }
-
-  f64(v: number): void {
-    this.ensure(8);
-    this.pos = this.buf.writeDoubleBE(v, this.pos);
-  }
-
-  /** UTF-8 bytes prefixed by a 16-bit (short) or 32-bit (long) length. */
-  utf8(s: string, long: boolean): void {
-    const len = Buffer.byteLength(s, 'utf8');
-    if (long) this.u32(len);
-    else if (len > 0xffff) throw amfError(`string of ${len} bytes does not fit a 16-bit length`);
-    else this.u16(len);
-    this.ensure(len);
-    this.pos += this.buf.write(s, this.pos, len, 'utf8');
-  }
-}
-
-function encodeProps(w: Writer, obj: AmfObject, depth: number): void {
-  for (const key of Object.keys(obj)) {
-    w.utf8(key, false);
-    encodeValue(w, obj[key], depth + 1);
-  }
-  w.u16(0);
-  w.u8(M0.OBJECT_END);
-}
-
-function encodeValue(w: Writer, v: AmfValue | AmfEcmaArray, depth: number): void {
-  if (typeof v === 'number') {
-    w.u8(M0.NUMBER);
-    w.f64(v);
-  } else if (typeof v === 'boolean') {
-    w.u8(M0.BOOLEAN);
-    w.u8(v ? 1 : 0);
-  } else if (typeof v === 'string') {
-    const long = Buffer.byteLength(v, 'utf8') > 0xffff;
-    w.u8(long ? M0.LONG_STRING : M0.STRING);
-    w.utf8(v, long);
-  } else if (v === null) {
-    w.u8(M0.NULL);
-  } else if (v === undefined) {
-    w.u8(M0.UNDEFINED);
-  } else if (v instanceof Date) {
-    w.u8(M0.DATE);
-    w.f64(v.getTime());
-    w.u16(0);
-  } else {
-    if (depth >= AMF_MAX_DEPTH) throw amfError(`nesting deeper than ${AMF_MAX_DEPTH} (or a cycle)`);
-    if (Array.isArray(v)) {
-      w.u8(M0.STRICT_ARRAY);
-      w.u32(v.length);
-      for (let i = 0; i < v.length; i++) encodeValue(w, v[i], depth + 1);
-    } else if (v instanceof AmfEcmaArray) {
-      w.u8(M0.ECMA_ARRAY);
-      w.u32(Object.keys(v.value).length);
-      encodeProps(w, v.value, depth);
-    } else {
-      w.u8(M0.OBJECT);
-      encodeProps(w, v, depth);
-    }
-  }
-}
-
-/** Encode values one after another (a command: name, transaction id, command object, args...). */
-export function encodeAmf0(values: Array<AmfValue | AmfEcmaArray>): Buffer {
-  const w = new Writer();
-  for (const v of values) encodeValue(w, v, 0);
-  return w.buf.subarray(0, w.pos);
-}
-
-// ---------------------------------------------------------------------------------------------
-// Decoding
+export { AmfEcmaArray } from './amf-shared';
+export type { AmfObject, AmfValue } from './amf-shared';
+export { encodeAmf0 } from './amf0-encode';
 
 class Amf0Decoder {
   /** Complex values (objects, typed objects, ECMA and strict arrays) in order, for 0x07 references. */
   private readonly refs: AmfValue[] = [];
   private readonly building = new Set<unknown>();
+  /** budget weight of each finished complex value, charged again when it is referenced */
+  private readonly weights = new Map<unknown, number>();
+  private readonly budget: AmfBudget;
 
   constructor(
     private readonly buf: Buffer,
     public pos: number,
-  ) {}
+  ) {
+    this.budget = new AmfBudget(buf.length - pos);
+  }
 
   private need(n: number): void {
     if (n > this.buf.length - this.pos) throw amfError('truncated AMF0 value');
@@ -174,6 +53,7 @@ class Amf0Decoder {
     this.need(len);
     const s = this.buf.toString('utf8', this.pos, this.pos + len);
     this.pos += len;
+    this.budget.add(s.length);
     return s;
   }
 
@@ -199,15 +79,18 @@ class Amf0Decoder {
   private container(depth: number, typed: boolean, count: number): AmfObject {
     if (depth >= AMF_MAX_DEPTH) throw amfError(`nesting deeper than ${AMF_MAX_DEPTH}`);
     if (typed) this.utf8(this.u16()); // class name: decodes to a plain object
+    const start = this.budget.used;
     const obj: AmfObject = {};
     this.refs.push(obj);
     this.building.add(obj);
     this.props(obj, depth, count >= 0);
     this.building.delete(obj);
+    this.weights.set(obj, this.budget.used - start + 1);
     return obj;
   }
 
   value(depth: number): AmfValue {
+    this.budget.add(1);
     this.need(1);
     const marker = this.buf[this.pos++];
     switch (marker) {
@@ -237,6 +120,7 @@ class Amf0Decoder {
         if (idx >= this.refs.length) throw amfError(`reference ${idx} out of range`);
         const v = this.refs[idx];
         if (this.building.has(v)) throw amfError('circular reference');
+        this.budget.add(this.weights.get(v) ?? 1);
         return v;
       }
       case M0.STRICT_ARRAY: {
@@ -244,11 +128,13 @@ class Amf0Decoder {
         const count = this.u32();
         // each element takes at least one byte: an impossible count fails before any work
         if (count > this.buf.length - this.pos) throw amfError(`strict array declares ${count} elements, buffer is shorter`);
+        const start = this.budget.used;
         const arr: AmfValue[] = [];
         this.refs.push(arr);
         this.building.add(arr);
         for (let i = 0; i < count; i++) arr.push(this.value(depth + 1));
         this.building.delete(arr);
+        this.weights.set(arr, this.budget.used - start + 1);
         return arr;
       }
       case M0.DATE: {
@@ -257,7 +143,7 @@ class Amf0Decoder {
         return new Date(ms);
       }
       case M0.AVMPLUS: {
-        const r = decodeAmf3At(this.buf, this.pos, depth);
+        const r = decodeAmf3At(this.buf, this.pos, depth, this.budget);
         this.pos = r.next;
         return r.value;
       }

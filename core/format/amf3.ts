@@ -3,24 +3,7 @@
  * Pure: no I/O. Every length and count declared by the peer is checked against the bytes that
  * are actually present before anything is allocated, so a hostile count fails fast.
  */
-import { OnAirError } from '../errors';
-import type { AmfObject, AmfValue } from './amf';
-
-/** Containers may nest this deep (a top-level object counts as one level). */
-export const AMF_MAX_DEPTH = 64;
-
-export function amfError(message: string): OnAirError {
-  return new OnAirError('FORMAT', `AMF: ${message}`);
-}
-
-/** Assign without ever touching the prototype chain (a key named "__proto__" stays a plain key). */
-export function setAmfProp(obj: AmfObject, key: string, value: AmfValue): void {
-  if (key === '__proto__') {
-    Object.defineProperty(obj, key, { value, enumerable: true, writable: true, configurable: true });
-  } else {
-    obj[key] = value;
-  }
-}
+import { AMF_MAX_DEPTH, AmfBudget, amfError, setAmfProp, type AmfObject, type AmfValue } from './amf-shared';
 
 interface Traits {
   dynamic: boolean;
@@ -55,11 +38,20 @@ export class Amf3Decoder {
   private readonly traits: Traits[] = [];
   /** Containers still being filled: a reference to one of them would build a cycle. */
   private readonly building = new Set<unknown>();
+  /** budget weight of each object-table entry, charged again when it is referenced */
+  private readonly weights = new Map<unknown, number>();
 
   constructor(
     private readonly buf: Buffer,
     public pos: number,
+    private readonly budget: AmfBudget = new AmfBudget(buf.length - pos),
   ) {}
+
+  /** Store a finished object-table entry with the weight it added since `start`. */
+  private done<T extends AmfValue>(value: T, start: number): T {
+    this.weights.set(value, this.budget.used - start);
+    return value;
+  }
 
   private need(n: number): void {
     if (n > this.buf.length - this.pos) throw amfError('truncated AMF3 value');
@@ -98,10 +90,12 @@ export class Amf3Decoder {
     if ((h & 1) === 0) {
       const idx = h >> 1;
       if (idx >= this.strings.length) throw amfError(`string reference ${idx} out of range`);
+      this.budget.add(this.strings[idx].length);
       return this.strings[idx];
     }
     const s = this.utf8(h >> 1);
-    if (s.length > 0) this.strings.push(s);
+    this.budget.add(s.length);
+    this.strings.push(s);
     return s;
   }
 
@@ -109,14 +103,20 @@ export class Amf3Decoder {
   private refOrInline(): { ref: true; value: AmfValue } | { ref: false; n: number } {
     const h = this.u29();
     if ((h & 1) === 1) return { ref: false, n: h >> 1 };
-    const idx = h >> 1;
+    return { ref: true, value: this.objectRef(h >> 1) };
+  }
+
+  private objectRef(idx: number): AmfValue {
     if (idx >= this.objects.length) throw amfError(`object reference ${idx} out of range`);
     const value = this.objects[idx];
     if (this.building.has(value)) throw amfError('circular object reference');
-    return { ref: true, value };
+    this.budget.add(this.weights.get(value) ?? 1);
+    return value;
   }
 
   value(depth: number): AmfValue {
+    this.budget.add(1);
+    const start = this.budget.used;
     const marker = this.u8();
     switch (marker) {
       case M.UNDEFINED:
@@ -144,8 +144,9 @@ export class Amf3Decoder {
         const r = this.refOrInline();
         if (r.ref) return r.value;
         const s = this.utf8(r.n);
+        this.budget.add(s.length);
         this.objects.push(s);
-        return s;
+        return this.done(s, start);
       }
       case M.DATE: {
         const r = this.refOrInline();
@@ -154,27 +155,28 @@ export class Amf3Decoder {
         const d = new Date(this.buf.readDoubleBE(this.pos));
         this.pos += 8;
         this.objects.push(d);
-        return d;
+        return this.done(d, start);
       }
       case M.ARRAY:
-        return this.array(depth);
+        return this.array(depth, start);
       case M.OBJECT:
-        return this.object(depth);
+        return this.object(depth, start);
       case M.BYTE_ARRAY: {
         const r = this.refOrInline();
         if (r.ref) return r.value;
         this.need(r.n);
         const bytes = Array.from(this.buf.subarray(this.pos, this.pos + r.n));
         this.pos += r.n;
+        this.budget.add(r.n);
         this.objects.push(bytes);
-        return bytes;
+        return this.done(bytes, start);
       }
       case M.VECTOR_INT:
       case M.VECTOR_UINT:
       case M.VECTOR_DOUBLE:
-        return this.numberVector(marker);
+        return this.numberVector(marker, start);
       case M.VECTOR_OBJECT:
-        return this.objectVector(depth);
+        return this.objectVector(depth, start);
       case M.DICTIONARY:
         throw amfError('AMF3 Dictionary is not supported');
       default:
@@ -186,7 +188,7 @@ export class Amf3Decoder {
     if (depth >= AMF_MAX_DEPTH) throw amfError(`nesting deeper than ${AMF_MAX_DEPTH}`);
   }
 
-  private array(depth: number): AmfValue {
+  private array(depth: number, start: number): AmfValue {
     this.enter(depth);
     const r = this.refOrInline();
     if (r.ref) return r.value;
@@ -200,7 +202,7 @@ export class Amf3Decoder {
       this.building.add(arr);
       for (let i = 0; i < count; i++) arr.push(this.value(depth + 1));
       this.building.delete(arr);
-      return arr;
+      return this.done(arr, start);
     }
     // Associative part present: the result is an object holding both parts (dense under "0", "1", ...).
     const obj: AmfObject = {};
@@ -212,19 +214,13 @@ export class Amf3Decoder {
     }
     for (let i = 0; i < count; i++) setAmfProp(obj, String(i), this.value(depth + 1));
     this.building.delete(obj);
-    return obj;
+    return this.done(obj, start);
   }
 
-  private object(depth: number): AmfValue {
+  private object(depth: number, start: number): AmfValue {
     this.enter(depth);
     const h = this.u29();
-    if ((h & 1) === 0) {
-      const idx = h >> 1;
-      if (idx >= this.objects.length) throw amfError(`object reference ${idx} out of range`);
-      const value = this.objects[idx];
-      if (this.building.has(value)) throw amfError('circular object reference');
-      return value;
-    }
+    if ((h & 1) === 0) return this.objectRef(h >> 1);
     let traits: Traits;
     if ((h & 2) === 0) {
       const idx = h >> 2;
@@ -249,10 +245,10 @@ export class Amf3Decoder {
       for (let key = this.string(); key !== ''; key = this.string()) setAmfProp(obj, key, this.value(depth + 1));
     }
     this.building.delete(obj);
-    return obj;
+    return this.done(obj, start);
   }
 
-  private numberVector(marker: number): AmfValue {
+  private numberVector(marker: number, start: number): AmfValue {
     const r = this.refOrInline();
     if (r.ref) return r.value;
     const width = marker === M.VECTOR_DOUBLE ? 8 : 4;
@@ -265,11 +261,12 @@ export class Amf3Decoder {
       else if (marker === M.VECTOR_UINT) out.push(this.buf.readUInt32BE(this.pos));
       else out.push(this.buf.readDoubleBE(this.pos));
     }
+    this.budget.add(r.n);
     this.objects.push(out);
-    return out;
+    return this.done(out, start);
   }
 
-  private objectVector(depth: number): AmfValue {
+  private objectVector(depth: number, start: number): AmfValue {
     this.enter(depth);
     const r = this.refOrInline();
     if (r.ref) return r.value;
@@ -282,14 +279,19 @@ export class Amf3Decoder {
     this.building.add(out);
     for (let i = 0; i < r.n; i++) out.push(this.value(depth + 1));
     this.building.delete(out);
-    return out;
+    return this.done(out, start);
   }
 }
 
-/** Decode one AMF3 value at `offset` with fresh reference tables, at nesting `depth`. */
-export function decodeAmf3At(buf: Buffer, offset: number, depth: number): { value: AmfValue; next: number } {
+/** Decode one AMF3 value at `offset` with fresh reference tables, at nesting `depth`, charging `budget`. */
+export function decodeAmf3At(
+  buf: Buffer,
+  offset: number,
+  depth: number,
+  budget?: AmfBudget,
+): { value: AmfValue; next: number } {
   if (!Number.isInteger(offset) || offset < 0 || offset > buf.length) throw amfError(`bad offset ${offset}`);
-  const d = new Amf3Decoder(buf, offset);
+  const d = new Amf3Decoder(buf, offset, budget);
   const value = d.value(depth);
   return { value, next: d.pos };
 }

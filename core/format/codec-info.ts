@@ -158,6 +158,8 @@ export function parseVp9Config(rec: Buffer): VideoCodecInfo {
 /**
  * Codec description from an audio tag: AAC from its AudioSpecificConfig (the sequence header),
  * Opus from its OpusHead, everything else from the FLV SoundFormat/SoundRate/SoundType bits.
+ * An AAC raw frame (no config) falls back to those bits too (FLV always says 44100 stereo there);
+ * ex-header codecs other than AAC/Opus give 0 Hz / 0 channels.
  */
 export function audioInfoFromTag(tag: AudioTagInfo & { dataEnd?: number }, body: Buffer): AudioCodecInfo {
   const end = Math.min(tag.dataEnd ?? body.length, body.length);

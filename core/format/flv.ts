@@ -76,7 +76,8 @@ const enum State {
  * Incremental FLV demuxer: push bytes sliced any way, get whole tags back.
  * A tag is returned once its trailing PreviousTagSize has arrived and matched.
  * Bodies that lie whole in one pushed chunk are zero-copy views of that chunk.
- * After an error the demuxer stays failed: every later push throws again.
+ * After an error the demuxer stays failed: every later push throws again. Tags completed earlier in
+ * the chunk that failed are not returned (the stream is broken; the caller closes it).
  */
 export class FlvDemuxer {
   private readonly maxTagSize: number;
@@ -108,8 +109,9 @@ export class FlvDemuxer {
     } catch (e) {
       this.state = State.Failed;
       this.body = EMPTY;
-      this.error = e instanceof OnAirError ? e : new OnAirError('FORMAT', 'flv demux failed', e);
-      throw this.error;
+      // a non-OnAirError would be a bug here: surface it unchanged, and refuse further input
+      this.error = e instanceof OnAirError ? e : new OnAirError('INTERNAL', 'flv demuxer failed earlier', e);
+      throw e;
     }
   }
 

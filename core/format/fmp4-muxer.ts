@@ -47,6 +47,12 @@ export interface Fmp4MuxerOptions {
   video?: boolean;
   /** expect and keep audio (default true); false drops audio packets */
   audio?: boolean;
+  /**
+   * Start the timeline at 0: the first frame's timestamp (either track) becomes decode time 0 (default false:
+   * decode time = packet timestamp). Use it for recordings, where players read the last decode time as the
+   * duration. A track whose first frame is earlier than that origin is shifted to start at 0.
+   */
+  zeroBased?: boolean;
 }
 
 interface Pending extends Fmp4Sample {
@@ -69,6 +75,10 @@ class TrackQueue {
     const t = this.track;
     let dts = Math.round((ms * t.timescale) / 1000) + this.offset;
     const prev = this.newest;
+    if (!prev && dts < 0 && this.ready.length === 0) {
+      this.offset -= dts;
+      dts = 0;
+    }
     if (prev) {
       if (t.type === 'audio') {
         const expected = prev.dts + t.frameDuration;
@@ -108,10 +118,13 @@ export class Fmp4Muxer {
   private sawKeyframe = false;
   private changed = false;
   private readonly clock = new MsUnwrapper();
+  private readonly zeroBased: boolean;
+  private origin: number | null = null;
 
   constructor(opts: Fmp4MuxerOptions = {}) {
     this.wantVideo = opts.video ?? true;
     this.wantAudio = opts.audio ?? true;
+    this.zeroBased = opts.zeroBased ?? false;
     if (!this.wantVideo && !this.wantAudio) throw new OnAirError('VALIDATION', 'Fmp4Muxer needs video or audio');
   }
 
@@ -168,13 +181,13 @@ export class Fmp4Muxer {
         const keyframe = m.keyframe || p.keyframe;
         if (!this.sawKeyframe && !keyframe) return;
         this.sawKeyframe = true;
-        q.add(this.clock.unwrap(p.timestamp), m.data, keyframe, m.cts);
+        q.add(this.time(p.timestamp), m.data, keyframe, m.cts);
         return;
       }
       case 'audio': {
         const q = this.audio;
         if (!q || m.codec !== 'AAC' || !this.accepts(q)) return;
-        q.add(this.clock.unwrap(p.timestamp), m.data, true, 0);
+        q.add(this.time(p.timestamp), m.data, true, 0);
         return;
       }
     }
@@ -209,15 +222,26 @@ export class Fmp4Muxer {
     };
   }
 
+  /** Unwrapped packet time, ms, relative to the origin when zero-based. */
+  private time(timestamp: number): number {
+    const ms = this.clock.unwrap(timestamp);
+    if (!this.zeroBased) return ms;
+    this.origin ??= ms;
+    return ms - this.origin;
+  }
+
   private accepts(q: TrackQueue): boolean {
     return this.frozen === null || this.frozen.has(q.track.id);
   }
 
-  /** A new configuration for a track: queued samples stay (they are flushed with the old init). */
+  /**
+   * A new configuration for a track. If the track is in the current init segment its queued samples stay
+   * flushable (they belong to the old init; `configChanged` tells the caller to flush, then write a new init);
+   * otherwise they are dropped (no init segment describes them).
+   */
   private carryOver(old: TrackQueue, next: TrackQueue): void {
-    if (this.frozen?.has(old.track.id)) this.changed = true;
-    const pending = old.take(true);
-    // keep the old samples flushable: they move to the new queue's ready list with their durations
-    next.ready.push(...pending);
+    if (!this.frozen?.has(old.track.id)) return;
+    this.changed = true;
+    next.ready.push(...old.take(true));
   }
 }

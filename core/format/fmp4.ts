@@ -234,7 +234,7 @@ export function fragment(seq: number, runs: readonly Fmp4TrackRun[]): Buffer {
     word(r.samples.length);
     word(dataOffset);
     for (const s of r.samples) {
-      word(Math.max(0, Math.round(s.duration)));
+      word(Math.min(0xffffffff, Math.max(0, Math.round(s.duration))));
       word(s.data.length);
       word(s.keyframe ? SYNC_SAMPLE_FLAGS : NON_SYNC_SAMPLE_FLAGS);
       if (withCto[i]) {

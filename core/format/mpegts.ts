@@ -118,11 +118,16 @@ export class TsMuxer {
     }
   }
 
-  /** Sets the AAC AudioSpecificConfig (the FLV AAC sequence header payload). */
+  /**
+   * Sets the AAC AudioSpecificConfig (the FLV AAC sequence header payload). Throws OnAirError('FORMAT') for a
+   * configuration ADTS cannot carry (object types other than 1-4 and HE-AAC 5/29, explicit sampling rates).
+   */
   setAudioConfig(asc: Buffer): void {
     if (!this.hasAudio) throw new OnAirError('VALIDATION', 'TsMuxer has no audio track');
     const c = parseAacConfig(asc);
-    this.adts = { objectType: c.objectType, samplingIndex: c.samplingIndex, channels: c.channels, channelConfig: c.channelConfig };
+    const cfg: AdtsConfig = { objectType: c.objectType, samplingIndex: c.samplingIndex, channels: c.channels, channelConfig: c.channelConfig };
+    adtsHeader(cfg, 0); // throws OnAirError('FORMAT') now for what ADTS cannot carry, not on every frame
+    this.adts = cfg;
   }
 
   /** One access unit as one PES; returns whole 188-byte packets. */

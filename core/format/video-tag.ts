@@ -3,24 +3,12 @@ import type { AudioCodecName, AudioTagInfo, VideoCodecName, VideoTagInfo } from 
 
 /** Enhanced RTMP VideoPacketType values. */
 export const VIDEO_PACKET = {
-  SequenceStart: 0,
-  CodedFrames: 1,
-  SequenceEnd: 2,
-  CodedFramesX: 3,
-  Metadata: 4,
-  MPEG2TSSequenceStart: 5,
-  Multitrack: 6,
-  ModEx: 7,
+  SequenceStart: 0, CodedFrames: 1, SequenceEnd: 2, CodedFramesX: 3, Metadata: 4, MPEG2TSSequenceStart: 5, Multitrack: 6, ModEx: 7,
 } as const;
 
 /** Enhanced RTMP AudioPacketType values. */
 export const AUDIO_PACKET = {
-  SequenceStart: 0,
-  CodedFrames: 1,
-  SequenceEnd: 2,
-  MultichannelConfig: 4,
-  Multitrack: 5,
-  ModEx: 7,
+  SequenceStart: 0, CodedFrames: 1, SequenceEnd: 2, MultichannelConfig: 4, Multitrack: 5, ModEx: 7,
 } as const;
 
 /** Enhanced RTMP AvMultitrackType values. */
@@ -109,8 +97,7 @@ function readExPrefix(body: Buffer, start: number, packetType: number, multitrac
   let pos = start;
   let type = packetType;
   let mtType = -1;
-  let fourcc = '';
-  const out: ExPrefix = { type, fourcc, pos, trackId: 0, dataEnd: body.length };
+  const out: ExPrefix = { type, fourcc: '', pos, trackId: 0, dataEnd: body.length };
   if (type === multitrack) {
     need(body, pos + 1, what);
     mtType = body[pos] >> 4;
@@ -121,17 +108,12 @@ function readExPrefix(body: Buffer, start: number, packetType: number, multitrac
       throw new OnAirError('FORMAT', `invalid packet type ${type} inside a multitrack ${kind} tag`);
     }
   }
-  if (mtType !== MULTITRACK.ManyTracksManyCodecs) {
-    need(body, pos + 4, what);
-    fourcc = fourccAt(body, pos);
-    pos += 4;
-  }
+  // ManyTracksManyCodecs puts the FourCC in each track, the others once in the header:
+  // either way the first track's FourCC comes next, then its trackId [UI24 size].
+  need(body, pos + 4, what);
+  const fourcc = fourccAt(body, pos);
+  pos += 4;
   if (mtType >= 0) {
-    if (mtType === MULTITRACK.ManyTracksManyCodecs) {
-      need(body, pos + 4, what);
-      fourcc = fourccAt(body, pos);
-      pos += 4;
-    }
     need(body, pos + 1, what);
     out.trackId = body[pos];
     pos += 1;

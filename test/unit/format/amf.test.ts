@@ -150,6 +150,27 @@ describe('AMF0 errors', () => {
     expectFormat(() => encodeAmf0([cyc]));
   });
 
+  it('refuses references that expand exponentially, accepts modest reuse', () => {
+    // [ {}, [r1, r1], [r2, r2], ... ]: each level doubles the tree through 0x07 references
+    const doubling = (levels: number): Buffer => {
+      const parts = [hex('0a'), Buffer.from([0, 0, 0, levels + 1]), hex('03 000009')];
+      for (let k = 1; k <= levels; k++) parts.push(hex('0a 00000002'), Buffer.from([7, 0, k, 7, 0, k]));
+      return Buffer.concat(parts);
+    };
+    expectFormat(() => decodeAmf0(doubling(60)));
+    const [arr] = decodeAmf0(doubling(3)) as [AmfValue[]];
+    expect(arr[3]).toStrictEqual([
+      [
+        [{}, {}],
+        [{}, {}],
+      ],
+      [
+        [{}, {}],
+        [{}, {}],
+      ],
+    ]);
+  });
+
   it('keeps "__proto__" an own key and never touches the prototype', () => {
     const buf = hex('03 0009 5f5f70726f746f5f5f 03 0005 706f6c6c64 0101 000009 000009');
     const [obj] = decodeAmf0(buf) as [AmfObject];

@@ -107,6 +107,20 @@ describe('AMF3 errors', () => {
     expectFormat(() => one('0a ffffff f3 01'));
   });
 
+  it('refuses references that expand exponentially', () => {
+    // [ {}, [r1, r1], [r2, r2], ... ] through the object table
+    let body = '0a 0b 01 01 ';
+    for (let k = 1; k <= 50; k++) body += `09 05 01 09 ${(k << 1).toString(16).padStart(2, '0')} 09 ${(k << 1).toString(16).padStart(2, '0')} `;
+    expectFormat(() => one(`09 ${(51 * 2 + 1).toString(16)} 01 ` + body));
+    // one 1000-character string referenced 5000 times
+    const refs = '06 00 '.repeat(5000);
+    const count = 5001 * 2 + 1; // U29 in two bytes
+    const u29 = `${((count >> 7) | 0x80).toString(16)} ${(count & 0x7f).toString(16).padStart(2, '0')}`;
+    const long = Buffer.alloc(1000, 0x61).toString('hex');
+    expectFormat(() => one(`09 ${u29} 01 06 8f 51 ${long} ${refs}`));
+    expect((one(`09 07 01 06 8f 51 ${long} 06 00 06 00`) as string[])[2]).toHaveLength(1000);
+  });
+
   it('rejects circular references and nesting deeper than 64', () => {
     expectFormat(() => one('09 03 01 09 00'));
     const nested = (n: number): string => '09 03 01 '.repeat(n) + '01';

@@ -24,12 +24,12 @@ export interface ProbeStream {
 
 export interface Probe {
   streams: ProbeStream[];
-  format: { duration?: string; format_name: string };
+  format: { duration?: string; start_time?: string; format_name: string };
 }
 
 export function probe(file: string): Probe {
   const out = execFileSync(ffprobePath(), ['-v', 'error', '-show_streams', '-show_format', '-count_frames', '-of', 'json', file], {
-    encoding: 'utf8',
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'],
   });
   return JSON.parse(out) as Probe;
 }
