@@ -72,6 +72,43 @@ export const GopCacheLimitsSchema = z.object({
   max_packets: z.number().int().min(16).default(8192),
 });
 
+export const HlsAppSchema = z.object({
+  hls: z.boolean().optional(),
+  ll_hls: z.boolean().optional(),
+  dash: z.boolean().optional(),
+});
+
+export const HlsConfigSchema = z.object({
+  /** HLS (MPEG-TS) at /app/stream/index.m3u8 */
+  enabled: z.boolean().default(true),
+  /** LL-HLS (fMP4 parts) at /app/stream/ll.m3u8 */
+  ll: z.boolean().default(true),
+  /** DASH (the same CMAF fragments) at /app/stream/index.mpd */
+  dash: z.boolean().default(true),
+  /** target segment duration, seconds (segments are cut on the first keyframe after it) */
+  segment_seconds: z.number().min(0.5).max(30).default(2),
+  /** LL-HLS part target, ms */
+  part_ms: z.number().int().min(100).max(2000).default(200),
+  /** segments kept in the live playlists */
+  list_size: z.number().int().min(2).max(100).default(6),
+  /** seconds the playlists stay after the publisher leaves (a reconnect continues them) */
+  cleanup_after_s: z.number().min(0).max(86_400).default(30),
+  /** per-app switches; apps not listed use the globals above */
+  apps: z.record(z.string(), HlsAppSchema).default({}),
+});
+
+export const JobsConfigSchema = z.object({
+  /** transcode jobs that run at the same time */
+  concurrency: z.number().int().min(1).max(16).default(1),
+  /** folders local-path inputs must be inside (after resolving symlinks); empty = no local paths */
+  allowed_roots: z.array(z.string()).default([]),
+  max_upload_bytes: z.number().int().min(1).default(4 * 1024 * 1024 * 1024),
+  max_download_bytes: z.number().int().min(1).default(4 * 1024 * 1024 * 1024),
+  download_timeout_ms: z.number().int().min(100).default(10 * 60_000),
+  /** keys accepted by the seed-000 compat API (`key=`); empty = no key needed */
+  api_keys: z.array(z.string()).default([]),
+});
+
 export const ConfigSchema = z.object({
   /** interface every listener binds unless rtmp.host / http.host say otherwise */
   host: z.string().default('127.0.0.1'),
@@ -80,8 +117,10 @@ export const ConfigSchema = z.object({
   https: HttpsConfigSchema.optional(),
   auth: AuthConfigSchema.default(() => AuthConfigSchema.parse({})),
   webhooks: z.array(WebhookSchema).default([]),
+  hls: HlsConfigSchema.default(() => HlsConfigSchema.parse({})),
   player_queue: PlayerQueueSchema.default(() => PlayerQueueSchema.parse({})),
   gop_limits: GopCacheLimitsSchema.default(() => GopCacheLimitsSchema.parse({})),
+  jobs: JobsConfigSchema.default(() => JobsConfigSchema.parse({})),
   /** folder for the database, recordings and media (defaults to the OS app-data folder) */
   data_dir: z.string().optional(),
   ffmpeg: z.string().optional(),

@@ -3,6 +3,10 @@ import type { HookEventName, OnAirConfig } from './config';
 import { parseConfig } from './config';
 import { HttpFront } from './api/http-server';
 import { addStatsRoutes } from './api/stats-routes';
+import { HlsManager } from './egress/hls/hls-manager';
+import { addHlsRoutes } from './egress/hls/hls-routes';
+import { mountStudioApi, type StudioApi } from './api/studio-api';
+import { moveListeners, type ListenerName } from './config-apply';
 import { Hooks, type HookHandler } from './hooks';
 import type { ServerContext } from './ingest/context';
 import { RtmpServer } from './ingest/rtmp-server';
@@ -14,6 +18,10 @@ export interface StudioOptions {
   /** log to stdout (default true); tests pass false */
   logToStdout?: boolean;
   logger?: Logger;
+  /** how server.status describes this process (default 'headless') */
+  mode?: 'electron' | 'headless';
+  /** folder of the built panel served at / (default renderer/dist) */
+  panelDir?: string;
 }
 
 export interface ListenInfo {
@@ -33,6 +41,10 @@ export class Studio {
   readonly hooks: Hooks;
   readonly registry: StreamRegistry;
   readonly http: HttpFront;
+  /** live HLS / LL-HLS / DASH muxers, one per stream */
+  readonly hls: HlsManager;
+  /** the typed contract (core/contract): dispatcher + events, also served over /api/ws */
+  readonly api: StudioApi;
   private readonly rtmp: RtmpServer;
   private cfg: OnAirConfig;
   private startedAt = Date.now();
@@ -51,6 +63,9 @@ export class Studio {
     this.rtmp = new RtmpServer(this.ctx);
     this.http = new HttpFront(this.ctx);
     addStatsRoutes(this.http.router, this.ctx, this.startedAt);
+    this.hls = new HlsManager(this.ctx);
+    addHlsRoutes(this.http.router, this.ctx, this.hls);
+    this.api = mountStudioApi(this, { mode: opts.mode, panelDir: opts.panelDir });
   }
 
   get config(): OnAirConfig {
@@ -63,6 +78,28 @@ export class Studio {
 
   get ports(): ListenInfo | null {
     return this.listening;
+  }
+
+  /** ms epoch when the listeners started */
+  get since(): number {
+    return this.startedAt;
+  }
+
+  /**
+   * Validate and apply a new config. Listeners whose address changed are moved (open connections keep
+   * running); if one cannot move (port in use, unreadable cert) the others go back, this throws with
+   * the reason, and the previous config stays in force.
+   */
+  async applyConfig(input: unknown): Promise<{ config: OnAirConfig; restarted: ListenerName[]; ports: ListenInfo | null }> {
+    const next = parseConfig(input);
+    let restarted: ListenerName[] = [];
+    if (this.listening) {
+      const moved = await moveListeners(this.cfg, next, this.listening, { rtmp: this.rtmp, http: this.http });
+      this.listening = moved.ports;
+      restarted = moved.restarted;
+    }
+    this.cfg = next;
+    return { config: next, restarted, ports: this.listening };
   }
 
   /** Subscribe to a Node-Media-Server style event; pre* handlers may be async and are awaited. */
@@ -101,6 +138,8 @@ export class Studio {
   }
 
   async stop(): Promise<void> {
+    this.hls.close();
+    this.api.close();
     this.registry.stopSampling();
     await this.rtmp.close();
     await this.http.close();

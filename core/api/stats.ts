@@ -19,7 +19,7 @@ function audioStats(s: Stream): AudioStats | null {
 
 export function streamStats(s: Stream): StreamStats {
   const p = s.publisher;
-  const subs = s.allSubscribers();
+  const subs = s.allSubscribers().filter((x) => !x.internal);
   const viewers: Record<string, number> = {};
   let dropped = 0;
   for (const x of subs) {

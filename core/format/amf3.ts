@@ -95,7 +95,7 @@ export class Amf3Decoder {
     }
     const s = this.utf8(h >> 1);
     this.budget.add(s.length);
-    this.strings.push(s);
+    if (s.length > 0) this.strings.push(s);
     return s;
   }
 

@@ -11,6 +11,8 @@ export interface Subscriber {
   /** bytes written to this subscriber */
   readonly bytes: number;
   readonly dropped: number;
+  /** an in-process output (HLS muxer, recorder): not a viewer */
+  readonly internal?: boolean;
   /** Called once on attach with the stream's cached start (metadata, sequence headers, GOP). */
   start(init: StreamStart): void;
   /** Called for every live packet, in order. Must not throw, must not block. */

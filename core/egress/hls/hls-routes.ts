@@ -1,0 +1,105 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { verifySign } from '../../auth/sign';
+import { sendError } from '../../api/http-util';
+import type { Router } from '../../api/routes';
+import type { ServerContext } from '../../ingest/context';
+import { isValidName } from '../../media/stream-path';
+import type { HlsManager } from './hls-manager';
+import type { LiveHls } from './live-hls';
+import { dashMpd, llPlaylist, tsPlaylist } from './playlists';
+
+const FILE = /^(index\.m3u8|ll\.m3u8|index\.mpd|init-(\d+)\.mp4|seg-(\d+)\.(ts|m4s)|part-(\d+)\.(\d+)\.m4s)$/;
+const PLAYLIST_HEADERS = { 'cache-control': 'no-cache, no-store' };
+const SEGMENT_HEADERS = { 'cache-control': 'public, max-age=3600, immutable' };
+
+function send(res: ServerResponse, hls: LiveHls, type: string, body: Buffer | string, headers: Record<string, string>): void {
+  const buf = typeof body === 'string' ? Buffer.from(body) : body;
+  hls.bytes += buf.length;
+  res.writeHead(200, { 'content-type': type, 'content-length': buf.length, ...headers });
+  res.end(buf);
+}
+
+/** GET /app/stream/{index.m3u8, ll.m3u8, index.mpd, init-N.mp4, seg-N.ts|m4s, part-N.M.m4s} */
+export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsManager): void {
+  router.add('GET', '/:app/:stream/:file', async (req: IncomingMessage, res: ServerResponse, p, url) => {
+    const m = FILE.exec(p.file);
+    if (!m || !isValidName(p.app) || !isValidName(p.stream)) return sendError(res, 404, 'NOT_FOUND', `nothing at ${url.pathname}`);
+    const path = `/${p.app}/${p.stream}`;
+    const auth = ctx.config().auth;
+    let suffix = '';
+    if (auth.play) {
+      const sign = url.searchParams.get('sign') ?? undefined;
+      const r = verifySign(path, sign, auth.secret);
+      if (!r.ok) return sendError(res, r.reason === 'missing' ? 401 : 403, r.reason === 'missing' ? 'SIGN_REQUIRED' : 'SIGN_INVALID', `play ${path} refused: sign ${r.reason}`);
+      suffix = `?sign=${encodeURIComponent(sign!)}`;
+    }
+    const hls = manager.get(path);
+    if (!hls) return sendError(res, 404, 'STREAM_NOT_FOUND', `no live HLS for ${path} (is it publishing, and is HLS on for app "${p.app}"?)`);
+    const s = hls.settings;
+    const file = m[1];
+    if (file === 'index.m3u8') {
+      if (!hls.ts) return sendError(res, 404, 'HLS_OFF', `HLS is off for app "${p.app}"`);
+      if (!hls.ts.segments.length) await hls.waitFor(() => hls.ts!.segments.length > 0, s.segmentMs * 3);
+      if (!hls.ts.segments.length) return sendError(res, 404, 'NOT_READY', 'no segment yet; retry shortly');
+      const body = tsPlaylist(hls.ts.segments, { mediaSequence: hls.ts.mediaSequence, discontinuitySequence: hls.ts.discontinuitySequence, segmentMs: s.segmentMs, ended: hls.ended, suffix });
+      return send(res, hls, 'application/vnd.apple.mpegurl', body, PLAYLIST_HEADERS);
+    }
+    const cmaf = hls.cmaf;
+    if (file.endsWith('.ts')) {
+      const seg = hls.ts?.find(Number(m[3]));
+      return seg ? send(res, hls, 'video/mp2t', seg.data, SEGMENT_HEADERS) : sendError(res, 404, 'SEGMENT_GONE', `segment ${file} is not in the live window`);
+    }
+    if (!cmaf) return sendError(res, 404, 'LL_HLS_OFF', `LL-HLS and DASH are off for app "${p.app}"`);
+    if (file === 'll.m3u8') {
+      if (!s.ll) return sendError(res, 404, 'LL_HLS_OFF', `LL-HLS is off for app "${p.app}"`);
+      const msnQ = url.searchParams.get('_HLS_msn');
+      const partQ = url.searchParams.get('_HLS_part');
+      if (msnQ !== null) {
+        const msn = Number(msnQ);
+        const part = partQ === null ? undefined : Number(partQ);
+        if (!Number.isInteger(msn) || msn < 0 || (part !== undefined && (!Number.isInteger(part) || part < 0))) {
+          return sendError(res, 400, 'BAD_HLS_QUERY', '_HLS_msn and _HLS_part must be non-negative integers');
+        }
+        const last = cmaf.segments[cmaf.segments.length - 1]?.seq ?? -1;
+        if (msn > last + 2) return sendError(res, 400, 'BAD_HLS_QUERY', `_HLS_msn ${msn} is too far in the future (last ${last})`);
+        await hls.waitFor(() => hls.hasPart(msn, part), s.segmentMs * 3);
+      } else if (!cmaf.segments.length) {
+        await hls.waitFor(() => cmaf.segments.length > 0, s.segmentMs * 3);
+      }
+      if (!cmaf.segments.length) return sendError(res, 404, 'NOT_READY', 'no segment yet; retry shortly');
+      const body = llPlaylist(cmaf.segments, { mediaSequence: cmaf.mediaSequence, discontinuitySequence: cmaf.discontinuitySequence, segmentMs: s.segmentMs, partMs: s.partMs, ended: hls.ended, suffix });
+      return send(res, hls, 'application/vnd.apple.mpegurl', body, PLAYLIST_HEADERS);
+    }
+    if (file === 'index.mpd') {
+      if (!s.dash) return sendError(res, 404, 'DASH_OFF', `DASH is off for app "${p.app}"`);
+      if (!cmaf.segments.some((x) => x.complete)) await hls.waitFor(() => cmaf.segments.some((x) => x.complete), s.segmentMs * 3);
+      const v = hls.stream.videoInfo;
+      const a = hls.stream.audioInfo;
+      const codecs = [v?.codecString, a?.codecString].filter(Boolean).join(',');
+      const body = dashMpd(cmaf.segments, { codecs, width: v?.width ?? 0, height: v?.height ?? 0, bandwidth: hls.stream.video.bitrate + hls.stream.audio.bitrate, segmentMs: s.segmentMs, ended: hls.ended, suffix, now: Date.now() });
+      return send(res, hls, 'application/dash+xml', body, PLAYLIST_HEADERS);
+    }
+    if (m[2] !== undefined) {
+      const init = cmaf.inits.get(Number(m[2]));
+      return init ? send(res, hls, 'video/mp4', init, SEGMENT_HEADERS) : sendError(res, 404, 'SEGMENT_GONE', `${file} is gone`);
+    }
+    if (m[3] !== undefined) {
+      const seg = cmaf.find(Number(m[3]));
+      if (seg?.data) return send(res, hls, 'video/iso.segment', seg.data, SEGMENT_HEADERS);
+      return sendError(res, 404, 'SEGMENT_GONE', `segment ${file} is not in the live window`);
+    }
+    // a part: it may be the one the preload hint announced; wait for it
+    const seq = Number(m[5]);
+    const idx = Number(m[6]);
+    const ready = (): boolean => (cmaf.find(seq)?.parts.length ?? 0) > idx;
+    if (!ready()) {
+      const last = cmaf.segments[cmaf.segments.length - 1];
+      const upcoming = last && (seq === last.seq || seq === last.seq + 1);
+      if (upcoming) await hls.waitFor(ready, s.segmentMs * 2);
+    }
+    const part = cmaf.find(seq)?.parts[idx];
+    if (!part) return sendError(res, 404, 'SEGMENT_GONE', `part ${file} is not available`);
+    void req;
+    return send(res, hls, 'video/mp4', part.data, SEGMENT_HEADERS);
+  });
+}
