@@ -144,14 +144,37 @@ export class Stream {
     if (!this.limits.gopCache) this.gop.clear();
     for (const s of this.waiting) {
       this.subscribers.add(s);
-      s.start(init);
+      try {
+        s.start(init);
+      } catch (e) {
+        this.dropFaulty(s, e);
+      }
     }
     this.waiting.clear();
   }
 
   private fanout(p: MediaPacket): void {
-    for (const s of this.subscribers) s.send(p);
+    for (const s of this.subscribers) {
+      try {
+        s.send(p);
+      } catch (e) {
+        this.dropFaulty(s, e);
+      }
+    }
   }
+
+  /** A subscriber broke its contract (threw): it goes, the stream and everyone else go on. */
+  private dropFaulty(s: Subscriber, e: unknown): void {
+    this.subscribers.delete(s);
+    this.waiting.delete(s);
+    this.faults.push(`${s.protocol} ${s.id}: ${(e as Error).message}`);
+    try {
+      s.end(`internal error: ${(e as Error).message}`);
+    } catch {}
+  }
+
+  /** messages of subscribers dropped for throwing (logged by the owner) */
+  readonly faults: string[] = [];
 
   /** End of one ingest burst: every subscriber writes what it coalesced. */
   flush(): void {
@@ -172,8 +195,12 @@ export class Stream {
   addSubscriber(s: Subscriber): void {
     if (this.ready) {
       this.subscribers.add(s);
-      s.start(this.startInfo());
-      s.flush();
+      try {
+        s.start(this.startInfo());
+        s.flush();
+      } catch (e) {
+        this.dropFaulty(s, e);
+      }
     } else {
       this.waiting.add(s);
     }

@@ -37,9 +37,13 @@ export class CmafSegmenter {
 
   /** Start (or restart after finish()) with the tracks this publisher has. */
   begin(video: boolean, audio: boolean): void {
-    this.muxer = new Fmp4Muxer({ video, audio });
+    this.idle = !video && !audio;
+    if (!this.idle) this.muxer = new Fmp4Muxer({ video, audio });
     this.needInit = true;
   }
+
+  /** no track to carry (e.g. the audio DASH track of a video-only stream) */
+  private idle = false;
   private initId = 0;
   private needInit = true;
   private current: CmafSegment | null = null;
@@ -62,7 +66,7 @@ export class CmafSegmenter {
   }
 
   push(p: MediaPacket, now = Date.now()): void {
-    if (p.kind === 'data') return;
+    if (p.kind === 'data' || this.idle) return;
     this.muxer.push(p);
     if (p.seqHeader) {
       if (this.muxer.configChanged && !this.needInit) this.restartInit();
@@ -146,6 +150,7 @@ export class CmafSegmenter {
 
   /** The publisher left: emit what is buffered and close the segment. The next publish starts a discontinuity. */
   finish(): void {
+    if (this.idle) return;
     this.cutPart(true);
     this.close();
     this.muxer = new Fmp4Muxer();

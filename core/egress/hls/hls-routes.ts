@@ -6,9 +6,9 @@ import type { ServerContext } from '../../ingest/context';
 import { isValidName } from '../../media/stream-path';
 import type { HlsManager } from './hls-manager';
 import type { LiveHls } from './live-hls';
-import { dashMpd, llPlaylist, tsPlaylist } from './playlists';
+import { dashMpd, llPlaylist, tsPlaylist, type MpdTrack } from './playlists';
 
-const FILE = /^(index\.m3u8|ll\.m3u8|index\.mpd|init-(\d+)\.mp4|seg-(\d+)\.(ts|m4s)|part-(\d+)\.(\d+)\.m4s)$/;
+const FILE = /^(index\.m3u8|ll\.m3u8|index\.mpd|init-(\d+)\.mp4|seg-(\d+)\.(ts|m4s)|part-(\d+)\.(\d+)\.m4s|dash-([va])-(init|seg)-(\d+)\.(mp4|m4s))$/;
 const PLAYLIST_HEADERS = { 'cache-control': 'no-cache, no-store' };
 const SEGMENT_HEADERS = { 'cache-control': 'public, max-age=3600, immutable' };
 
@@ -44,14 +44,14 @@ export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsMan
       const body = tsPlaylist(hls.ts.segments, { mediaSequence: hls.ts.mediaSequence, discontinuitySequence: hls.ts.discontinuitySequence, segmentMs: s.segmentMs, ended: hls.ended, suffix });
       return send(res, hls, 'application/vnd.apple.mpegurl', body, PLAYLIST_HEADERS);
     }
-    const cmaf = hls.cmaf;
     if (file.endsWith('.ts')) {
       const seg = hls.ts?.find(Number(m[3]));
       return seg ? send(res, hls, 'video/mp2t', seg.data, SEGMENT_HEADERS) : sendError(res, 404, 'SEGMENT_GONE', `segment ${file} is not in the live window`);
     }
-    if (!cmaf) return sendError(res, 404, 'LL_HLS_OFF', `LL-HLS and DASH are off for app "${p.app}"`);
+    if (file === 'index.mpd' || m[7] !== undefined) return serveDash(res, hls, file, m, suffix);
+    const cmaf = hls.cmaf;
+    if (!cmaf) return sendError(res, 404, 'LL_HLS_OFF', `LL-HLS is off for app "${p.app}"`);
     if (file === 'll.m3u8') {
-      if (!s.ll) return sendError(res, 404, 'LL_HLS_OFF', `LL-HLS is off for app "${p.app}"`);
       const msnQ = url.searchParams.get('_HLS_msn');
       const partQ = url.searchParams.get('_HLS_part');
       if (msnQ !== null) {
@@ -69,15 +69,6 @@ export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsMan
       if (!cmaf.segments.length) return sendError(res, 404, 'NOT_READY', 'no segment yet; retry shortly');
       const body = llPlaylist(cmaf.segments, { mediaSequence: cmaf.mediaSequence, discontinuitySequence: cmaf.discontinuitySequence, segmentMs: s.segmentMs, partMs: s.partMs, ended: hls.ended, suffix });
       return send(res, hls, 'application/vnd.apple.mpegurl', body, PLAYLIST_HEADERS);
-    }
-    if (file === 'index.mpd') {
-      if (!s.dash) return sendError(res, 404, 'DASH_OFF', `DASH is off for app "${p.app}"`);
-      if (!cmaf.segments.some((x) => x.complete)) await hls.waitFor(() => cmaf.segments.some((x) => x.complete), s.segmentMs * 3);
-      const v = hls.stream.videoInfo;
-      const a = hls.stream.audioInfo;
-      const codecs = [v?.codecString, a?.codecString].filter(Boolean).join(',');
-      const body = dashMpd(cmaf.segments, { codecs, width: v?.width ?? 0, height: v?.height ?? 0, bandwidth: hls.stream.video.bitrate + hls.stream.audio.bitrate, segmentMs: s.segmentMs, ended: hls.ended, suffix, now: Date.now() });
-      return send(res, hls, 'application/dash+xml', body, PLAYLIST_HEADERS);
     }
     if (m[2] !== undefined) {
       const init = cmaf.inits.get(Number(m[2]));
@@ -102,4 +93,30 @@ export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsMan
     void req;
     return send(res, hls, 'video/mp4', part.data, SEGMENT_HEADERS);
   });
+}
+
+async function serveDash(res: ServerResponse, hls: LiveHls, file: string, m: RegExpExecArray, suffix: string): Promise<void> {
+  const s = hls.settings;
+  const v = hls.dashVideo;
+  const a = hls.dashAudio;
+  if (!v || !a) return sendError(res, 404, 'DASH_OFF', `DASH is off for app "${hls.stream.app}"`);
+  if (file === 'index.mpd') {
+    const ready = (): boolean => [v, a].some((x) => x.segments.some((g) => g.complete));
+    if (!ready()) await hls.waitFor(ready, s.segmentMs * 3);
+    const vi = hls.stream.videoInfo;
+    const ai = hls.stream.audioInfo;
+    const tracks: MpdTrack[] = [];
+    if (v.segments.length && vi) tracks.push({ kind: 'video', prefix: 'dash-v', segments: v.segments, codecs: vi.codecString ?? 'avc1.640028', width: vi.width, height: vi.height, bandwidth: hls.stream.video.bitrate });
+    if (a.segments.length && ai) tracks.push({ kind: 'audio', prefix: 'dash-a', segments: a.segments, codecs: ai.codecString ?? 'mp4a.40.2', width: 0, height: 0, bandwidth: hls.stream.audio.bitrate });
+    if (!tracks.length) return sendError(res, 404, 'NOT_READY', 'no segment yet; retry shortly');
+    return send(res, hls, 'application/dash+xml', dashMpd(tracks, { segmentMs: s.segmentMs, ended: hls.ended, suffix, now: Date.now() }), PLAYLIST_HEADERS);
+  }
+  const seg = m[7] === 'v' ? v : a;
+  const n = Number(m[9]);
+  if (m[8] === 'init') {
+    const init = seg.inits.get(n);
+    return init ? send(res, hls, 'video/mp4', init, SEGMENT_HEADERS) : sendError(res, 404, 'SEGMENT_GONE', `${file} is gone`);
+  }
+  const g = seg.find(n);
+  return g?.data ? send(res, hls, 'video/iso.segment', g.data, SEGMENT_HEADERS) : sendError(res, 404, 'SEGMENT_GONE', `segment ${file} is not in the live window`);
 }

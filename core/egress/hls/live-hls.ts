@@ -22,6 +22,9 @@ export class LiveHls implements Subscriber {
   readonly dropped = 0;
   readonly ts: TsSegmenter | null;
   readonly cmaf: CmafSegmenter | null;
+  /** DASH: separate video and audio CMAF tracks */
+  readonly dashVideo: CmafSegmenter | null;
+  readonly dashAudio: CmafSegmenter | null;
   ended = false;
   private waiters: Waiter[] = [];
   private videoCodec: 'H264' | 'HEVC' | undefined;
@@ -30,14 +33,28 @@ export class LiveHls implements Subscriber {
   constructor(public stream: Stream, readonly settings: HlsSettings, private readonly log: Logger) {
     this.id = `hls:${stream.path}`;
     this.ts = settings.hls ? new TsSegmenter(settings.segmentMs, settings.listSize, () => this.wake()) : null;
-    this.cmaf = settings.ll || settings.dash ? new CmafSegmenter(settings.segmentMs, settings.partMs, settings.listSize, () => this.wake()) : null;
+    this.cmaf = settings.ll ? new CmafSegmenter(settings.segmentMs, settings.partMs, settings.listSize, () => this.wake()) : null;
+    const dash = (): CmafSegmenter => new CmafSegmenter(settings.segmentMs, settings.segmentMs, settings.listSize, () => this.wake());
+    this.dashVideo = settings.dash ? dash() : null;
+    this.dashAudio = settings.dash ? dash() : null;
   }
 
   start(init: StreamStart): void {
     this.ended = false;
+    try {
+      this.begin(init);
+    } catch (e) {
+      this.failed = true;
+      this.log.warn({ path: this.stream.path, err: (e as Error).message }, 'hls muxing could not start for this stream');
+    }
+  }
+
+  private begin(init: StreamStart): void {
     const v = this.stream.videoInfo?.codec;
     this.videoCodec = v === 'H264' || v === 'HEVC' ? v : undefined;
     this.cmaf?.begin(init.videoConfig !== null, init.audioConfig !== null);
+    this.dashVideo?.begin(init.videoConfig !== null, false);
+    this.dashAudio?.begin(false, init.audioConfig !== null);
     if (init.videoConfig) this.send(init.videoConfig);
     if (init.audioConfig) this.send(init.audioConfig);
     for (const p of init.gop) this.send(p);
@@ -52,6 +69,8 @@ export class LiveHls implements Subscriber {
       }
       this.ts?.push(p, this.videoCodec);
       this.cmaf?.push(p);
+      if (p.kind === 'video') this.dashVideo?.push(p);
+      else if (p.kind === 'audio') this.dashAudio?.push(p);
     } catch (e) {
       // a muxer refusing this stream's data must not touch the stream or its players
       this.failed = true;
@@ -67,6 +86,8 @@ export class LiveHls implements Subscriber {
     try {
       this.ts?.finish();
       this.cmaf?.finish();
+      this.dashVideo?.finish();
+      this.dashAudio?.finish();
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'hls finish failed');
     }

@@ -68,41 +68,62 @@ export function llPlaylist(segs: readonly CmafSegment[], o: LlOptions): string {
 const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
 const dur = (ms: number): string => `PT${(ms / 1000).toFixed(3)}S`;
 
-export interface MpdOptions {
+export interface MpdTrack {
+  kind: 'video' | 'audio';
+  /** file prefix: "dash-v" / "dash-a" */
+  prefix: string;
+  segments: readonly CmafSegment[];
   codecs: string;
   width: number;
   height: number;
   bandwidth: number;
+}
+
+export interface MpdOptions {
   segmentMs: number;
   ended: boolean;
   suffix: UriSuffix;
   now: number;
 }
 
-/** A dynamic (live) MPD over the CMAF segments of the current init, SegmentTemplate + SegmentTimeline. */
-export function dashMpd(all: readonly CmafSegment[], o: MpdOptions): string {
+function currentRun(all: readonly CmafSegment[]): CmafSegment[] {
   const done = all.filter((s) => s.complete);
   const initId = done[done.length - 1]?.initId ?? 0;
-  const segs = done.filter((s) => s.initId === initId);
-  const first = segs[0];
-  const ast = first ? first.pdt : o.now;
-  const pto = first ? first.startTime : 0;
-  const total = segs.reduce((a, s) => a + s.duration, 0);
-  const timeline = segs.map((s) => `<S t="${s.startTime}" d="${s.duration}"/>`).join('');
-  const video = o.width > 0 ? ` width="${o.width}" height="${o.height}"` : '';
+  return done.filter((s) => s.initId === initId);
+}
+
+/**
+ * A dynamic (live) MPD: one AdaptationSet per track (separate video and audio CMAF tracks, as DASH players
+ * expect), SegmentTemplate + SegmentTimeline in ms, over the segments of each track's current init.
+ */
+export function dashMpd(tracks: readonly MpdTrack[], o: MpdOptions): string {
+  const runs = tracks.map((t) => ({ t, segs: currentRun(t.segments) }));
+  const anchor = runs.map((r) => r.segs[0]).filter(Boolean).sort((a, b) => a.pdt - b.pdt)[0];
+  const ast = anchor ? anchor.pdt - anchor.startTime : o.now;
+  const total = Math.max(0, ...runs.map((r) => r.segs.reduce((a, s) => a + s.duration, 0)));
+  const sets = runs.map(({ t, segs }, i) => {
+    const first = segs[0];
+    const initId = first?.initId ?? 0;
+    const timeline = segs.map((s) => `<S t="${Math.round(s.startTime)}" d="${Math.round(s.duration)}"/>`).join('');
+    const dims = t.kind === 'video' && t.width > 0 ? ` width="${t.width}" height="${t.height}"` : '';
+    return [
+      `<AdaptationSet id="${i}" contentType="${t.kind}" mimeType="${t.kind}/mp4" segmentAlignment="true" startWithSAP="1">`,
+      `<Representation id="${t.kind}" codecs="${esc(t.codecs)}" bandwidth="${Math.max(1, Math.round(t.bandwidth))}"${dims}>`,
+      `<SegmentTemplate timescale="1000" startNumber="${first?.seq ?? 0}" initialization="${t.prefix}-init-${initId}.mp4${esc(o.suffix)}" media="${t.prefix}-seg-$Number$.m4s${esc(o.suffix)}">`,
+      `<SegmentTimeline>${timeline}</SegmentTimeline>`,
+      '</SegmentTemplate>',
+      '</Representation>',
+      '</AdaptationSet>',
+    ].join('\n');
+  });
+  const head = o.ended
+    ? ` type="static" mediaPresentationDuration="${dur(total)}"`
+    : ` type="dynamic" availabilityStartTime="${new Date(ast).toISOString()}" publishTime="${new Date(o.now).toISOString()}" minimumUpdatePeriod="${dur(o.segmentMs)}" timeShiftBufferDepth="${dur(Math.max(total, o.segmentMs))}" suggestedPresentationDelay="${dur(o.segmentMs * 2)}"`;
   return [
     '<?xml version="1.0" encoding="utf-8"?>',
-    `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011" type="${o.ended ? 'static' : 'dynamic'}"` +
-      (o.ended ? ` mediaPresentationDuration="${dur(total)}"` : ` availabilityStartTime="${new Date(ast).toISOString()}" publishTime="${new Date(o.now).toISOString()}" minimumUpdatePeriod="${dur(o.segmentMs)}" timeShiftBufferDepth="${dur(Math.max(total, o.segmentMs))}" suggestedPresentationDelay="${dur(o.segmentMs * 2)}"`) +
-      ` minBufferTime="${dur(o.segmentMs)}">`,
+    `<MPD xmlns="urn:mpeg:dash:schema:mpd:2011" profiles="urn:mpeg:dash:profile:isoff-live:2011"${head} minBufferTime="${dur(o.segmentMs)}">`,
     '<Period id="0" start="PT0S">',
-    `<AdaptationSet id="0" mimeType="${o.width > 0 ? 'video' : 'audio'}/mp4" segmentAlignment="true" startWithSAP="1">`,
-    `<Representation id="0" codecs="${esc(o.codecs)}" bandwidth="${Math.max(1, Math.round(o.bandwidth))}"${video}>`,
-    `<SegmentTemplate timescale="1000" presentationTimeOffset="${pto}" startNumber="${first?.seq ?? 0}" initialization="init-${initId}.mp4${esc(o.suffix)}" media="seg-$Number$.m4s${esc(o.suffix)}">`,
-    `<SegmentTimeline>${timeline}</SegmentTimeline>`,
-    '</SegmentTemplate>',
-    '</Representation>',
-    '</AdaptationSet>',
+    ...sets,
     '</Period>',
     '</MPD>',
     '',
