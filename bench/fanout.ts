@@ -10,6 +10,7 @@
  * Env: FANOUT_N=200,500  FANOUT_SECONDS=20  FANOUT_PROTOCOLS=rtmp,http  FANOUT_SERVERS=onair,nms
  *      FANOUT_BATCH=50  FANOUT_WORKERS=1  FANOUT_CACHE=<dir for the generated FLV>
  */
+import os from 'node:os';
 import { runCell, type CellResult } from './lib/cell';
 import { killAllNow, stopAll } from './lib/children';
 import { readEnv } from './lib/env';
@@ -31,15 +32,15 @@ async function main(): Promise<void> {
   const env = readEnv();
   const fixture = await ensureFixture();
   log(`fixture ${fixture}`);
-  log(`N=${env.counts.join(',')} window=${env.seconds}s protocols=${env.protocols.join(',')} servers=${env.servers.join(',')} batch=${env.batch} workers=${env.workers}`);
+  log(`N=${env.counts.join(',')} window=${env.seconds}s protocols=${env.protocols.join(',')} servers=${env.servers.join(',')} batch=${env.batch} workers=${env.workers} onair-runner=${env.onairRunner}`);
   const rows: CellResult[] = [];
   for (const players of env.counts) {
     for (const protocol of env.protocols) {
       for (const server of env.servers) {
         log(`→ ${server} ${protocol} N=${players} ...`);
-        const r = await runCell({ server, protocol, players, seconds: env.seconds, batch: env.batch, workers: env.workers, fixture });
+        const r = await runCell({ server, protocol, players, seconds: env.seconds, batch: env.batch, workers: env.workers, fixture, onairRunner: env.onairRunner });
         rows.push(r);
-        log(`  cpu ${fmt(r.cpuPct)}% rss ${fmt(r.rssPeakMb)}MB key p50 ${fmt(r.ttfkP50)}ms jitter p95 ${fmt(r.jitterP95)}ms frames ${fmt(r.framesAvg)} connect ${fmt(r.connectMs, 0)}ms loadgen ${fmt(r.loadCpuPct)}%`);
+        log(`  cpu ${fmt(r.cpuPct)}% rss ${fmt(r.rssPeakMb)}MB key p50 ${fmt(r.ttfkP50)}ms jitter p95 ${fmt(r.jitterP95)}ms frames ${fmt(r.framesAvg)} connect ${fmt(r.connectMs, 0)}ms loadgen ${fmt(r.loadCpuPct)}% host ${fmt(r.hostBusyPct)}%`);
         for (const n of r.notes) log(`  note: ${n}`);
       }
     }
@@ -51,8 +52,11 @@ async function main(): Promise<void> {
     resultTable(rows),
     '',
     `CPU = % of one core over the window; RSS sampled every 250 ms (peak from first player connect, avg over the window);`,
-    `1st key = connect start to first video keyframe; jitter = per-frame lateness vs the player's best (arrival − timestamp), window frames only;`,
-    `frames/player = video frames received in the window (publisher sends ~${30 * env.seconds}); loadgen = the players' process.`,
+    `1st key = connect start to first video keyframe, players joining ${env.batch} at a time; late join = 9 players joining one by one after the window, N still playing;`,
+    `jitter = per-frame lateness vs the player's best (arrival − timestamp), window frames only;`,
+    `frames/player = video frames received in the window (publisher sends ~${30 * env.seconds}); loadgen = the players' process (1 core max per worker);`,
+    `host busy = the whole machine over the window, % of all ${os.cpus().length} cores (includes anything else running on the box).`,
+    `OnAir runs ${env.onairRunner === 'bundle' ? 'as an esbuild bundle on plain node' : 'through the tsx loader (+~30 MB RSS)'}; NMS as shipped (CommonJS).`,
     '',
     '### Targets (OnAir)',
     ...targetLines(rows),

@@ -1,4 +1,5 @@
 import { loadConfigFile } from './config';
+import { withSavedSettings } from './config-store';
 import { isOnAirError } from './errors';
 import { createStudio } from './studio';
 
@@ -68,7 +69,8 @@ export async function main(argv: string[]): Promise<number> {
     return args.command === 'help' || args.command === '--help' || args.command === '-h' ? 0 : 2;
   }
   try {
-    const studio = createStudio(withOverrides(args.config ? loadConfigFile(args.config) : {}, args));
+    // settings saved from the panel (<data_dir>/config.json) sit over the config file; flags win over both
+    const studio = createStudio(withOverrides(withSavedSettings(args.config ? loadConfigFile(args.config) : {}), args));
     const p = await studio.run();
     const host = p.host === '0.0.0.0' || p.host === '::' ? '127.0.0.1' : p.host;
     process.stdout.write(

@@ -105,8 +105,23 @@ export const JobsConfigSchema = z.object({
   max_upload_bytes: z.number().int().min(1).default(4 * 1024 * 1024 * 1024),
   max_download_bytes: z.number().int().min(1).default(4 * 1024 * 1024 * 1024),
   download_timeout_ms: z.number().int().min(100).default(10 * 60_000),
+  /** x264 preset for transcodes (faster = bigger files, less CPU) */
+  x264_preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow']).default('veryfast'),
   /** keys accepted by the seed-000 compat API (`key=`); empty = no key needed */
   api_keys: z.array(z.string()).default([]),
+});
+
+export const RecordConfigSchema = z.object({
+  /** apps whose streams are recorded automatically while live */
+  auto_apps: z.array(z.string()).default([]),
+  /** folder for recordings (default <mediaroot>/recordings) */
+  folder: z.string().optional(),
+  /** delete recordings older than this many days (0 = keep) */
+  max_age_days: z.number().min(0).default(0),
+  /** delete the oldest recordings when all of them pass this many MB (0 = no limit) */
+  max_total_mb: z.number().min(0).default(0),
+  /** warn (and refuse to start a recording) when the disk has less free space than this, MB */
+  min_free_mb: z.number().min(0).default(1024),
 });
 
 export const ConfigSchema = z.object({
@@ -118,6 +133,7 @@ export const ConfigSchema = z.object({
   auth: AuthConfigSchema.default(() => AuthConfigSchema.parse({})),
   webhooks: z.array(WebhookSchema).default([]),
   hls: HlsConfigSchema.default(() => HlsConfigSchema.parse({})),
+  record: RecordConfigSchema.default(() => RecordConfigSchema.parse({})),
   player_queue: PlayerQueueSchema.default(() => PlayerQueueSchema.parse({})),
   gop_limits: GopCacheLimitsSchema.default(() => GopCacheLimitsSchema.parse({})),
   jobs: JobsConfigSchema.default(() => JobsConfigSchema.parse({})),

@@ -1,10 +1,19 @@
 import type { Logger } from 'pino';
 import type { HookEventName, OnAirConfig } from './config';
-import { parseConfig } from './config';
+import { mediaRoot, parseConfig } from './config';
 import { HttpFront } from './api/http-server';
 import { addStatsRoutes } from './api/stats-routes';
+import { mountCompatRoutes } from './api/compat-routes';
+import { mountJobRoutes } from './api/jobs-routes';
+import { mountMediaStatic } from './api/media-static';
+import { JobEngine } from './jobs/engine';
 import { HlsManager } from './egress/hls/hls-manager';
 import { addHlsRoutes } from './egress/hls/hls-routes';
+import { RecordingManager } from './egress/record/recordings';
+import { addRecordingRoutes } from './egress/record/routes';
+import { recordingThumbnail } from './egress/record/thumbnail';
+import { openStore, type Store } from './store/db';
+import { RecordingsRepo } from './store/recordings-repo';
 import { mountStudioApi, type StudioApi } from './api/studio-api';
 import { moveListeners, type ListenerName } from './config-apply';
 import { Hooks, type HookHandler } from './hooks';
@@ -43,8 +52,13 @@ export class Studio {
   readonly http: HttpFront;
   /** live HLS / LL-HLS / DASH muxers, one per stream */
   readonly hls: HlsManager;
+  /** recordings of live streams to fragmented MP4, indexed in the store */
+  readonly recordings: RecordingManager;
+  private store: Store | null = null;
   /** the typed contract (core/contract): dispatcher + events, also served over /api/ws */
   readonly api: StudioApi;
+  /** transcode queue, recordings, the SQLite store (opened on run() or first use) */
+  readonly jobs: JobEngine;
   private readonly rtmp: RtmpServer;
   private cfg: OnAirConfig;
   private startedAt = Date.now();
@@ -65,6 +79,15 @@ export class Studio {
     addStatsRoutes(this.http.router, this.ctx, this.startedAt);
     this.hls = new HlsManager(this.ctx);
     addHlsRoutes(this.http.router, this.ctx, this.hls);
+    this.recordings = new RecordingManager({
+      config: () => this.cfg, registry: this.registry, log,
+      thumbnail: (file, out) => recordingThumbnail(this.cfg, file, out),
+    });
+    addRecordingRoutes(this.http.router, this.recordings);
+    this.jobs = new JobEngine({ config: () => this.cfg, log, registry: this.registry, httpPort: () => this.listening?.http ?? null });
+    mountCompatRoutes(this.http.router, { engine: this.jobs, config: () => this.cfg, log });
+    mountJobRoutes(this.http.router, { engine: this.jobs, config: () => this.cfg, log });
+    mountMediaStatic(this.http.router, () => mediaRoot(this.cfg));
     this.api = mountStudioApi(this, { mode: opts.mode, panelDir: opts.panelDir });
   }
 
@@ -133,16 +156,27 @@ export class Studio {
     if (c.https) httpsPort = await this.http.listenHttps(c.https.port, c.https.host ?? c.host, c.https.key, c.https.cert);
     this.registry.startSampling();
     this.listening = { rtmp, http: httpPort, https: httpsPort, host: c.host };
+    await this.jobs.start();
+    try {
+      this.store = openStore(c.data_dir);
+      this.recordings.attach(new RecordingsRepo(this.store.db));
+    } catch (e) {
+      this.log.error({ err: e }, 'recordings index unavailable; recording is off until the data folder is writable');
+    }
     this.log.info({ ...this.listening }, 'OnAir Studio listening');
     return this.listening;
   }
 
   async stop(): Promise<void> {
+    await this.recordings.close();
+    await this.jobs.stop();
     this.hls.close();
     this.api.close();
     this.registry.stopSampling();
     await this.rtmp.close();
     await this.http.close();
+    this.store?.close();
+    this.store = null;
     this.listening = null;
   }
 }

@@ -3,7 +3,7 @@ import type { ChildProcess } from 'node:child_process';
 import { startServer, stopChild, WorkerChild, type ServerChild } from './children';
 import type { PlayProtocol, ServerKind } from './env';
 import { startPublisher } from './ffmpeg';
-import { ProcMeter } from './proc-stats';
+import { HostMeter, ProcMeter } from './proc-stats';
 import type { LoadResult } from './protocol';
 import { mean, percentile } from './stats';
 
@@ -15,15 +15,20 @@ export interface CellSpec {
   batch: number;
   workers: number;
   fixture: string;
+  onairRunner: 'bundle' | 'tsx';
 }
 
 export interface CellResult extends CellSpec {
   cpuPct: number;
   loadCpuPct: number;
+  /** whole machine busy during the window, % of all cores (other work on the box shows up here) */
+  hostBusyPct: number;
   rssPeakMb: number;
   rssAvgMb: number;
   ttfkP50: number;
   ttfkP95: number;
+  /** first keyframe of players joining one at a time after the window, the N others still playing */
+  joinP50: number;
   jitterP95: number;
   framesAvg: number;
   noKeyframe: number;
@@ -38,6 +43,7 @@ const NAME = 'bench';
 const PUBLISHER_WARMUP_MS = 3000;
 const SETTLE_MS = 1000;
 const BATCH_TIMEOUT_MS = 5000;
+const PROBE_JOINS = 9;
 
 const sleep = (ms: number): Promise<void> => new Promise((r) => setTimeout(r, ms));
 
@@ -70,7 +76,7 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
   let publisher: ChildProcess | null = null;
   const workers: WorkerChild[] = [];
   try {
-    server = await startServer(spec.server);
+    server = await startServer(spec.server, spec.onairRunner);
     const serverMeter = new ProcMeter(server.pid);
     publisher = await startPublisher(spec.fixture, `rtmp://${HOST}:${server.rtmp}/${APP}/${NAME}`);
     await sleep(PUBLISHER_WARMUP_MS);
@@ -91,6 +97,7 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
     const conn = await Promise.all(connected);
     await sleep(SETTLE_MS);
 
+    const host = new HostMeter();
     serverMeter.start();
     loadMeters.forEach((m) => m.start());
     const pending = workers.map((w) => w.next('result', spec.seconds * 1000 + 30_000));
@@ -99,19 +106,26 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
     workers.forEach((w) => w.send({ type: 'window-stop' }));
     const srv = serverMeter.stop();
     const load = loadMeters.map((m) => m.stop());
+    const hostBusyPct = host.stop();
     const r = merge(await Promise.all(pending));
+    const probed = workers[0].next('probed', PROBE_JOINS * 3000 + 10_000);
+    workers[0].send({ type: 'probe', count: PROBE_JOINS, timeoutMs: 2000 });
+    const joins = await probed;
 
     const notes: string[] = [];
     if (publisher.exitCode !== null || publisher.signalCode !== null) notes.push('publisher died during the run');
+    if (joins.failed > 0) notes.push(`${joins.failed} of ${PROBE_JOINS} late joiners got no keyframe in 2 s`);
     if (r.reasons.length > 0) notes.push(`ended early: ${r.reasons.join('; ')}`);
     return {
       ...spec,
       cpuPct: srv.cpuPct,
       loadCpuPct: load.reduce((s, l) => s + l.cpuPct, 0),
+      hostBusyPct,
       rssPeakMb: srv.rssPeakMb,
       rssAvgMb: srv.rssAvgMb,
       ttfkP50: percentile(r.ttfkMs, 50),
       ttfkP95: percentile(r.ttfkMs, 95),
+      joinP50: percentile(joins.ttfkMs, 50),
       jitterP95: percentile(r.lateness, 95),
       framesAvg: mean(r.framesPerPlayer),
       noKeyframe: r.noKeyframe,

@@ -2,6 +2,7 @@
 import { fork, spawn, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import type { ServerKind } from './env';
+import { onairServerArgs } from './onair-build';
 import type { FromWorker, ToWorker } from './protocol';
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
@@ -52,8 +53,8 @@ export interface ServerChild {
 }
 
 /** Start a server in its own process and wait for its {"rtmp","http"} line (15 s at most). */
-export function startServer(kind: ServerKind): Promise<ServerChild> {
-  const args = kind === 'onair' ? [path.join(ROOT, 'bin/run-ts.mjs'), path.join(ROOT, 'bench/lib/onair-server.ts')] : [path.join(ROOT, 'bench/lib/nms-server.cjs')];
+export function startServer(kind: ServerKind, onairRunner: 'bundle' | 'tsx' = 'bundle'): Promise<ServerChild> {
+  const args = kind === 'onair' ? onairServerArgs(onairRunner) : [path.join(ROOT, 'bench/lib/nms-server.cjs')];
   const p = track(spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }));
   return new Promise((resolve, reject) => {
     let buf = '';

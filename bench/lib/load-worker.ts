@@ -2,13 +2,14 @@
  * Load-generator child: hosts a share of the players, driven over IPC by bench/fanout.ts
  * (start -> 'connected', window-start, window-stop -> 'result', close). Exits when the parent goes away.
  */
-import type { FromWorker, LoadResult, StartLoad, ToWorker } from './protocol';
+import type { FromWorker, LoadResult, ProbeJoins, StartLoad, ToWorker } from './protocol';
 import { HttpFlvClient } from './http-flv-client';
 import type { PlayerStats, WindowClock } from './player-stats';
 import { RtmpPlayClient } from './rtmp-play-client';
 
 const clock: WindowClock = { recording: false };
 const players: PlayerStats[] = [];
+let current: StartLoad | null = null;
 
 function reply(m: FromWorker): void {
   process.send?.(m);
@@ -26,6 +27,7 @@ function makePlayer(s: StartLoad): PlayerStats {
 
 /** Connect in batches; each batch waits (bounded) until its players have a keyframe or ended. */
 async function connectAll(s: StartLoad): Promise<void> {
+  current = s;
   const t0 = performance.now();
   for (let done = 0; done < s.count; ) {
     const n = Math.min(s.batch, s.count - done);
@@ -42,6 +44,23 @@ async function connectAll(s: StartLoad): Promise<void> {
   }
   const withKeyframe = players.filter((p) => p.firstKeyframeMs !== null).length;
   reply({ type: 'connected', players: players.length, withKeyframe, elapsedMs: performance.now() - t0 });
+}
+
+/** Late joiners while the others play: one at a time, each closed once it has its keyframe. */
+async function probe(m: ProbeJoins): Promise<void> {
+  const ttfk: number[] = [];
+  let failed = 0;
+  for (let i = 0; i < m.count && current !== null; i++) {
+    const p = makePlayer(current);
+    p.start();
+    const deadline = performance.now() + m.timeoutMs;
+    while (performance.now() < deadline && p.firstKeyframeMs === null && !p.ended) await sleep(1);
+    if (p.firstKeyframeMs !== null) ttfk.push(p.firstKeyframeMs);
+    else failed++;
+    p.close();
+    await sleep(200);
+  }
+  reply({ type: 'probed', ttfkMs: Float64Array.from(ttfk), failed });
 }
 
 function results(): LoadResult {
@@ -83,6 +102,8 @@ process.on('message', (raw) => {
   try {
     if (m.type === 'start') {
       connectAll(m).catch((e: unknown) => reply({ type: 'error', message: (e as Error).message }));
+    } else if (m.type === 'probe') {
+      probe(m).catch((e: unknown) => reply({ type: 'error', message: (e as Error).message }));
     } else if (m.type === 'window-start') {
       clock.recording = true;
     } else if (m.type === 'window-stop') {

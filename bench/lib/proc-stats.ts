@@ -90,3 +90,25 @@ export class ProcMeter {
     };
   }
 }
+
+/** Whole-machine CPU counters from /proc/stat: busy and total jiffies over all cores. */
+function hostTicks(): { busy: number; total: number } {
+  const f = readFileSync('/proc/stat', 'utf8').split('\n', 1)[0].trim().split(/\s+/).slice(1, 9).map(Number);
+  const total = f.reduce((s, v) => s + v, 0);
+  return { busy: total - f[3] - f[4], total };
+}
+
+/** Fraction of the whole machine (all cores) that was busy between start() and stop(), in %. */
+export class HostMeter {
+  private t0 = hostTicks();
+
+  start(): void {
+    this.t0 = hostTicks();
+  }
+
+  stop(): number {
+    const t1 = hostTicks();
+    const total = t1.total - this.t0.total;
+    return total > 0 ? ((t1.busy - this.t0.busy) / total) * 100 : Number.NaN;
+  }
+}

@@ -15,7 +15,14 @@ export interface StartLoad {
   batchTimeoutMs: number;
 }
 
-export type ToWorker = StartLoad | { type: 'window-start' } | { type: 'window-stop' } | { type: 'close' };
+/** Join `count` extra players one at a time (the others keep playing) and time their first keyframe. */
+export interface ProbeJoins {
+  type: 'probe';
+  count: number;
+  timeoutMs: number;
+}
+
+export type ToWorker = StartLoad | ProbeJoins | { type: 'window-start' } | { type: 'window-stop' } | { type: 'close' };
 
 export interface LoadResult {
   /** connect start to first keyframe, ms, one per player that got one */
@@ -34,4 +41,5 @@ export interface LoadResult {
 export type FromWorker =
   | { type: 'connected'; players: number; withKeyframe: number; elapsedMs: number }
   | ({ type: 'result' } & LoadResult)
+  | { type: 'probed'; ttfkMs: Float64Array; failed: number }
   | { type: 'error'; message: string };

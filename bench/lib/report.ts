@@ -4,12 +4,12 @@ import { fmt, markdownTable } from './stats';
 
 export function resultTable(rows: CellResult[]): string {
   const head = [
-    'server', 'proto', 'N', 'server CPU %', 'RSS peak MB', 'RSS avg MB', '1st key p50 ms', '1st key p95 ms',
-    'jitter p95 ms', 'frames/player', 'no keyframe', 'ended early', 'loadgen CPU %',
+    'server', 'proto', 'N', 'server CPU %', 'RSS peak MB', 'RSS avg MB', '1st key p50 ms', '1st key p95 ms', 'late join p50 ms',
+    'jitter p95 ms', 'frames/player', 'no keyframe', 'ended early', 'loadgen CPU %', 'host busy %',
   ];
   const body = rows.map((r) => [
-    r.server, r.protocol, String(r.players), fmt(r.cpuPct), fmt(r.rssPeakMb), fmt(r.rssAvgMb), fmt(r.ttfkP50), fmt(r.ttfkP95),
-    fmt(r.jitterP95), fmt(r.framesAvg), String(r.noKeyframe), String(r.closedEarly), fmt(r.loadCpuPct),
+    r.server, r.protocol, String(r.players), fmt(r.cpuPct), fmt(r.rssPeakMb), fmt(r.rssAvgMb), fmt(r.ttfkP50), fmt(r.ttfkP95), fmt(r.joinP50),
+    fmt(r.jitterP95), fmt(r.framesAvg), String(r.noKeyframe), String(r.closedEarly), fmt(r.loadCpuPct), fmt(r.hostBusyPct),
   ]);
   return markdownTable(head, body);
 }

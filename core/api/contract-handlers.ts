@@ -118,7 +118,7 @@ export function createHandlers(studio: StudioPort, opts: HandlerOptions = {}): H
       const rtmpPort = p?.rtmp ?? cfg.rtmp.port;
       const httpPort = p?.http ?? cfg.http.port;
       return {
-        rtmp_server: `rtmp://${h}${rtmpPort === 1935 ? '' : `:${rtmpPort}`}/${app}`,
+        rtmp_server: `rtmp://${h}:${rtmpPort}/${app}`,
         stream_key: key,
         http_flv: `http://${h}:${httpPort}${path}.flv${q}`,
         ws_flv: `ws://${h}:${httpPort}${path}.flv${q}`,

@@ -77,7 +77,7 @@ export class HttpFront {
 
   private onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     this.handle(req, res).catch((e: unknown) => {
-      const status = isOnAirError(e) ? (e.code === 'VALIDATION' ? 400 : e.code === 'LIMIT' ? 413 : e.code === 'NOT_FOUND' ? 404 : e.code === 'CONFLICT' ? 409 : 500) : 500;
+      const status = isOnAirError(e) ? (e.code === 'VALIDATION' ? 400 : e.code === 'LIMIT' ? 413 : e.code === 'NOT_FOUND' ? 404 : e.code === 'CONFLICT' ? 409 : e.code === 'IO' ? 507 : 500) : 500;
       if (status === 500) this.ctx.log.error({ err: e, url: req.url }, 'http handler failed');
       if (!res.headersSent) sendError(res, status, isOnAirError(e) ? e.code : 'INTERNAL', (e as Error).message);
       else res.destroy();

@@ -9,16 +9,16 @@ interface Route {
   handler: RouteHandler;
 }
 
-/** A tiny method + path router: "/api/streams/:app/:stream". */
+/** A tiny method + path router: "/api/streams/:app/:stream"; a param may carry a pattern: ":file(seg-\\d+\\.ts)". */
 export class Router {
   private readonly routes: Route[] = [];
 
   add(method: string, pattern: string, handler: RouteHandler): this {
     const keys: string[] = [];
     const re = new RegExp(
-      '^' + pattern.replace(/\/:([a-zA-Z]+)/g, (_m, k: string) => {
+      '^' + pattern.replace(/\/:([a-zA-Z]+)(?:\(((?:[^()]|\([^()]*\))+)\))?/g, (_m, k: string, re: string | undefined) => {
         keys.push(k);
-        return '/([^/]+)';
+        return re ? `/((?:${re}))` : '/([^/]+)';
       }) + '$',
     );
     this.routes.push({ method, re, keys, handler });

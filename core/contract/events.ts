@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { LogRecordSchema, StreamInfoSchema } from './common';
+import { EVENT_NAMES } from './constants';
 import { ServerStatsSchema } from './stats';
 
 /** Events pushed from the core to every connected panel. */
@@ -24,4 +25,7 @@ export type EventName = keyof Events;
 export type EventData<E extends EventName> = z.output<Events[E]>;
 export type AnyEvent = { [E in EventName]: { event: E; data: EventData<E> } }[EventName];
 
-export const eventNames = Object.keys(events) as EventName[];
+/** The same names as a plain tuple (constants.ts); the check below keeps the two in step. */
+export const eventNames: readonly EventName[] = EVENT_NAMES;
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+export const eventNamesInStep: Same<(typeof EVENT_NAMES)[number], EventName> = true;

@@ -16,7 +16,4 @@ export type Reply<T = unknown> = { ok: true; result: T } | { ok: false; error: C
 export type ReplyFrame = { id: string | number | null } & Reply;
 export type EventFrame = { event: string; data: unknown };
 
-/** Close code the server uses when a socket is shut because the studio stops. */
-export const WS_CLOSE_GOING_AWAY = 1001;
-/** Path of the WebSocket transport. */
-export const WS_PATH = '/api/ws';
+export { WS_CLOSE_GOING_AWAY, WS_PATH } from './constants';

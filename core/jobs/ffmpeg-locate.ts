@@ -86,3 +86,39 @@ export async function locateFfmpeg(cfg: { ffmpeg?: string }, opts: LocateOptions
   }
   return null;
 }
+
+/** Every "ffprobe" on PATH, in order. */
+function probesOnPath(env: NodeJS.ProcessEnv): string[] {
+  const exe = process.platform === 'win32' ? 'ffprobe.exe' : 'ffprobe';
+  const dirs = (env.PATH ?? env.Path ?? '').split(path.delimiter).filter(Boolean);
+  return dirs.map((d) => path.join(d, exe)).filter(isFile);
+}
+
+/** The binary shipped by @ffprobe-installer/ffprobe. */
+function bundledProbe(): string | null {
+  try {
+    const req = createRequire(import.meta.url);
+    const mod = req('@ffprobe-installer/ffprobe') as { path?: string };
+    if (!mod.path) return null;
+    const p = mod.path.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`);
+    return existsSync(p) ? p : null;
+  } catch {
+    return null;
+  }
+}
+
+/** Find a working ffprobe, in the same order as ffmpeg: cfg.ffprobe, FFPROBE_PATH, PATH, bundled. */
+export async function locateFfprobe(cfg: { ffprobe?: string }, opts: LocateOptions = {}): Promise<FfmpegLocation | null> {
+  const env = opts.env ?? process.env;
+  const candidates: Array<{ path: string; source: FfmpegSource }> = [];
+  if (cfg.ffprobe) candidates.push({ path: cfg.ffprobe, source: 'config' });
+  if (env.FFPROBE_PATH) candidates.push({ path: env.FFPROBE_PATH, source: 'env' });
+  for (const p of probesOnPath(env)) candidates.push({ path: p, source: 'path' });
+  const b = bundledProbe();
+  if (b) candidates.push({ path: b, source: 'bundled' });
+  for (const c of candidates) {
+    const version = await ffmpegVersion(c.path, opts.timeoutMs);
+    if (version !== null) return { path: c.path, version, source: c.source };
+  }
+  return null;
+}

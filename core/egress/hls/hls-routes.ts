@@ -8,6 +8,7 @@ import type { HlsManager } from './hls-manager';
 import type { LiveHls } from './live-hls';
 import { dashMpd, llPlaylist, tsPlaylist, type MpdTrack } from './playlists';
 
+const FILE_RE = String.raw`index\.m3u8|ll\.m3u8|index\.mpd|init-\d+\.mp4|seg-\d+\.(?:ts|m4s)|part-\d+\.\d+\.m4s|dash-[va]-(?:init|seg)-\d+\.(?:mp4|m4s)`;
 const FILE = /^(index\.m3u8|ll\.m3u8|index\.mpd|init-(\d+)\.mp4|seg-(\d+)\.(ts|m4s)|part-(\d+)\.(\d+)\.m4s|dash-([va])-(init|seg)-(\d+)\.(mp4|m4s))$/;
 const PLAYLIST_HEADERS = { 'cache-control': 'no-cache, no-store' };
 const SEGMENT_HEADERS = { 'cache-control': 'public, max-age=3600, immutable' };
@@ -21,7 +22,7 @@ function send(res: ServerResponse, hls: LiveHls, type: string, body: Buffer | st
 
 /** GET /app/stream/{index.m3u8, ll.m3u8, index.mpd, init-N.mp4, seg-N.ts|m4s, part-N.M.m4s} */
 export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsManager): void {
-  router.add('GET', '/:app/:stream/:file', async (req: IncomingMessage, res: ServerResponse, p, url) => {
+  router.add('GET', `/:app/:stream/:file(${FILE_RE})`, async (req: IncomingMessage, res: ServerResponse, p, url) => {
     const m = FILE.exec(p.file);
     if (!m || !isValidName(p.app) || !isValidName(p.stream)) return sendError(res, 404, 'NOT_FOUND', `nothing at ${url.pathname}`);
     const path = `/${p.app}/${p.stream}`;

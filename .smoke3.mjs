@@ -1,0 +1,12 @@
+import { chromium } from 'playwright-core';
+const browser = await chromium.launch({ executablePath: '/usr/bin/chromium', args: ['--no-sandbox','--disable-gpu'] });
+const page = await browser.newPage({ viewport: { width: 1280, height: 820 }, colorScheme: 'light' });
+page.on('pageerror', (e) => console.log('pageerror:', e.message));
+await page.goto('http://127.0.0.1:8125/#/settings');
+await page.waitForTimeout(1200);
+await page.getByTestId('toggle-api').check();
+await page.getByTestId('field-rtmpPort').fill('abc');
+await page.getByTestId('settings-save').click();
+await page.waitForTimeout(800);
+await page.screenshot({ path: '/tmp/onair-smoke2/settings-light.png' });
+await browser.close();

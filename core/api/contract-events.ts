@@ -1,0 +1,82 @@
+import type { AnyEvent } from '../contract';
+import type { LogRecord } from '../log';
+import type { Stream } from '../media/stream';
+import { liveStreams, streamInfo, type StudioPort } from './contract-handlers';
+import { serverStats } from './stats';
+
+export type ContractListener = (e: AnyEvent) => void;
+
+/**
+ * The contract's events for every transport: registry publish/unpublish, the log tail, and a ~1 s
+ * tick with stream and server stats. Sources are attached only while someone listens.
+ */
+export class ContractEvents {
+  private readonly listeners = new Set<ContractListener>();
+  private timer: NodeJS.Timeout | null = null;
+  private lastNet = { at: 0, inBytes: 0, outBytes: 0 };
+
+  constructor(private readonly studio: StudioPort, private readonly tickMs = 1000) {}
+
+  subscribe(fn: ContractListener): () => void {
+    this.listeners.add(fn);
+    if (this.listeners.size === 1) this.attach();
+    return () => {
+      if (this.listeners.delete(fn) && this.listeners.size === 0) this.detach();
+    };
+  }
+
+  get listenerCount(): number {
+    return this.listeners.size;
+  }
+
+  private emit(e: AnyEvent): void {
+    for (const fn of this.listeners) {
+      try {
+        fn(e);
+      } catch {
+        // a broken listener must not stop the others (and must not log: log records are events too)
+      }
+    }
+  }
+
+  private onPublished = (s: Stream): void => this.emit({ event: 'stream.published', data: streamInfo(s) });
+  private onUnpublished = (s: Stream): void => this.emit({ event: 'stream.unpublished', data: { app: s.app, name: s.name, path: s.path } });
+  private onLog = (r: LogRecord): void => this.emit({ event: 'log', data: r });
+
+  private attach(): void {
+    const { registry } = this.studio.ctx;
+    registry.on('published', this.onPublished);
+    registry.on('unpublished', this.onUnpublished);
+    this.studio.logs.on('record', this.onLog);
+    const net = this.studio.ctx.net;
+    this.lastNet = { at: Date.now(), inBytes: net.inBytes, outBytes: net.outBytes };
+    this.timer = setInterval(() => this.tick(), this.tickMs);
+    this.timer.unref();
+  }
+
+  private detach(): void {
+    const { registry } = this.studio.ctx;
+    registry.off('published', this.onPublished);
+    registry.off('unpublished', this.onUnpublished);
+    this.studio.logs.off('record', this.onLog);
+    if (this.timer) clearInterval(this.timer);
+    this.timer = null;
+  }
+
+  /** One stats tick (exposed for tests). */
+  tick(): void {
+    const now = Date.now();
+    const { ctx } = this.studio;
+    this.emit({ event: 'stream.stats', data: { at: now, streams: liveStreams(ctx) } });
+    const dt = Math.max(0.001, (now - this.lastNet.at) / 1000);
+    const inBps = Math.max(0, ((ctx.net.inBytes - this.lastNet.inBytes) * 8) / dt);
+    const outBps = Math.max(0, ((ctx.net.outBytes - this.lastNet.outBytes) * 8) / dt);
+    this.lastNet = { at: now, inBytes: ctx.net.inBytes, outBytes: ctx.net.outBytes };
+    this.emit({ event: 'server.stats', data: { at: now, stats: serverStats(ctx, this.studio.since), net_in_bps: Math.round(inBps), net_out_bps: Math.round(outBps) } });
+  }
+
+  close(): void {
+    this.listeners.clear();
+    this.detach();
+  }
+}

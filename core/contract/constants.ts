@@ -1,0 +1,11 @@
+/**
+ * Plain values of the contract with no zod behind them, so the renderer can import them at runtime
+ * without bundling the validators (it imports everything else as types only).
+ */
+
+export const EVENT_NAMES = ['stream.published', 'stream.unpublished', 'stream.stats', 'server.stats', 'log'] as const;
+
+/** Path of the WebSocket transport. */
+export const WS_PATH = '/api/ws';
+/** Close code the server uses when a socket is shut because the studio stops. */
+export const WS_CLOSE_GOING_AWAY = 1001;

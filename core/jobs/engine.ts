@@ -1,0 +1,277 @@
+import { EventEmitter } from 'node:events';
+import { mkdirSync, readdirSync, renameSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import type { Logger } from 'pino';
+import { mediaRoot, type OnAirConfig } from '../config';
+import { DEFAULT_RENDITIONS, type Job, type JobInput, type JobStatus, type TranscodeOptions } from '../contract/jobs';
+import { OnAirError } from '../errors';
+import type { StreamRegistry } from '../media/registry';
+import { openStore, type Store } from '../store/db';
+import { JobsRepo } from '../store/jobs-repo';
+import { deliverCallback } from './callbacks';
+import { coverTimes } from './covers';
+import { locateFfmpeg, locateFfprobe } from './ffmpeg-locate';
+import { downloadToFile, resolveLocalInput } from './inputs';
+import { plannedAddresses } from './job-urls';
+import { probeMedia } from './probe';
+import { JobQueue, type QueueEvents } from './queue';
+import { loopbackHost, newMediaId, RecordingManager } from './recording';
+import { runTranscode } from './transcode';
+
+export interface JobEngineDeps {
+  config: () => OnAirConfig;
+  log: Logger;
+  registry: StreamRegistry;
+  /** the bound HTTP port, null while not listening */
+  httpPort: () => number | null;
+}
+
+export type TranscodeSource =
+  | { type: 'path'; path: string }
+  | { type: 'url'; url: string }
+  /** a file received by an upload route (the engine takes ownership) */
+  | { type: 'upload'; file: string; filename: string };
+
+export interface TranscodeRequest {
+  source: TranscodeSource;
+  options?: TranscodeOptions;
+  /** scheme://host:port for absolute URLs in the callback (default: the studio's own address) */
+  baseUrl?: string | null;
+}
+
+const WORK_DIR = '.onair-work';
+const safeExt = (name: string): string => {
+  const e = path.extname(name.split(/[?#]/)[0]).toLowerCase();
+  return /^\.[a-z0-9]{1,5}$/.test(e) ? e : '';
+};
+
+/**
+ * The job engine of one studio: the store, the transcode queue, recordings, ffmpeg/ffprobe discovery
+ * and completion callbacks. Events are the queue's (job.queued … job.cancelled).
+ */
+export class JobEngine extends EventEmitter<QueueEvents> {
+  readonly recordings: RecordingManager;
+  private store: Store | null = null;
+  private q: JobQueue | null = null;
+  private tools: Promise<{ ffmpeg: string; ffprobe: string }> | null = null;
+  private shutdown = new AbortController();
+  private readonly callbacks = new Set<Promise<unknown>>();
+
+  constructor(private readonly deps: JobEngineDeps) {
+    super();
+    this.recordings = new RecordingManager({
+      config: deps.config,
+      log: deps.log,
+      registry: deps.registry,
+      ffmpeg: async () => (await this.resolveTools()).ffmpeg,
+      httpPort: deps.httpPort,
+      mediaRoot: () => mediaRoot(deps.config()),
+      workRoot: () => this.workRoot(),
+      shutdown: () => this.shutdown.signal,
+    });
+  }
+
+  private get cfg(): OnAirConfig {
+    return this.deps.config();
+  }
+
+  /** scratch space on the media root's file system, so publishing is a rename */
+  workRoot(): string {
+    return path.join(mediaRoot(this.cfg), WORK_DIR);
+  }
+
+  /** where uploads and downloads land before they belong to a job */
+  incomingDir(): string {
+    return path.join(this.cfg.data_dir, 'jobs', 'incoming');
+  }
+
+  private inputsDir(): string {
+    return path.join(this.cfg.data_dir, 'jobs', 'inputs');
+  }
+
+  /** The store and queue, opened on first use. */
+  get queue(): JobQueue {
+    if (this.q) return this.q;
+    this.store = openStore(this.cfg.data_dir);
+    const q = new JobQueue(new JobsRepo(this.store.db), (job, ctl) => this.runJob(job, ctl), {
+      concurrency: () => this.cfg.jobs.concurrency,
+      log: this.deps.log,
+      onSettled: (job) => this.onSettled(job),
+    });
+    q.on('job.queued', (d) => this.emit('job.queued', d));
+    q.on('job.started', (d) => this.emit('job.started', d));
+    q.on('job.progress', (d) => this.emit('job.progress', d));
+    q.on('job.done', (d) => this.emit('job.done', d));
+    q.on('job.failed', (d) => this.emit('job.failed', d));
+    q.on('job.cancelled', (d) => this.emit('job.cancelled', d));
+    this.q = q;
+    return q;
+  }
+
+  /** Find ffmpeg and ffprobe (cached; a miss is retried next time). */
+  resolveTools(): Promise<{ ffmpeg: string; ffprobe: string }> {
+    if (!this.tools) {
+      const cfg = this.cfg;
+      this.tools = Promise.all([locateFfmpeg(cfg), locateFfprobe(cfg)]).then(([f, p]) => {
+        if (!f) throw new OnAirError('CONFIG', 'ffmpeg not found: set "ffmpeg" in the settings, FFMPEG_PATH, or install it');
+        if (!p) throw new OnAirError('CONFIG', 'ffprobe not found: set "ffprobe" in the config, FFPROBE_PATH, or install it');
+        return { ffmpeg: f.path, ffprobe: p.path };
+      });
+      this.tools.catch(() => {
+        this.tools = null;
+      });
+    }
+    return this.tools;
+  }
+
+  /** Open the store, clear scratch left by a previous process, re-queue interrupted jobs, start picking. */
+  async start(): Promise<void> {
+    if (this.shutdown.signal.aborted) this.shutdown = new AbortController();
+    let q: JobQueue;
+    try {
+      q = this.queue;
+    } catch (e) {
+      // the media server runs without the job engine; job commands will report the error
+      this.deps.log.error({ err: e }, 'job store unavailable; transcoding is off until it can be opened');
+      return;
+    }
+    for (const dir of [this.workRoot(), this.incomingDir()]) {
+      try {
+        for (const f of readdirSync(dir)) rmSync(path.join(dir, f), { recursive: true, force: true });
+      } catch {}
+    }
+    q.start();
+  }
+
+  async stop(): Promise<void> {
+    await this.q?.stop();
+    const cut = setTimeout(() => this.shutdown.abort(), 3000);
+    await this.recordings.stopAll();
+    clearTimeout(cut);
+    this.shutdown.abort();
+    await Promise.all([...this.callbacks]);
+    this.q?.removeAllListeners();
+    this.q = null;
+    this.store?.close();
+    this.store = null;
+  }
+
+  private ownBase(): string {
+    const c = this.cfg;
+    return `http://${loopbackHost(c.http.host ?? c.host)}:${this.deps.httpPort() ?? c.http.port}`;
+  }
+
+  /** Check and probe a source; downloads and uploads become files owned by job `id`. Throws InputError. */
+  async prepareInput(id: string, source: TranscodeSource): Promise<JobInput> {
+    const { ffprobe } = await this.resolveTools();
+    const signal = this.shutdown.signal;
+    if (source.type === 'path') {
+      const file = resolveLocalInput(source.path, this.cfg.jobs.allowed_roots);
+      return { source: 'path', original: source.path, file, owned: false, probe: await probeMedia(ffprobe, file, { signal }) };
+    }
+    mkdirSync(this.inputsDir(), { recursive: true });
+    mkdirSync(this.incomingDir(), { recursive: true });
+    const tmp = source.type === 'upload' ? source.file : path.join(this.incomingDir(), `${id}.download`);
+    try {
+      if (source.type === 'url') {
+        const j = this.cfg.jobs;
+        await downloadToFile(source.url, tmp, { maxBytes: j.max_download_bytes, timeoutMs: j.download_timeout_ms, signal });
+      }
+      const probe = await probeMedia(ffprobe, tmp, { signal });
+      const file = path.join(this.inputsDir(), `${id}${safeExt(source.type === 'url' ? new URL(source.url).pathname : source.filename)}`);
+      renameSync(tmp, file);
+      const original = source.type === 'url' ? source.url : source.filename;
+      return { source: source.type, original, file, owned: true, probe };
+    } catch (e) {
+      rmSync(tmp, { force: true });
+      throw e;
+    }
+  }
+
+  /** Validate the source, then queue the job. The answer carries the planned output URLs in `options`. */
+  async transcode(req: TranscodeRequest): Promise<Job> {
+    const { id, dir } = newMediaId();
+    const o = req.options ?? {};
+    // the media root must be writable before anything is accepted
+    try {
+      mkdirSync(this.workRoot(), { recursive: true });
+    } catch (e) {
+      if (req.source.type === 'upload') rmSync(req.source.file, { force: true });
+      throw new OnAirError('IO', `the media folder is not writable: ${(e as Error).message}`, e);
+    }
+    const input = await this.prepareInput(id, req.source);
+    const now = Date.now();
+    const covers = o.covers ?? {};
+    const job: Job = {
+      id,
+      kind: 'transcode',
+      status: 'queued',
+      priority: o.priority ?? 0,
+      position: 0,
+      input,
+      options: {
+        renditions: o.renditions ?? [...DEFAULT_RENDITIONS],
+        covers: { times: coverTimes({ times: covers.times, count: covers.count }, input.probe.duration, input.probe.fps), width: covers.width ?? null, height: covers.height ?? null },
+        callback: o.callback ?? null,
+        max_attempts: o.max_attempts ?? 2,
+        title: o.title ?? path.basename(input.original.split(/[?#]/)[0]).slice(0, 256),
+        out_dir: dir,
+        base_url: req.baseUrl ?? null,
+      },
+      progress: null, result: null, error: null, note: null, attempts: 0, run_after: 0,
+      created_at: now, updated_at: now, started_at: null, finished_at: null,
+    };
+    try {
+      return this.queue.add(job);
+    } catch (e) {
+      if (input.owned) rmSync(input.file, { force: true });
+      throw e;
+    }
+  }
+
+  list(o: { status?: readonly JobStatus[]; limit?: number } = {}): Job[] {
+    return this.queue.list(o);
+  }
+
+  get(id: string): Job {
+    return this.queue.get(id);
+  }
+
+  cancel(id: string): Promise<Job> {
+    return this.queue.cancel(id);
+  }
+
+  retry(id: string): Job {
+    return this.queue.retry(id);
+  }
+
+  reorder(ids: readonly string[]): Job[] {
+    return this.queue.reorder(ids);
+  }
+
+  /** The URLs seed 000 answers with (known before the job runs). */
+  addresses(job: Job): ReturnType<typeof plannedAddresses> {
+    return plannedAddresses(job, job.options.base_url ?? this.ownBase());
+  }
+
+  private async runJob(job: Job, ctl: Parameters<typeof runTranscode>[2]) {
+    const { ffmpeg } = await this.resolveTools();
+    return runTranscode(job, { ffmpeg, mediaRoot: mediaRoot(this.cfg), workRoot: this.workRoot(), preset: this.cfg.jobs.x264_preset }, ctl);
+  }
+
+  private onSettled(job: Job): void {
+    // a finished or cancelled job's downloaded/uploaded source goes; a failed one's stays for jobs.retry
+    if (job.input.owned && job.status !== 'failed') rmSync(job.input.file, { force: true });
+    if (!job.options.callback) return;
+    const data = this.addresses(job);
+    const body =
+      job.status === 'done'
+        ? { code: '200', data, msg: null }
+        : { code: job.status === 'cancelled' ? '40500' : '500', data: { id: job.id }, msg: job.status === 'cancelled' ? 'job cancelled' : (job.error ?? 'job failed') };
+    const p = deliverCallback({ method: 'POST', url: job.options.callback, body }, { signal: this.shutdown.signal, log: this.deps.log }).then((r) => {
+      if (!r.delivered) this.deps.log.warn({ job: job.id, url: job.options.callback }, 'callback not delivered');
+    });
+    this.callbacks.add(p);
+    void p.finally(() => this.callbacks.delete(p));
+  }
+}

@@ -1,0 +1,49 @@
+import type BetterSqlite3 from 'better-sqlite3';
+import { OnAirError } from '../errors';
+import { RECORDINGS_MIGRATION } from './recordings-repo';
+
+/**
+ * Schema steps, applied in order; `PRAGMA user_version` holds how many have run. Later features add
+ * tables by APPENDING a step — never edit or reorder one that has shipped.
+ */
+export const migrations: readonly string[] = [
+  // 1: the job queue
+  `CREATE TABLE jobs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    status TEXT NOT NULL,
+    priority INTEGER NOT NULL DEFAULT 0,
+    position REAL NOT NULL DEFAULT 0,
+    input TEXT NOT NULL,
+    options TEXT NOT NULL,
+    progress TEXT,
+    result TEXT,
+    error TEXT,
+    note TEXT,
+    attempts INTEGER NOT NULL DEFAULT 0,
+    run_after INTEGER NOT NULL DEFAULT 0,
+    created_at INTEGER NOT NULL,
+    updated_at INTEGER NOT NULL,
+    started_at INTEGER,
+    finished_at INTEGER
+  );
+  CREATE INDEX jobs_pick ON jobs (status, priority DESC, position, created_at);`,
+  // 2: the recordings index (live streams recorded to fragmented MP4)
+  RECORDINGS_MIGRATION,
+];
+
+/** Bring a database up to date. A database newer than this build refuses to open (CONFIG). */
+export function migrate(db: BetterSqlite3.Database, steps: readonly string[] = migrations): number {
+  // IMMEDIATE: two processes opening a fresh database at once must not both run step 1
+  db.transaction(() => {
+    const current = Number(db.pragma('user_version', { simple: true }));
+    if (current > steps.length) {
+      throw new OnAirError('CONFIG', `database schema v${current} is newer than this build (v${steps.length})`);
+    }
+    for (let v = current; v < steps.length; v++) {
+      db.exec(steps[v]);
+      db.pragma(`user_version = ${v + 1}`);
+    }
+  }).immediate();
+  return steps.length;
+}

@@ -1,0 +1,7 @@
+/** IPC channel names shared by main and preload. */
+export const INVOKE_CHANNEL = 'onair:invoke';
+export const EVENT_CHANNEL = 'onair:event';
+/** The custom scheme the panel is loaded from: app://panel/index.html */
+export const APP_SCHEME = 'app';
+export const APP_HOST = 'panel';
+export const APP_ORIGIN = `${APP_SCHEME}://${APP_HOST}`;

@@ -1,0 +1,40 @@
+/**
+ * The only bridge between the sandboxed panel and the main process: `window.onair` with
+ * `invoke(cmd, args)` and `on(event, cb)`. No Node, no ipcRenderer, no electron objects leak through.
+ */
+import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { EVENT_NAMES } from '../core/contract/constants';
+import { EVENT_CHANNEL, INVOKE_CHANNEL } from './channels';
+
+type Listener = (data: unknown) => void;
+const listeners = new Map<string, Set<Listener>>();
+const known = new Set<string>(EVENT_NAMES);
+
+ipcRenderer.on(EVENT_CHANNEL, (_e: IpcRendererEvent, msg: { event: string; data: unknown }) => {
+  const set = listeners.get(msg?.event);
+  if (!set) return;
+  for (const cb of set) {
+    try {
+      cb(msg.data);
+    } catch (err) {
+      console.error(err);
+    }
+  }
+});
+
+contextBridge.exposeInMainWorld('onair', {
+  invoke(cmd: unknown, args?: unknown): Promise<unknown> {
+    if (typeof cmd !== 'string') return Promise.resolve({ ok: false, error: { code: 'VALIDATION', message: 'command name must be a string' } });
+    return ipcRenderer.invoke(INVOKE_CHANNEL, cmd, args);
+  },
+  on(event: unknown, cb: unknown): () => void {
+    if (typeof event !== 'string' || !known.has(event) || typeof cb !== 'function') return () => undefined;
+    let set = listeners.get(event);
+    if (!set) listeners.set(event, (set = new Set()));
+    const fn = cb as Listener;
+    set.add(fn);
+    return () => {
+      set.delete(fn);
+    };
+  },
+});

@@ -1,0 +1,55 @@
+import { useId, useState } from 'react';
+import { useT } from '../i18n';
+
+async function copyText(text: string): Promise<boolean> {
+  try {
+    await navigator.clipboard.writeText(text);
+    return true;
+  } catch {
+    // clipboard API refused (http page, no permission): fall back to a selection copy
+    const ta = document.createElement('textarea');
+    ta.value = text;
+    ta.setAttribute('readonly', '');
+    ta.style.position = 'fixed';
+    ta.style.opacity = '0';
+    document.body.appendChild(ta);
+    ta.select();
+    let ok = false;
+    try {
+      ok = document.execCommand('copy');
+    } catch {}
+    ta.remove();
+    return ok;
+  }
+}
+
+/** A read-only value with a Copy button, labelled for screen readers. */
+export function CopyField({ label, value, hint, testId }: { label: string; value: string; hint?: string; testId?: string }) {
+  const t = useT();
+  const id = useId();
+  const [copied, setCopied] = useState(false);
+  return (
+    <div className="copy-field">
+      <label htmlFor={id} className="field-label">
+        {label}
+      </label>
+      <div className="copy-row">
+        <input id={id} className="input mono" readOnly value={value} data-testid={testId} onFocus={(e) => e.currentTarget.select()} />
+        <button
+          type="button"
+          className="btn"
+          aria-label={`${t('copy')} ${label}`}
+          onClick={() => {
+            void copyText(value).then((ok) => {
+              setCopied(ok);
+              if (ok) setTimeout(() => setCopied(false), 1500);
+            });
+          }}
+        >
+          {copied ? t('copied') : t('copy')}
+        </button>
+      </div>
+      {hint && <p className="field-hint">{hint}</p>}
+    </div>
+  );
+}

@@ -1,0 +1,75 @@
+import { useT, LANGS, type MessageKey } from '../i18n';
+import { hrefOf, useRoute, type Route } from '../router';
+import { usePrefs, type Lang, type Theme } from '../stores/prefs';
+import { useStreams } from '../stores/streams';
+
+const ITEMS: Array<{ route: Route; key: MessageKey; icon: string }> = [
+  { route: { page: 'dashboard' }, key: 'nav.dashboard', icon: 'M3 3h8v8H3zM13 3h8v5h-8zM13 10h8v11h-8zM3 13h8v8H3z' },
+  { route: { page: 'settings' }, key: 'nav.settings', icon: 'M4 6h16M4 12h16M4 18h16M8 4v4M16 10v4M10 16v4' },
+  { route: { page: 'logs' }, key: 'nav.logs', icon: 'M5 4h14v16H5zM8 8h8M8 12h8M8 16h5' },
+];
+
+function Icon({ d }: { d: string }) {
+  return (
+    <svg viewBox="0 0 24 24" width="18" height="18" aria-hidden="true" fill="none" stroke="currentColor" strokeWidth="1.8" strokeLinejoin="round">
+      <path d={d} />
+    </svg>
+  );
+}
+
+/** Navigation, live count, language and theme. */
+export function Sidebar() {
+  const t = useT();
+  const route = useRoute((s) => s.route);
+  const live = useStreams((s) => Object.keys(s.streams).length);
+  const { lang, theme, setLang, setTheme } = usePrefs();
+  const current = route.page === 'stream' ? 'dashboard' : route.page;
+  return (
+    <aside className="sidebar">
+      <div className="brand">
+        <span className={`brand-dot${live ? ' on' : ''}`} aria-hidden="true" />
+        <span className="brand-name">{t('app.name')}</span>
+      </div>
+      <nav aria-label={t('nav.main')}>
+        <ul className="nav">
+          {ITEMS.map((it) => (
+            <li key={it.key}>
+              <a
+                href={hrefOf(it.route)}
+                className={`nav-item${current === it.route.page ? ' active' : ''}`}
+                aria-current={current === it.route.page ? 'page' : undefined}
+                data-testid={`nav-${it.route.page}`}
+              >
+                <Icon d={it.icon} />
+                <span>{t(it.key)}</span>
+                {it.route.page === 'dashboard' && live > 0 && <span className="badge badge-live small">{t('live.count', { n: live })}</span>}
+              </a>
+            </li>
+          ))}
+        </ul>
+      </nav>
+      <div className="sidebar-foot">
+        <label className="field-label" htmlFor="pref-lang">
+          {t('prefs.language')}
+        </label>
+        <select id="pref-lang" className="input" value={lang} onChange={(e) => setLang(e.target.value as Lang)} data-testid="lang-select">
+          {LANGS.map((l) => (
+            <option key={l.id} value={l.id}>
+              {l.label}
+            </option>
+          ))}
+        </select>
+        <label className="field-label" htmlFor="pref-theme">
+          {t('prefs.theme')}
+        </label>
+        <select id="pref-theme" className="input" value={theme} onChange={(e) => setTheme(e.target.value as Theme)} data-testid="theme-select">
+          {(['system', 'dark', 'light'] as const).map((x) => (
+            <option key={x} value={x}>
+              {t(`prefs.theme.${x}`)}
+            </option>
+          ))}
+        </select>
+      </div>
+    </aside>
+  );
+}

@@ -1,0 +1,4 @@
+import { create } from 'zustand';
+import type { TransportStatus } from '../client/transport';
+
+export const useConnection = create<{ status: TransportStatus }>()(() => ({ status: 'connecting' }));

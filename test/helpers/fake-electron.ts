@@ -1,0 +1,157 @@
+/**
+ * A stand-in for the `electron` module, for testing electron/main.ts and preload.ts here where the
+ * Electron binary cannot run. It records what the shell asks of Electron and lets a test play the
+ * runtime's part (ready, IPC calls, web-contents events).
+ */
+import { EventEmitter } from 'node:events';
+import path from 'node:path';
+
+type Fn = (...a: unknown[]) => unknown;
+
+export const root = path.resolve(import.meta.dirname, '../..');
+
+export const fake = {
+  lock: 0,
+  sandboxEnabled: false,
+  schemes: [] as unknown[],
+  protocolHandlers: new Map<string, (req: Request) => Promise<Response> | Response>(),
+  ipcHandlers: new Map<string, Fn>(),
+  windows: [] as FakeWindow[],
+  exposed: new Map<string, Record<string, Fn>>(),
+  rendererInvokes: [] as unknown[][],
+  rendererListeners: new Map<string, Fn>(),
+  permissionHandler: null as null | Fn,
+  openedExternal: [] as string[],
+  trays: [] as FakeTray[],
+  userData: '',
+};
+
+export const app = Object.assign(new EventEmitter(), {
+  isPackaged: false,
+  requestSingleInstanceLock: () => {
+    fake.lock++;
+    return true;
+  },
+  enableSandbox: () => {
+    fake.sandboxEnabled = true;
+  },
+  whenReady: () => Promise.resolve(),
+  getAppPath: () => root,
+  getPath: () => fake.userData,
+  quit: () => undefined,
+  exit: () => undefined,
+});
+
+export const protocol = {
+  registerSchemesAsPrivileged: (s: unknown[]) => fake.schemes.push(...s),
+  handle: (scheme: string, h: (req: Request) => Promise<Response>) => fake.protocolHandlers.set(scheme, h),
+};
+
+export const session = {
+  defaultSession: {
+    setPermissionRequestHandler: (h: Fn) => {
+      fake.permissionHandler = h;
+    },
+    setPermissionCheckHandler: () => undefined,
+  },
+};
+
+export const shell = {
+  openPath: async () => '',
+  openExternal: async (u: string) => {
+    fake.openedExternal.push(u);
+  },
+};
+
+export const dialog = { showErrorBox: () => undefined, showMessageBox: async () => ({ response: 0 }) };
+export const Menu = { buildFromTemplate: (t: unknown) => t, setApplicationMenu: () => undefined };
+export const nativeImage = { createFromPath: () => ({ isEmpty: () => true, resize: () => ({}) }) };
+export const screen = { getDisplayMatching: () => ({ workArea: { x: 0, y: 0, width: 1920, height: 1080 } }) };
+
+export class FakeTray {
+  tooltip = '';
+  menu: unknown = null;
+  constructor() {
+    fake.trays.push(this);
+  }
+  on(): void {}
+  setImage(): void {}
+  setToolTip(t: string): void {
+    this.tooltip = t;
+  }
+  setContextMenu(m: unknown): void {
+    this.menu = m;
+  }
+  destroy(): void {}
+}
+export { FakeTray as Tray };
+
+export class FakeWebContents extends EventEmitter {
+  sent: Array<[string, unknown]> = [];
+  openHandler: Fn | null = null;
+  send(channel: string, data: unknown): void {
+    this.sent.push([channel, data]);
+    if (this.sent.length > 500) this.sent.splice(0, 250);
+  }
+  isDestroyed(): boolean {
+    return false;
+  }
+  setWindowOpenHandler(h: Fn): void {
+    this.openHandler = h;
+  }
+}
+
+export class FakeWindow extends EventEmitter {
+  readonly webContents = new FakeWebContents();
+  url = '';
+  title = '';
+  constructor(readonly options: { webPreferences: Record<string, unknown> } & Record<string, unknown>) {
+    super();
+    fake.windows.push(this);
+    app.emit('web-contents-created', {}, this.webContents);
+  }
+  loadURL(u: string): Promise<void> {
+    this.url = u;
+    return Promise.resolve();
+  }
+  isDestroyed(): boolean {
+    return false;
+  }
+  isMinimized(): boolean {
+    return false;
+  }
+  isMaximized(): boolean {
+    return false;
+  }
+  getNormalBounds(): { x: number; y: number; width: number; height: number } {
+    return { x: 10, y: 10, width: 1280, height: 820 };
+  }
+  maximize(): void {}
+  restore(): void {}
+  show(): void {}
+  hide(): void {}
+  focus(): void {}
+  setTitle(t: string): void {
+    this.title = t;
+  }
+}
+export { FakeWindow as BrowserWindow };
+
+export const ipcMain = {
+  handle: (channel: string, h: Fn) => fake.ipcHandlers.set(channel, h),
+  removeHandler: (channel: string) => fake.ipcHandlers.delete(channel),
+};
+
+export const contextBridge = {
+  exposeInMainWorld: (key: string, api: Record<string, Fn>) => fake.exposed.set(key, api),
+};
+
+export const ipcRenderer = {
+  invoke: async (...a: unknown[]) => {
+    fake.rendererInvokes.push(a);
+    return { ok: true, result: null };
+  },
+  on: (channel: string, fn: Fn) => fake.rendererListeners.set(channel, fn),
+};
+
+export default { app, protocol, session, shell, dialog, Menu, nativeImage, screen, Tray: FakeTray, BrowserWindow: FakeWindow, ipcMain, contextBridge, ipcRenderer };

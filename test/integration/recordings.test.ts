@@ -1,0 +1,143 @@
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import type { Recording } from '../../core/contract/recordings';
+import { decodeFrames, ffprobe, publishTestPattern } from '../helpers/ffmpeg';
+import { sleep, startStudio, waitFor } from '../helpers/studio';
+
+const root = path.resolve(import.meta.dirname, '../..');
+const tmp = mkdtempSync(path.join(os.tmpdir(), 'onair-rec-'));
+afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+async function api<T>(base: string, method: string, p: string, body?: unknown): Promise<{ status: number; json: T }> {
+  const r = await fetch(base + p, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
+  return { status: r.status, json: (await r.json()) as T };
+}
+
+describe('recordings', () => {
+  it('records a live stream to a playable MP4, indexes it, and deletes it', async () => {
+    const t = await startStudio({ data_dir: path.join(tmp, 'a') });
+    const pub = publishTestPattern(t.rtmpUrl('/live/rec'), { size: '640x360', seconds: 30 });
+    try {
+      await waitFor(() => t.studio.registry.get('/live/rec')?.ready, 'live', 15_000);
+      const base = t.httpUrl('');
+      const started = await api<Recording>(base, 'POST', '/api/recordings', { stream: '/live/rec' });
+      expect(started.status).toBe(201);
+      expect(started.json).toMatchObject({ status: 'recording', stream: '/live/rec', video: 'H264 640x360' });
+      const dup = await api<{ error: { code: string } }>(base, 'POST', '/api/recordings', { stream: '/live/rec' });
+      expect(dup.status).toBe(409);
+      const bad = await api<{ error: { code: string } }>(base, 'POST', '/api/recordings', { stream: '../../etc' });
+      expect(bad.status).toBe(400);
+      const none = await api<{ error: { code: string } }>(base, 'POST', '/api/recordings', { stream: '/live/nothing' });
+      expect(none.status).toBe(404);
+      await sleep(4000);
+      const stopped = await api<Recording>(base, 'POST', `/api/recordings/${started.json.id}/stop`);
+      expect(stopped.status).toBe(200);
+      const done = await waitFor(async () => {
+        const r = await api<Recording>(base, 'GET', `/api/recordings/${started.json.id}`);
+        return r.json.status === 'done' && r.json.thumbnail ? r.json : null;
+      }, 'recording done with a thumbnail', 40_000);
+      expect(done.durationMs).toBeGreaterThan(3000);
+      expect(done.size).toBeGreaterThan(100_000);
+      const probe = await ffprobe(done.file);
+      expect(probe.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
+      expect(Math.abs(Number(probe.format?.duration) * 1000 - done.durationMs)).toBeLessThan(1500);
+      const dec = await decodeFrames(done.file, 90);
+      expect(dec.stderr).toBe('');
+      expect(dec.frames).toBe(90);
+      const file = await fetch(`${base}/api/recordings/${done.id}/file`, { headers: { range: 'bytes=0-99' } });
+      expect(file.status).toBe(206);
+      const list = await api<{ recordings: Recording[]; disk: { free: number; used: number } }>(base, 'GET', '/api/recordings');
+      expect(list.json.recordings.map((r) => r.id)).toContain(done.id);
+      expect(list.json.disk.free).toBeGreaterThan(0);
+      expect((await api(base, 'DELETE', `/api/recordings/${done.id}`)).status).toBe(200);
+      expect(existsSync(done.file)).toBe(false);
+      expect((await api(base, 'GET', `/api/recordings/${done.id}`)).status).toBe(404);
+    } finally {
+      pub.child.kill('SIGKILL');
+      await t.stop();
+    }
+  });
+
+  it('a removed folder fails the recording with a reason; the stream keeps flowing', async () => {
+    const folder = path.join(tmp, 'b-rec');
+    const t = await startStudio({ data_dir: path.join(tmp, 'b'), record: { folder } });
+    const pub = publishTestPattern(t.rtmpUrl('/live/gone'), { size: '320x240', seconds: 30 });
+    const failed: Recording[] = [];
+    t.studio.recordings.on('recording.failed', (r) => failed.push(r));
+    try {
+      await waitFor(() => t.studio.registry.get('/live/gone')?.ready, 'live', 15_000);
+      const r = t.studio.recordings.start('/live/gone');
+      await sleep(1500);
+      rmSync(folder, { recursive: true, force: true });
+      await waitFor(() => failed.length > 0, 'recording.failed', 10_000);
+      expect(failed[0]).toMatchObject({ id: r.id, status: 'failed' });
+      expect(failed[0].error).toMatch(/removed/);
+      expect(t.studio.registry.get('/live/gone')?.publisher).not.toBeNull();
+      expect((await decodeFrames(t.httpUrl('/live/gone.flv'), 10)).frames).toBe(10);
+    } finally {
+      pub.child.kill('SIGKILL');
+      await t.stop();
+    }
+  });
+
+  it('survives kill -9: the file plays up to its last fragment and the next start marks it interrupted', async () => {
+    const dataDir = path.join(tmp, 'c');
+    const cfg = path.join(tmp, 'c.json');
+    writeFileSync(cfg, JSON.stringify({ rtmp: { port: 0 }, http: { port: 0 }, log_level: 'warn' }));
+    const child = spawn(process.execPath, [path.join(root, 'bin/onair.mjs'), 'serve', '--config', cfg], { env: { ...process.env, ONAIR_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
+    let out = '';
+    child.stdout.on('data', (d: Buffer) => (out += d.toString()));
+    const api0 = await waitFor(() => /API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(out)?.[1], 'server up', 20_000);
+    const rtmp = /RTMP in\s+(rtmp:\/\/\S+)/.exec(out)![1];
+    const pub = publishTestPattern(`${rtmp}/k9`, { size: '320x240', seconds: 60 });
+    try {
+      await waitFor(async () => (await api<Record<string, unknown>>(api0, 'GET', '/api/streams/live/k9')).status === 200, 'live', 15_000);
+      await sleep(1000);
+      const rec = await api<Recording>(api0, 'POST', '/api/recordings', { stream: '/live/k9' });
+      expect(rec.status).toBe(201);
+      await sleep(5000);
+      child.kill('SIGKILL');
+      await new Promise((r) => child.on('exit', r));
+      const probe = await ffprobe(rec.json.file);
+      expect(probe.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
+      const dec = await decodeFrames(rec.json.file, 60);
+      expect(dec.stderr).toBe('');
+      expect(dec.frames).toBe(60);
+    } finally {
+      pub.child.kill('SIGKILL');
+      child.kill('SIGKILL');
+    }
+    const t = await startStudio({ data_dir: dataDir });
+    try {
+      const list = t.studio.recordings.list();
+      expect(list[0]).toMatchObject({ status: 'interrupted' });
+      expect(list[0].size).toBeGreaterThan(10_000);
+    } finally {
+      await t.stop();
+    }
+  });
+
+  it('retention deletes the oldest recordings past max_total_mb', async () => {
+    const t = await startStudio({ data_dir: path.join(tmp, 'd'), record: { max_total_mb: 0.05 } });
+    const pub = publishTestPattern(t.rtmpUrl('/live/ret'), { size: '320x240', seconds: 30 });
+    try {
+      await waitFor(() => t.studio.registry.get('/live/ret')?.ready, 'live', 15_000);
+      const ids: string[] = [];
+      for (let i = 0; i < 2; i++) {
+        const r = t.studio.recordings.start('/live/ret');
+        ids.push(r.id);
+        await sleep(2500);
+        t.studio.recordings.stop(r.id);
+        await waitFor(() => t.studio.recordings.list().find((x) => x.id === r.id)?.status !== 'recording' || !t.studio.recordings.list().some((x) => x.id === r.id), 'stopped');
+      }
+      const left = t.studio.recordings.list().map((r) => r.id);
+      expect(left).not.toContain(ids[0]);
+    } finally {
+      pub.child.kill('SIGKILL');
+      await t.stop();
+    }
+  });
+});
