@@ -23,7 +23,7 @@ import { ClockPublisher, verifyClockRoundTrip } from './lib/clock-source';
 import { ensureFixture, startPublisher } from './lib/ffmpeg';
 import { startBenchServer, type BenchServer } from './lib/hls-servers';
 import { HostMeter } from './lib/proc-stats';
-import { TreeMeter, type TreeUsage } from './lib/proc-tree';
+import { TreeMeter, treeRssMb, type TreeUsage } from './lib/proc-tree';
 import { fmt, markdownTable, mean } from './lib/stats';
 
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
@@ -47,13 +47,17 @@ const ENV = {
   streams: int('HLS_COST_STREAMS', 10, 1, 20),
   latSeconds: int('HLS_LAT_SECONDS', 30, 5, 300),
   parts: list('HLS_COST_PARTS', 'cost,latency', ['cost', 'latency'] as const),
-  servers: list('HLS_COST_SERVERS', 'onair,nms', ['onair', 'nms'] as const),
+  servers: list('HLS_COST_SERVERS', 'onair,onair-ts,nms', ['onair', 'onair-ts', 'nms'] as const),
   /** also play OnAir HLS with hls.js liveSyncDurationCount 2 (a player-side knob, for information) */
   extra: (process.env.HLS_LAT_EXTRA ?? '1') !== '0',
 };
 
 /** OnAir's HLS settings for both parts (segment 2 s like NMS's hls_time=2). */
 const ONAIR_HLS = { enabled: true, ll: true, dash: true, segment_seconds: 2, part_ms: 200, list_size: 6 };
+/** the same with only MPEG-TS HLS on: the output NMS produces */
+const ONAIR_TS_ONLY = { ...ONAIR_HLS, ll: false, dash: false };
+
+type CostKind = 'onair' | 'onair-ts' | 'nms';
 const SEGMENT_S = 2;
 /** hls_list_size in bench/lib/nms-hls-server.cjs */
 const NMS_LIST_SIZE = 3;
@@ -118,8 +122,10 @@ async function checkSegment(playlistUrl: string, p: Playlist): Promise<string> {
 // ---------------------------------------------------------------- cost
 
 interface CostRow {
-  server: 'onair' | 'nms';
+  server: CostKind;
   usage: TreeUsage;
+  /** RSS before the first publish */
+  idleRssMb: number;
   hostBusyPct: number;
   checks: number;
   checkFails: number;
@@ -132,11 +138,13 @@ interface CostRow {
   segmentCheck: string;
 }
 
-async function costPhase(kind: 'onair' | 'nms', fixture: string): Promise<CostRow> {
+async function costPhase(kind: CostKind, fixture: string): Promise<CostRow> {
   log(`→ cost: ${kind}, ${ENV.streams} streams, ${ENV.seconds} s window`);
-  const server = await startBenchServer(kind, { hls: ONAIR_HLS });
+  const server = await startBenchServer(kind === 'nms' ? 'nms' : 'onair', { hls: kind === 'onair-ts' ? ONAIR_TS_ONLY : ONAIR_HLS });
   const pubs: ChildProcess[] = [];
   try {
+    await sleep(1000);
+    const idleRssMb = treeRssMb(server.pid);
     const t0 = Date.now();
     for (let i = 0; i < ENV.streams; i++) pubs.push(await startPublisher(fixture, server.rtmpUrl(`s${i}`)));
     const ready = await Promise.all(Array.from({ length: ENV.streams }, (_, i) => waitPlaylist(server.hlsUrl(`s${i}`), 30_000)));
@@ -186,7 +194,7 @@ async function costPhase(kind: 'onair' | 'nms', fixture: string): Promise<CostRo
     const segmentCheck = typeof e0 === 'string' ? e0 : await checkSegment(server.hlsUrl('s0'), e0);
     if (publishersDied() > 0) failReasons.push(`${publishersDied()} publisher(s) exited during the window`);
     const row: CostRow = {
-      server: kind, usage, hostBusyPct, checks, checkFails, failReasons, segmentsAvg: mean(segCounts),
+      server: kind, usage, idleRssMb, hostBusyPct, checks, checkFails, failReasons, segmentsAvg: mean(segCounts),
       producedMin: Math.min(...produced), producedAvg: mean(produced), firstPlaylistS, segmentCheck,
     };
     log(`  cpu ${fmt(usage.cpuPct)}% rss ${fmt(usage.rssAvgMb)} MB (peak ${fmt(usage.rssPeakMb)}) pss ${fmt(usage.pssAvgMb)} MB procs ${usage.procs} checks ${checks - checkFails}/${checks} produced ${row.producedMin}..${fmt(row.producedAvg)} seg ${segmentCheck}`);
@@ -198,28 +206,33 @@ async function costPhase(kind: 'onair' | 'nms', fixture: string): Promise<CostRo
 }
 
 function costTable(rows: CostRow[]): string {
-  const what = (k: 'onair' | 'nms'): string => (k === 'onair' ? 'HLS+LL-HLS+DASH in-process' : 'HLS via ffmpeg -c copy per stream');
-  const head = ['server', 'muxing', 'procs', 'CPU % (1 core)', 'RSS avg MB', 'RSS peak MB', 'PSS avg MB', 'playlist checks ok', 'segs/playlist', 'new segs/stream', 'newest seg s0', 'host busy %'];
+  const name = { onair: 'OnAir', 'onair-ts': 'OnAir (TS only)', nms: 'NMS 2.7.4' } as const;
+  const what = { onair: 'HLS+LL-HLS+DASH in-process', 'onair-ts': 'HLS (TS) in-process', nms: 'HLS via ffmpeg -c copy per stream' } as const;
+  const head = ['server', 'muxing', 'procs', 'CPU % (1 core)', 'RSS idle MB', 'RSS avg MB', 'RSS peak MB', 'PSS avg MB', 'playlist checks ok', 'segs/playlist', 'new segs/stream', 'newest seg s0', 'host busy %'];
   const body = rows.map((r) => [
-    r.server === 'onair' ? 'OnAir' : 'NMS 2.7.4', what(r.server), String(r.usage.procsMax), fmt(r.usage.cpuPct), fmt(r.usage.rssAvgMb), fmt(r.usage.rssPeakMb), fmt(r.usage.pssAvgMb),
+    name[r.server], what[r.server], String(r.usage.procsMax), fmt(r.usage.cpuPct), fmt(r.idleRssMb), fmt(r.usage.rssAvgMb), fmt(r.usage.rssPeakMb), fmt(r.usage.pssAvgMb),
     `${r.checks - r.checkFails}/${r.checks}`, fmt(r.segmentsAvg), `${r.producedMin}..${fmt(r.producedAvg)}`, r.segmentCheck, fmt(r.hostBusyPct),
   ]);
   return markdownTable(head, body);
 }
 
 function ratioLines(rows: CostRow[]): string[] {
-  const o = rows.find((r) => r.server === 'onair');
   const n = rows.find((r) => r.server === 'nms');
-  if (!o || !n) return ['(ratio needs both servers)'];
+  const ours = rows.filter((r) => r.server !== 'nms');
+  if (!n || !ours.length) return ['(the ratio needs OnAir and NMS rows)'];
   const v = (x: number): string => (x <= 0.2 ? 'PASS' : 'FAIL');
-  const cpu = o.usage.cpuPct / n.usage.cpuPct;
-  const rss = o.usage.rssAvgMb / n.usage.rssAvgMb;
-  const pss = o.usage.pssAvgMb / n.usage.pssAvgMb;
-  const out = [
-    `- CPU: ${fmt(o.usage.cpuPct)} % / ${fmt(n.usage.cpuPct)} % = **${fmt(cpu, 2)}×** (target ≤ 0.2×) → ${v(cpu)}`,
-    `- RSS (avg, sum over processes): ${fmt(o.usage.rssAvgMb)} MB / ${fmt(n.usage.rssAvgMb)} MB = **${fmt(rss, 2)}×** (target ≤ 0.2×) → ${v(rss)}`,
-    `- PSS (shared pages split, the stricter view): ${fmt(o.usage.pssAvgMb)} MB / ${fmt(n.usage.pssAvgMb)} MB = ${fmt(pss, 2)}×`,
-  ];
+  const out: string[] = [];
+  for (const o of ours) {
+    const label = o.server === 'onair' ? 'OnAir' : 'OnAir (TS only)';
+    const cpu = o.usage.cpuPct / n.usage.cpuPct;
+    const rss = o.usage.rssAvgMb / n.usage.rssAvgMb;
+    const pss = o.usage.pssAvgMb / n.usage.pssAvgMb;
+    out.push(
+      `- ${label} / NMS CPU: ${fmt(o.usage.cpuPct)} % / ${fmt(n.usage.cpuPct)} % = **${fmt(cpu, 2)}×** (target ≤ 0.2×) → ${v(cpu)}`,
+      `- ${label} / NMS RSS (avg, sum over processes): ${fmt(o.usage.rssAvgMb)} MB / ${fmt(n.usage.rssAvgMb)} MB = **${fmt(rss, 2)}×** (target ≤ 0.2×) → ${v(rss)}`,
+      `- ${label} / NMS PSS (shared pages split): ${fmt(o.usage.pssAvgMb)} MB / ${fmt(n.usage.pssAvgMb)} MB = ${fmt(pss, 2)}×`,
+    );
+  }
   const split = Object.entries(n.usage.byComm).map(([k, c]) => `${k} ${fmt(c)} %`).join(', ');
   out.push(`- NMS CPU by process name: ${split}`);
   for (const r of rows) if (r.failReasons.length) out.push(`- ${r.server} playlist check failures: ${r.failReasons.join('; ')}`);
@@ -253,7 +266,7 @@ async function latencyPart(browser: Browser): Promise<LatRow[]> {
     }
   };
   try {
-    for (const kind of ENV.servers) {
+    for (const kind of ENV.servers.filter((k): k is 'onair' | 'nms' => k !== 'onair-ts')) {
       const server: BenchServer = await startBenchServer(kind, { hls: ONAIR_HLS });
       const pub = new ClockPublisher(server.rtmpUrl('clock'));
       try {
@@ -317,7 +330,8 @@ async function main(): Promise<void> {
       '',
       'CPU = utime+stime of the server and all its descendants over the window, % of one core; RSS/PSS = sum over those processes,',
       'sampled every 1 s (RSS counts the shared ffmpeg binary once per process; PSS splits shared pages). Publishers are not counted.',
-      `OnAir: ${JSON.stringify(ONAIR_HLS)}, bundled, plain node. NMS: trans task hls:true, hlsFlags [hls_time=2:hls_list_size=3:hls_flags=delete_segments].`,
+      'RSS idle = the server alone before any publisher (NMS: no ffmpeg yet). NMS keeps segments on disk (kernel page cache, in no RSS); OnAir keeps them in its heap.',
+      `OnAir: ${JSON.stringify(ONAIR_HLS)} (TS only: ll and dash false), bundled, plain node; segments in memory. NMS: trans task hls:true, hlsFlags [hls_time=2:hls_list_size=3:hls_flags=delete_segments].`,
       'playlist checks = one index.m3u8 fetch per second, round robin over the streams; new segs/stream = newest segment number at the end minus at the start',
       `(min..avg over streams, expect ~${ENV.seconds / SEGMENT_S}); newest seg s0 = the last segment of stream 0 fetched after the window.`,
       `host busy = the whole machine (${os.cpus().length} cores, includes the publishers and anything else running), load avg now ${os.loadavg().map((x) => x.toFixed(1)).join(' ')}.`,

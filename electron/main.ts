@@ -61,8 +61,8 @@ async function startCore(): Promise<Studio> {
 
 async function start(): Promise<void> {
   hardenApp();
-  serveAppScheme(RENDERER_DIR);
   studio = await startCore();
+  serveAppScheme(RENDERER_DIR, () => studio?.config.host ?? '127.0.0.1');
   const actions: TrayActions = {
     show: showWindow,
     openDataFolder: () => {

@@ -3,23 +3,29 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import { APP_HOST, APP_SCHEME } from './channels';
 
-/** The panel's CSP inside the app: our own files, media and the API from the core on loopback only. */
-export const APP_CSP = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data: blob:",
-  "media-src 'self' blob:",
-  // flv.js fetches the preview from the core's HTTP port (it may move when settings change)
-  "connect-src 'self' http://127.0.0.1:* ws://127.0.0.1:*",
-  "worker-src 'self' blob:",
-  "font-src 'self' data:",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-src 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+/**
+ * The panel's CSP inside the app: our own files; media and the API only from the core, on loopback or
+ * on the address it listens on (`host`), any port (the ports may move when settings change).
+ */
+export function appCsp(host: string): string {
+  const h = host.includes(':') ? `[${host}]` : host;
+  const core = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? '' : ` http://${h}:* ws://${h}:*`;
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data: blob:",
+    "media-src 'self' blob:",
+    `connect-src 'self' http://127.0.0.1:* ws://127.0.0.1:*${core}`,
+    "worker-src 'self' blob:",
+    "font-src 'self' data:",
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-src 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
 
 const TYPES: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -39,7 +45,7 @@ export function registerAppScheme(): void {
 }
 
 /** Serve renderer/dist at app://panel/ with the CSP header; nothing outside the folder is reachable. */
-export function serveAppScheme(root: string): void {
+export function serveAppScheme(root: string, coreHost: () => string): void {
   const base = path.resolve(root);
   protocol.handle(APP_SCHEME, async (req) => {
     const url = new URL(req.url);
@@ -59,7 +65,7 @@ export function serveAppScheme(root: string): void {
     }
     const body = await readFile(file);
     const type = TYPES[path.extname(file).toLowerCase()] ?? 'application/octet-stream';
-    return new Response(body, { headers: { 'content-type': type, 'content-security-policy': APP_CSP, 'x-content-type-options': 'nosniff' } });
+    return new Response(body, { headers: { 'content-type': type, 'content-security-policy': appCsp(coreHost()), 'x-content-type-options': 'nosniff' } });
   });
 }
 

@@ -86,6 +86,11 @@ function pssKb(pid: number): number {
   }
 }
 
+/** RSS of the whole tree right now, MB. */
+export function treeRssMb(root: number): number {
+  return processTree(root).reduce((sum, s) => sum + statusKb(s.pid, 'VmRSS'), 0) / 1024;
+}
+
 export interface TreeUsage {
   /** CPU over the window, % of one core (sum over the tree) */
   cpuPct: number;

@@ -170,7 +170,7 @@ export function mountCompatRoutes(router: Router, deps: CompatDeps): void {
     for (const [k, v] of q) if (!['m3u8', 'callback', 'key', 'duration'].includes(k) && Object.keys(extra).length < 32) extra[k.slice(0, 64)] = v.slice(0, 1024);
     const baseUrl = baseUrlFromHost(req.headers.host, 'encrypted' in req.socket);
     try {
-      const rec = await deps.engine.recordings.start({ ...ref, duration, callback: callback ? { url: callback, extra } : null, baseUrl });
+      const rec = await deps.engine.recorder.start({ ...ref, duration, callback: callback ? { url: callback, extra } : null, baseUrl });
       sendEnvelope(res, '200', { id: rec.id, diskuri: rec.file, neturi: (baseUrl ?? '') + rec.url }, null);
     } catch (e) {
       const code = compatCodeOf(e, 'record');

@@ -35,6 +35,6 @@ export function createJobHandlers(engine: JobEngine): JobHandlers {
     'jobs.retry': (a) => refusals(() => engine.retry(a.id)),
     'jobs.reorder': (a) => refusals(() => engine.reorder(a.ids)),
     'recordings.fromStream': (a) =>
-      refusals(() => engine.recordings.start({ app: a.app, name: a.name, duration: a.duration, callback: a.callback ? { url: a.callback, extra: {} } : null })),
+      refusals(() => engine.recorder.start({ app: a.app, name: a.name, duration: a.duration, callback: a.callback ? { url: a.callback, extra: {} } : null })),
   };
 }

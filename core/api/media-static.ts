@@ -70,7 +70,7 @@ export function serveMediaFile(file: string, req: IncomingMessage, res: ServerRe
   } catch {
     return sendError(res, 404, 'NOT_FOUND', 'no such media file');
   }
-  const t = TYPES[path.extname(file).toLowerCase()];
+  const t = TYPES[path.extname(file).toLowerCase()] ?? { type: 'application/octet-stream', cache: 'no-cache' };
   const headers: Record<string, string | number> = {
     'content-type': t.type,
     'cache-control': t.cache,
@@ -100,7 +100,8 @@ export function serveMediaFile(file: string, req: IncomingMessage, res: ServerRe
 
 /** Mount GET/HEAD /YYYY/MM/DD/<id>/<file> for the media root (read on every request: settings may move it). */
 export function mountMediaStatic(router: Router, root: () => string): void {
-  router.add('GET', '/:y/:m/:d/:id/:file', (req, res, params) => {
+  // patterns keep this route from shadowing any other five-segment path (e.g. under /api)
+  router.add('GET', String.raw`/:y(\d{4})/:m(\d{2})/:d(\d{2})/:id([A-Za-z0-9_-]{1,64})/:file([A-Za-z0-9_-][A-Za-z0-9_.-]{0,127})`, (req, res, params) => {
     const file = mediaFile(root(), params);
     if (!file) return sendError(res, 404, 'NOT_FOUND', 'no such media file');
     serveMediaFile(file, req, res);

@@ -71,7 +71,7 @@ function parseHeaders(block: string): PartHeaders {
   return { name, filename: d.params.get('filename') ?? null, contentType };
 }
 
-type State = 'preamble' | 'afterBoundary' | 'headers' | 'body' | 'done';
+type State = 'preamble' | 'headers' | 'body' | 'done';
 
 export class MultipartParser {
   /** "\r\n--boundary": what ends every part's body */
@@ -112,37 +112,68 @@ export class MultipartParser {
     }
   }
 
+  /**
+   * What follows a delimiter match at `pos`: the closing "--", transport padding + CRLF (a real
+   * boundary; `next` is where the part headers start), 'not' (just data that looks like a boundary), or
+   * 'more' (cannot tell yet).
+   */
+  private afterDelim(pos: number): { close: boolean; next: number } | 'not' | 'more' {
+    const b = this.buf;
+    if (b.length < pos + 2) return 'more';
+    if (b[pos] === 0x2d && b[pos + 1] === 0x2d) return { close: true, next: pos + 2 };
+    let j = pos;
+    while (j < b.length && (b[j] === 0x20 || b[j] === 0x09)) {
+      if (++j - pos > 256) return 'not';
+    }
+    if (j + 1 >= b.length) return 'more';
+    return b[j] === 0x0d && b[j + 1] === 0x0a ? { close: false, next: j + 2 } : 'not';
+  }
+
+  /** Find the next real boundary; in the body, everything before it is the part's data. */
+  private scan(body: boolean): boolean {
+    let from = 0;
+    for (;;) {
+      const i = this.buf.indexOf(this.delim, from);
+      if (i < 0) {
+        // keep just enough to recognise a boundary split across chunks
+        const keep = this.delim.length - 1;
+        if (this.buf.length > keep) {
+          if (body) this.h.onData(this.buf.subarray(0, this.buf.length - keep));
+          this.buf = Buffer.from(this.buf.subarray(this.buf.length - keep));
+        }
+        return false;
+      }
+      const r = this.afterDelim(i + this.delim.length);
+      if (r === 'not') {
+        from = i + 1;
+        continue;
+      }
+      if (r === 'more') {
+        if (body && i > 0) this.h.onData(this.buf.subarray(0, i));
+        this.buf = Buffer.from(this.buf.subarray(i));
+        return false;
+      }
+      if (body) {
+        if (i > 0) this.h.onData(this.buf.subarray(0, i));
+        this.h.onPartEnd();
+      }
+      if (r.close) {
+        this.state = 'done';
+        this.buf = Buffer.alloc(0);
+        return false;
+      }
+      this.buf = this.buf.subarray(r.next);
+      this.state = 'headers';
+      return true;
+    }
+  }
+
   private run(): void {
     for (;;) {
       switch (this.state) {
-        case 'preamble': {
-          const i = this.buf.indexOf(this.delim);
-          if (i < 0) {
-            // keep just enough to recognise a boundary split across chunks
-            if (this.buf.length > this.delim.length) this.buf = this.buf.subarray(this.buf.length - this.delim.length);
-            return;
-          }
-          this.buf = this.buf.subarray(i + this.delim.length);
-          this.state = 'afterBoundary';
+        case 'preamble':
+          if (!this.scan(false)) return;
           break;
-        }
-        case 'afterBoundary': {
-          // "--" closes the body; otherwise optional transport padding (spaces/tabs) then CRLF
-          if (this.buf.length < 2) return;
-          if (this.buf[0] === 0x2d && this.buf[1] === 0x2d) {
-            this.state = 'done';
-            this.buf = Buffer.alloc(0);
-            return;
-          }
-          let j = 0;
-          while (j < this.buf.length && (this.buf[j] === 0x20 || this.buf[j] === 0x09)) j++;
-          if (j > 256) throw multipartError('junk after boundary');
-          if (this.buf.length < j + 2) return;
-          if (this.buf[j] !== 0x0d || this.buf[j + 1] !== 0x0a) throw multipartError('junk after boundary');
-          this.buf = this.buf.subarray(j + 2);
-          this.state = 'headers';
-          break;
-        }
         case 'headers': {
           // a part with no headers at all starts with the blank line itself
           const i = this.buf.length >= 2 && this.buf[0] === 0x0d && this.buf[1] === 0x0a ? -2 : this.buf.indexOf(HEADER_END);
@@ -151,28 +182,16 @@ export class MultipartParser {
             return;
           }
           if (i > MAX_HEADER_BYTES) throw multipartError('part headers too large');
-          const block = i === -2 ? '' : this.buf.subarray(0, i).toString('latin1');
+          // browsers send names and file names as raw UTF-8
+          const block = i === -2 ? '' : this.buf.subarray(0, i).toString('utf8');
           this.buf = this.buf.subarray(i === -2 ? 2 : i + 4);
           this.h.onPart(parseHeaders(block));
           this.state = 'body';
           break;
         }
-        case 'body': {
-          const i = this.buf.indexOf(this.delim);
-          if (i < 0) {
-            const keep = this.delim.length - 1;
-            if (this.buf.length > keep) {
-              this.h.onData(this.buf.subarray(0, this.buf.length - keep));
-              this.buf = Buffer.from(this.buf.subarray(this.buf.length - keep));
-            }
-            return;
-          }
-          if (i > 0) this.h.onData(this.buf.subarray(0, i));
-          this.h.onPartEnd();
-          this.buf = this.buf.subarray(i + this.delim.length);
-          this.state = 'afterBoundary';
+        case 'body':
+          if (!this.scan(true)) return;
           break;
-        }
         case 'done':
           return;
       }

@@ -1,4 +1,5 @@
 import type { IncomingMessage } from 'node:http';
+import { isIP } from 'node:net';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { OnAirConfig } from '../config';
@@ -23,12 +24,28 @@ export interface WsTransportDeps {
   log: Logger;
 }
 
-/** Without the API gate, only pages served by this studio may drive it (no cross-site WebSocket hijacking). */
+/** An IP literal or localhost: what a DNS-rebinding page cannot put in the Host header. */
+function literalHost(hostHeader: string | undefined): boolean {
+  if (!hostHeader) return false;
+  let h: string;
+  try {
+    h = new URL(`http://${hostHeader}`).hostname;
+  } catch {
+    return false;
+  }
+  return h === 'localhost' || isIP(h.replace(/^\[|\]$/g, '')) !== 0;
+}
+
+/**
+ * Without the API gate, a browser may drive the studio only from a page this studio served (same Origin as
+ * Host) and only when it reached the studio by IP or localhost (a rebound domain name is refused).
+ * Non-browser clients send no Origin and are let in.
+ */
 function originAllowed(cfg: OnAirConfig, req: IncomingMessage): boolean {
   const origin = req.headers.origin;
   if (!origin || cfg.auth.api) return true;
   try {
-    return new URL(origin).host === req.headers.host;
+    return new URL(origin).host === req.headers.host && literalHost(req.headers.host);
   } catch {
     return false;
   }
@@ -53,7 +70,7 @@ export class WsTransport {
       return true;
     }
     if (!originAllowed(cfg, req)) {
-      rawHttpError(socket, 403, 'FORBIDDEN', 'cross-origin connections need the API gate on');
+      rawHttpError(socket, 403, 'FORBIDDEN', 'turn the API gate on to drive the studio from another origin or by host name');
       return true;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {

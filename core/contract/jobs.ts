@@ -153,7 +153,8 @@ export const TranscodeSourceSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('url'), url: HttpUrlSchema }),
 ]);
 
-export const RecordingSchema = z.object({
+/** A seed-000 style recording (ffmpeg -c copy from our own HTTP-FLV); not the live fMP4 recorder's Recording. */
+export const StreamRecordingSchema = z.object({
   id: z.string(),
   /** "/app/name" */
   stream: z.string(),
@@ -166,7 +167,7 @@ export const RecordingSchema = z.object({
   finished_at: z.number().nullable(),
   error: z.string().nullable(),
 });
-export type Recording = z.infer<typeof RecordingSchema>;
+export type StreamRecording = z.infer<typeof StreamRecordingSchema>;
 
 /** Commands; spread into `commands` in core/contract/commands.ts. */
 export const jobCommands = {
@@ -184,7 +185,7 @@ export const jobCommands = {
   /** record a live stream to MP4 until it ends or `duration` seconds pass */
   'recordings.fromStream': {
     args: z.strictObject({ app: NameSchema, name: NameSchema, duration: z.number().min(1).max(86_400).optional(), callback: HttpUrlSchema.optional() }),
-    result: RecordingSchema,
+    result: StreamRecordingSchema,
   },
 } as const;
 

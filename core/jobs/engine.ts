@@ -15,7 +15,7 @@ import { downloadToFile, resolveLocalInput } from './inputs';
 import { plannedAddresses } from './job-urls';
 import { probeMedia } from './probe';
 import { JobQueue, type QueueEvents } from './queue';
-import { loopbackHost, newMediaId, RecordingManager } from './recording';
+import { loopbackHost, newMediaId, FfmpegRecorder } from './recording';
 import { runTranscode } from './transcode';
 
 export interface JobEngineDeps {
@@ -50,7 +50,7 @@ const safeExt = (name: string): string => {
  * and completion callbacks. Events are the queue's (job.queued … job.cancelled).
  */
 export class JobEngine extends EventEmitter<QueueEvents> {
-  readonly recordings: RecordingManager;
+  readonly recorder: FfmpegRecorder;
   private store: Store | null = null;
   private q: JobQueue | null = null;
   private tools: Promise<{ ffmpeg: string; ffprobe: string }> | null = null;
@@ -59,7 +59,7 @@ export class JobEngine extends EventEmitter<QueueEvents> {
 
   constructor(private readonly deps: JobEngineDeps) {
     super();
-    this.recordings = new RecordingManager({
+    this.recorder = new FfmpegRecorder({
       config: deps.config,
       log: deps.log,
       registry: deps.registry,
@@ -146,7 +146,7 @@ export class JobEngine extends EventEmitter<QueueEvents> {
   async stop(): Promise<void> {
     await this.q?.stop();
     const cut = setTimeout(() => this.shutdown.abort(), 3000);
-    await this.recordings.stopAll();
+    await this.recorder.stopAll();
     clearTimeout(cut);
     this.shutdown.abort();
     await Promise.all([...this.callbacks]);

@@ -4,7 +4,7 @@ import path from 'node:path';
 import type { Logger } from 'pino';
 import { makeSign } from '../auth/sign';
 import type { OnAirConfig } from '../config';
-import type { Recording } from '../contract/jobs';
+import type { StreamRecording as Recording } from '../contract/jobs';
 import type { StreamRegistry } from '../media/registry';
 import { streamPath } from '../media/stream-path';
 import { deliverCallback } from './callbacks';
@@ -53,7 +53,7 @@ export function loopbackHost(h: string): string {
  * ends when the stream ends, after `duration`, or at shutdown (ffmpeg is asked to finish the file);
  * the MP4 is written in a scratch folder and renamed into `<mediaRoot>/YYYY/MM/DD/<id>/<id>.mp4`.
  */
-export class RecordingManager {
+export class FfmpegRecorder {
   private readonly recs = new Map<string, { rec: Recording; run: ToolRun | null; done: Promise<void>; stopping: boolean }>();
 
   constructor(private readonly deps: RecordingDeps) {}

@@ -8,13 +8,16 @@ import { startStudio, type TestStudio } from '../helpers/studio';
 /** /api/ws behind the API gate: 401 on upgrade without credentials. */
 
 let t: TestStudio;
+let dataDir: string;
 
 beforeAll(async () => {
-  t = await startStudio({ auth: { api: true, api_user: 'admin', api_pass: 'hunter2', api_token: 'tok-123' } });
+  dataDir = mkdtempSync(path.join(tmpdir(), 'onair-auth-'));
+  t = await startStudio({ auth: { api: true, api_user: 'admin', api_pass: 'hunter2', api_token: 'tok-123' }, data_dir: dataDir });
 });
 
 afterAll(async () => {
   await t?.stop();
+  rmSync(dataDir, { recursive: true, force: true });
 });
 
 describe('/api/ws with auth.api on', () => {
@@ -65,12 +68,14 @@ describe('/api/ws with auth.api on', () => {
     c.close();
   });
 
-  it('refuses cross-origin pages when the gate is off', async () => {
-    const open = await startStudio();
+  it('refuses cross-origin and rebound-host pages when the gate is off', async () => {
+    const open = await startStudio({ data_dir: path.join(dataDir, 'open') });
     try {
       await expect(connectWs(open.wsUrl('/api/ws'), { origin: 'http://evil.example' })).rejects.toThrow('403');
       const same = await connectWs(open.wsUrl('/api/ws'), { origin: `http://127.0.0.1:${open.ports.http}` });
       same.close();
+      // DNS rebinding: a page on a domain that now resolves to us sends matching Origin and Host
+      await expect(connectWs(open.wsUrl('/api/ws'), { origin: `http://rebind.example:${open.ports.http}`, host: `rebind.example:${open.ports.http}` })).rejects.toThrow('403');
     } finally {
       await open.stop();
     }

@@ -1,3 +1,6 @@
+import { mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createStudio, type ListenInfo, type Studio } from '../../core/studio';
 
 export interface TestStudio {
@@ -11,7 +14,7 @@ export interface TestStudio {
 
 /** A real studio on 127.0.0.1 with ephemeral ports. */
 export async function startStudio(config: Record<string, unknown> = {}): Promise<TestStudio> {
-  const base = { host: '127.0.0.1', rtmp: { port: 0 }, http: { port: 0 }, log_level: process.env.ONAIR_TEST_LOG ? 'debug' : 'silent', data_dir: undefined };
+  const base = { host: '127.0.0.1', rtmp: { port: 0 }, http: { port: 0 }, log_level: process.env.ONAIR_TEST_LOG ? 'debug' : 'silent', data_dir: mkdtempSync(path.join(os.tmpdir(), 'onair-test-')) };
   const merged: Record<string, unknown> = { ...base, ...config };
   for (const k of ['rtmp', 'http', 'auth'] as const) {
     if (config[k]) merged[k] = { ...((base as Record<string, unknown>)[k] as object | undefined), ...(config[k] as object) };

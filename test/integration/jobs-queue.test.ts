@@ -105,7 +105,7 @@ describe('the job queue', () => {
     let peak = 0;
     e.on('job.started', () => (peak = Math.max(peak, ++now)));
     e.on('job.done', () => now--);
-    const jobs = [];
+    const jobs: Job[] = [];
     for (let i = 0; i < 3; i++) jobs.push(await e.transcode({ source: { type: 'path', path: small }, options: { covers: { count: 0 } } }));
     await e.start();
     try {

@@ -53,7 +53,7 @@ describe('GET /recording', () => {
     const second = await waitFor(() => web.received.find((x) => x.url.searchParams.get('id') === '2'), 'callback 2', 30_000);
     const p2 = await ffprobe(second.url.searchParams.get('neturi')!);
     expect(Number(p2.format?.duration)).toBeGreaterThan(3);
-    expect(t.studio.jobs.recordings.list().map((x) => x.status)).toEqual(['done', 'done']);
+    expect(t.studio.jobs.recorder.list().map((x) => x.status)).toEqual(['done', 'done']);
     expect(ffmpegChildren().filter((c) => c.comm !== 'ffmpeg' || c.pid !== pub.child.pid)).toEqual([]);
     expect(filesUnder(path.join(dir, 'data', 'media', '.onair-work'))).toEqual([]);
   });
@@ -66,12 +66,12 @@ describe('recordings at shutdown', () => {
     const pub = publishTestPattern(t.rtmpUrl('/live/bye'), { size: '320x240', rate: 25, seconds: 20 });
     try {
       await waitFor(() => t.studio.registry.get('/live/bye')?.publisher, 'stream live', 15_000);
-      const rec = await t.studio.jobs.recordings.start({ app: 'live', name: 'bye' });
+      const rec = await t.studio.jobs.recorder.start({ app: 'live', name: 'bye' });
       await waitFor(() => filesUnder(path.join(dir, 'data', 'media', '.onair-work')).length > 0, 'recording started');
       await new Promise((r) => setTimeout(r, 2000));
       await t.stop();
       expect(ffmpegChildren().filter((c) => c.pid !== pub.child.pid)).toEqual([]);
-      expect(t.studio.jobs.recordings.get(rec.id)?.status).toBe('done');
+      expect(t.studio.jobs.recorder.get(rec.id)?.status).toBe('done');
       const probe = await ffprobe(rec.file);
       expect(Number(probe.format?.duration)).toBeGreaterThan(1);
     } finally {

@@ -8,7 +8,7 @@ import { CopyField } from './copy-field';
 export function EmptyState() {
   const t = useT();
   const ports = useServer((s) => s.status?.ports);
-  const host = mediaHost(client().embedded);
+  const host = mediaHost(client().embedded, ports?.host);
   const server = ports ? `rtmp://${host}:${ports.rtmp}/live` : '…';
   const key = 'studio';
   return (

@@ -21,7 +21,7 @@ export const en = {
   'live.badge': 'LIVE',
   'health.title': 'Server health',
   'health.cpu': 'CPU',
-  'health.cpu.detail': 'process · load {load}% of {cores} cores',
+  'health.cpu.detail': 'this process · machine load {load}% ({cores} cores)',
   'health.memory': 'Memory',
   'health.memory.detail': 'process · {used} of {total} used on this machine',
   'health.network': 'Network',

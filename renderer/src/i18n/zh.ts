@@ -23,7 +23,7 @@ export const zh: Record<MessageKey, string> = {
   'live.badge': '直播中',
   'health.title': '服务器状态',
   'health.cpu': 'CPU',
-  'health.cpu.detail': '本进程 · 负载 {load}%（{cores} 核）',
+  'health.cpu.detail': '本进程 · 整机负载 {load}%（{cores} 核）',
   'health.memory': '内存',
   'health.memory.detail': '本进程 · 本机已用 {used} / {total}',
   'health.network': '网络',

@@ -51,7 +51,12 @@ export function audioLabel(a: { codec: string; profile: string; samplerate: numb
   return [a.codec, a.profile, a.samplerate ? `${a.samplerate / 1000} kHz` : '', ch].filter(Boolean).join(' · ');
 }
 
-/** The host a browser should use for media URLs (the page's own, or 127.0.0.1 inside the desktop app). */
-export function mediaHost(embedded: boolean): string {
-  return embedded ? '127.0.0.1' : window.location.hostname;
+/**
+ * The host this panel reaches the studio by: the page's own in a browser; inside the desktop app the
+ * address the core listens on (127.0.0.1 when it listens on every interface).
+ */
+export function mediaHost(embedded: boolean, boundHost: string | undefined): string {
+  if (!embedded) return window.location.hostname;
+  if (!boundHost || boundHost === '0.0.0.0' || boundHost === '::') return '127.0.0.1';
+  return boundHost;
 }

@@ -10,7 +10,7 @@ const cache = new Map<string, StreamUrls>();
 export function useStreamUrls(app: string, name: string): StreamUrls | null {
   const ports = useServer((s) => s.status?.ports);
   const c = client();
-  const host = mediaHost(c.embedded);
+  const host = mediaHost(c.embedded, ports?.host);
   const key = `${app}/${name}|${host}|${ports?.rtmp}|${ports?.http}`;
   const [urls, setUrls] = useState<StreamUrls | null>(cache.get(key) ?? null);
   useEffect(() => {

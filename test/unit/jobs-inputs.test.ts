@@ -1,0 +1,165 @@
+import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { compatCodeOf, parseCoverTimes, parseStreamRef } from '../../core/api/compat-routes';
+import { boundaryOf, MultipartParser, parseDisposition, type PartHeaders } from '../../core/api/multipart';
+import { OnAirError } from '../../core/errors';
+import { parseDownloadUrl, resolveLocalInput } from '../../core/jobs/inputs';
+import { baseUrlFromHost } from '../../core/jobs/job-urls';
+import { InputError, parseProbe } from '../../core/jobs/probe';
+import { cleanup, tempDir } from '../helpers/jobs';
+
+describe('local path inputs', () => {
+  let dir: string;
+  let root: string;
+  beforeAll(() => {
+    dir = tempDir();
+    root = path.join(dir, 'root');
+    mkdirSync(path.join(root, 'sub'), { recursive: true });
+    writeFileSync(path.join(root, 'sub', 'a.mp4'), 'x');
+    writeFileSync(path.join(dir, 'secret.mp4'), 'x');
+    symlinkSync(path.join(dir, 'secret.mp4'), path.join(root, 'link.mp4'));
+    symlinkSync(path.join(root, 'sub', 'a.mp4'), path.join(root, 'inner.mp4'));
+    symlinkSync(dir, path.join(root, 'up'));
+  });
+  afterAll(() => cleanup(dir));
+  const reason = (p: string, roots = [root]): string => {
+    try {
+      resolveLocalInput(p, roots);
+      return 'ok';
+    } catch (e) {
+      return (e as InputError).reason;
+    }
+  };
+
+  it('accepts files inside a root (also through a symlink that stays inside)', () => {
+    expect(resolveLocalInput(path.join(root, 'sub', 'a.mp4'), [root])).toBe(path.join(root, 'sub', 'a.mp4'));
+    expect(reason(path.join(root, 'inner.mp4'))).toBe('ok');
+  });
+
+  it('refuses "..", symlink escapes, outside paths, folders, relative paths, empty roots', () => {
+    expect(reason(`${root}/sub/../sub/a.mp4`)).toBe('outside_roots');
+    expect(reason(path.join(root, 'link.mp4'))).toBe('outside_roots');
+    expect(reason(path.join(root, 'up', 'secret.mp4'))).toBe('outside_roots');
+    expect(reason(path.join(dir, 'secret.mp4'))).toBe('outside_roots');
+    expect(reason(path.join(root, 'sub'))).toBe('missing');
+    expect(reason(path.join(root, 'nope.mp4'))).toBe('missing');
+    expect(reason('sub/a.mp4')).toBe('bad_request');
+    expect(reason(path.join(root, 'sub', 'a.mp4'), [])).toBe('outside_roots');
+    expect(reason(`${root}/sub/a.mp4\0.txt`)).toBe('bad_request');
+  });
+
+  it('download URLs are http(s) without credentials', () => {
+    expect(parseDownloadUrl('https://example.com/a.mp4').hostname).toBe('example.com');
+    for (const u of ['file:///etc/passwd', 'ftp://x/y', 'http://u:p@x/y', 'nonsense']) expect(() => parseDownloadUrl(u), u).toThrow(InputError);
+  });
+});
+
+describe('ffprobe output', () => {
+  const base = { format: { format_name: 'mov,mp4,m4a,3gp,3g2,mj2', duration: '3.0', size: '1000' }, streams: [{ codec_type: 'video', codec_name: 'h264', width: 640, height: 360, avg_frame_rate: '30000/1001' }, { codec_type: 'audio', codec_name: 'aac' }] };
+  it('reads duration, size, codecs and fps', () => {
+    expect(parseProbe(base, 'a')).toEqual({ duration: 3, width: 640, height: 360, vcodec: 'h264', acodec: 'aac', fps: 30000 / 1001, size: 1000, format: 'mov,mp4,m4a,3gp,3g2,mj2' });
+  });
+  it('refuses audio-only, cover-art-only, stills, text (tty) and images', () => {
+    const bad = [
+      { ...base, streams: [base.streams[1]] },
+      { ...base, streams: [{ ...base.streams[0], disposition: { attached_pic: 1 } }] },
+      { ...base, format: { ...base.format, duration: undefined } },
+      { ...base, format: { ...base.format, format_name: 'tty' } },
+      { ...base, format: { ...base.format, format_name: 'png_pipe' } },
+      { nonsense: true },
+    ];
+    for (const b of bad) expect(() => parseProbe(b, 'x')).toThrow(expect.objectContaining({ reason: 'not_video', code: 'FORMAT' }));
+  });
+  it('accounts for non-square pixels', () => {
+    const anamorphic = { ...base, streams: [{ ...base.streams[0], width: 720, height: 576, sample_aspect_ratio: '16:11' }] };
+    expect(parseProbe(anamorphic, 'x').width).toBe(1048);
+  });
+});
+
+describe('seed-000 parameter parsing', () => {
+  it('cover lists in every form the seed clients send', () => {
+    expect(parseCoverTimes(['1', '2.5'])).toEqual([1, 2.5]);
+    expect(parseCoverTimes(['1,3'])).toEqual([1, 3]);
+    expect(parseCoverTimes(['[1, 3]'])).toEqual([1, 3]);
+    expect(parseCoverTimes([])).toEqual([]);
+    expect(parseCoverTimes(['x'])).toBeNull();
+    expect(parseCoverTimes(['-1'])).toBeNull();
+    expect(parseCoverTimes([Array.from({ length: 21 }, (_v, i) => i).join(',')])).toBeNull();
+  });
+
+  it('stream references: path, playback URLs, rtmp URLs; nothing that escapes', () => {
+    for (const s of ['/live/cam', 'http://h:8000/live/cam.m3u8', 'http://h/live/cam/index.m3u8', 'rtmp://h/live/cam', 'https://h/live/cam.flv?sign=1', 'live/cam']) {
+      expect(parseStreamRef(s), s).toEqual({ app: 'live', name: 'cam' });
+    }
+    for (const s of ['', '/live', '/a/b/c', '/../etc', '/live/..', '/live/a%2Fb', 'http://h/live/ca m']) expect(parseStreamRef(s), s).toBeNull();
+  });
+
+  it('error -> code by what was being done', () => {
+    expect(compatCodeOf(new InputError('missing', 'x'), 'disk')).toBe('40503');
+    expect(compatCodeOf(new InputError('missing', 'x'), 'record')).toBe('40504');
+    expect(compatCodeOf(new InputError('outside_roots', 'x'), 'disk')).toBe('40503');
+    expect(compatCodeOf(new InputError('not_video', 'x'), 'url')).toBe('40501');
+    expect(compatCodeOf(new InputError('empty', 'x'), 'upload')).toBe('40501');
+    expect(compatCodeOf(new InputError('too_large', 'x'), 'url')).toBe('40504');
+    expect(compatCodeOf(new InputError('too_large', 'x'), 'upload')).toBe('40500');
+    expect(compatCodeOf(new OnAirError('LIMIT', 'x'), 'upload')).toBe('40500');
+    expect(compatCodeOf(new OnAirError('IO', 'x'), 'disk')).toBe('500');
+    expect(compatCodeOf(new Error('x'), 'disk')).toBe('500');
+  });
+
+  it('base URLs only from plain Host headers', () => {
+    expect(baseUrlFromHost('127.0.0.1:8000')).toBe('http://127.0.0.1:8000');
+    expect(baseUrlFromHost('[::1]:80', true)).toBe('https://[::1]:80');
+    for (const h of [undefined, '', 'evil.com/x', 'a b', 'x@y']) expect(baseUrlFromHost(h)).toBeNull();
+  });
+});
+
+describe('multipart parser', () => {
+  function parse(body: Buffer, boundary: string, cut = 0): Array<{ h: PartHeaders; data: string }> {
+    const parts: Array<{ h: PartHeaders; data: Buffer[] }> = [];
+    const p = new MultipartParser(boundary, {
+      onPart: (h) => parts.push({ h, data: [] }),
+      onData: (c) => parts[parts.length - 1].data.push(Buffer.from(c)),
+      onPartEnd: () => {},
+    });
+    if (cut > 0) for (let i = 0; i < body.length; i += cut) p.write(body.subarray(i, i + cut));
+    else p.write(body);
+    p.end();
+    return parts.map((x) => ({ h: x.h, data: Buffer.concat(x.data).toString('latin1') }));
+  }
+  const body = Buffer.from(
+    'preamble\r\n--XyZ\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n' +
+      '--XyZ  \r\ncontent-disposition: form-data; name="file"; filename="x \\"y\\".mp4"\r\nContent-Type: video/mp4\r\n\r\n\r\n--XyZ-ish\r\n\r\n' +
+      '--XyZ--\r\nepilogue',
+    'latin1',
+  );
+
+  it('parses fields and files, whole or one byte at a time, boundary look-alikes inside data', () => {
+    for (const cut of [0, 1, 2, 3, 7]) {
+      expect(parse(body, 'XyZ', cut)).toEqual([
+        { h: { name: 'a', filename: null, contentType: null }, data: '1' },
+        { h: { name: 'file', filename: 'x "y".mp4', contentType: 'video/mp4' }, data: '\r\n--XyZ-ish\r\n' },
+      ]);
+    }
+  });
+
+  it('refuses truncated bodies, parts without a name or headers, bad boundaries', () => {
+    expect(() => parse(body.subarray(0, body.length - 20), 'XyZ')).toThrow(/before the closing boundary/);
+    expect(() => parse(Buffer.from('--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--'), 'b')).toThrow(/without a name/);
+    expect(() => parse(Buffer.from('--b\r\n\r\nx\r\n--b--'), 'b')).toThrow(/without Content-Disposition/);
+    // a boundary look-alike is data (here: preamble), so this body never really starts
+    expect(() => parse(Buffer.from('--bjunk\r\n'), 'b')).toThrow(/before the closing boundary/);
+    expect(() => new MultipartParser('', { onPart() {}, onData() {}, onPartEnd() {} })).toThrow(/invalid boundary/);
+    expect(() => new MultipartParser('a\r\nb', { onPart() {}, onData() {}, onPartEnd() {} })).toThrow(/invalid boundary/);
+  });
+
+  it('header helpers', () => {
+    expect(boundaryOf('multipart/form-data; boundary=----abc')).toBe('----abc');
+    expect(boundaryOf('Multipart/Form-Data; charset=utf-8; boundary="a b"')).toBe('a b');
+    expect(boundaryOf('application/json')).toBeNull();
+    expect(boundaryOf(undefined)).toBeNull();
+    const d = parseDisposition('form-data; name="f"; filename=plain.mp4; NAME="second"');
+    expect([d.type, d.params.get('name'), d.params.get('filename')]).toEqual(['form-data', 'f', 'plain.mp4']);
+  });
+});
