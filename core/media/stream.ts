@@ -168,6 +168,7 @@ export class Stream {
     this.subscribers.delete(s);
     this.waiting.delete(s);
     this.faults.push(`${s.protocol} ${s.id}: ${(e as Error).message}`);
+    if (this.faults.length > 20) this.faults.shift();
     try {
       s.end(`internal error: ${(e as Error).message}`);
     } catch {}
