@@ -1,6 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Logger } from 'pino';
 import type { ServerContext } from '../ingest/context';
+import { queuePolicy } from '../ingest/context';
+import type { ByteSink } from '../media/byte-sink';
+import { FlvPlayer } from './flv-player';
+import type { PlayTarget } from './play-gate';
 import { newSessionId, type Session, type SessionKind } from '../sessions';
 
 /** A Session record for an HTTP-FLV or WS-FLV player, so hooks can reject it and the API can kick it. */
@@ -32,4 +36,58 @@ export class HttpPlaySession implements Session {
     this.closed = true;
     this.closer?.(reason);
   }
+}
+
+export interface FlvPlayHandle {
+  player: FlvPlayer;
+  /** the player's transport went away (peer closed, error) */
+  finish(reason: string): void;
+  /** start receiving: attach to the stream, log, post hooks */
+  begin(): void;
+}
+
+/**
+ * The lifecycle shared by HTTP-FLV and WS-FLV players: one FlvPlayer on the stream, one `finish` that
+ * detaches it exactly once (releasing the stream, the session and firing donePlay), and kick support.
+ * `transport.end` closes gracefully when the stream ends; `transport.kill` drops it when kicked.
+ */
+export function flvPlay(
+  ctx: ServerContext,
+  session: HttpPlaySession,
+  target: PlayTarget,
+  makeSink: (finish: (reason: string) => void) => ByteSink,
+  transport: { end(): void; kill(): void },
+): FlvPlayHandle {
+  const stream = ctx.registry.getOrCreate(target.app, target.name);
+  const label = `${session.kind}-flv`;
+  let done = false;
+  const finish = (reason: string): void => {
+    if (done) return;
+    done = true;
+    stream.removeSubscriber(player);
+    ctx.sessions.remove(session);
+    ctx.registry.release(stream);
+    session.log.info({ path: target.path, reason, bytes: player.bytes }, `${label} play end`);
+    ctx.hooks.post('donePlay', session, target.path, target.query);
+  };
+  const player = new FlvPlayer(
+    { id: session.id, ip: session.ip, protocol: session.kind, sink: makeSink(finish), policy: queuePolicy(ctx.config()), log: session.log },
+    (reason) => {
+      finish(reason);
+      transport.end();
+    },
+  );
+  session.onClose((reason) => {
+    finish(reason);
+    transport.kill();
+  });
+  return {
+    player,
+    finish,
+    begin() {
+      stream.addSubscriber(player);
+      session.log.info({ path: target.path, waiting: !stream.ready }, `${label} play start`);
+      ctx.hooks.post('postPlay', session, target.path, target.query);
+    },
+  };
 }

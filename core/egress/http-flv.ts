@@ -1,10 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerContext } from '../ingest/context';
-import { queuePolicy } from '../ingest/context';
 import type { ByteSink } from '../media/byte-sink';
 import { sendError } from '../api/http-util';
-import { FlvPlayer } from './flv-player';
-import { HttpPlaySession } from './flv-session';
+import { flvPlay, HttpPlaySession } from './flv-session';
 import { admitPlay, type PlayTarget } from './play-gate';
 
 function responseSink(res: ServerResponse, ctx: ServerContext, onClose: (reason: string) => void): ByteSink {
@@ -29,7 +27,6 @@ function responseSink(res: ServerResponse, ctx: ServerContext, onClose: (reason:
 export async function serveHttpFlv(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, target: PlayTarget, cors: Record<string, string>): Promise<void> {
   const session = new HttpPlaySession('http', req, ctx);
   ctx.sessions.add(session);
-  let done = false;
   const gate = await admitPlay(ctx, session, target);
   if (!gate.ok) {
     ctx.sessions.remove(session);
@@ -41,33 +38,11 @@ export async function serveHttpFlv(ctx: ServerContext, req: IncomingMessage, res
     ctx.sessions.remove(session);
     return;
   }
-  const stream = ctx.registry.getOrCreate(target.app, target.name);
-  const finish = (reason: string): void => {
-    if (done) return;
-    done = true;
-    stream.removeSubscriber(player);
-    ctx.sessions.remove(session);
-    ctx.registry.release(stream);
-    session.log.info({ path: target.path, reason, bytes: player.bytes }, 'http-flv play end');
-    ctx.hooks.post('donePlay', session, target.path, target.query);
-  };
-  const player = new FlvPlayer(
-    { id: session.id, ip: session.ip, protocol: 'http', sink: responseSink(res, ctx, finish), policy: queuePolicy(ctx.config()), log: session.log },
-    (reason) => {
-      finish(reason);
-      res.end();
-    },
-  );
-  session.onClose((reason) => {
-    finish(reason);
-    res.destroy();
-  });
+  const play = flvPlay(ctx, session, target, (finish) => responseSink(res, ctx, finish), { end: () => res.end(), kill: () => res.destroy() });
   res.removeHeader('transfer-encoding');
   res.writeHead(200, { 'content-type': 'video/x-flv', 'cache-control': 'no-cache', connection: 'close', ...cors });
   res.flushHeaders();
   res.socket?.setNoDelay(true);
-  req.on('close', () => finish('peer closed'));
-  stream.addSubscriber(player);
-  session.log.info({ path: target.path, waiting: !stream.ready }, 'http-flv play start');
-  ctx.hooks.post('postPlay', session, target.path, target.query);
+  req.on('close', () => play.finish('peer closed'));
+  play.begin();
 }

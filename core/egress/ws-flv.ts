@@ -2,11 +2,9 @@ import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerContext } from '../ingest/context';
-import { queuePolicy } from '../ingest/context';
 import type { ByteSink } from '../media/byte-sink';
 import { rawHttpError } from '../api/http-util';
-import { FlvPlayer } from './flv-player';
-import { HttpPlaySession } from './flv-session';
+import { flvPlay, HttpPlaySession } from './flv-session';
 import { admitPlay, type PlayTarget } from './play-gate';
 
 function wsSink(ws: WebSocket, socket: Duplex & { cork(): void; uncork(): void; writableLength: number }, ctx: ServerContext, onClose: (r: string) => void): ByteSink {
@@ -49,35 +47,12 @@ export class WsFlv {
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const stream = ctx.registry.getOrCreate(target.app, target.name);
-      let done = false;
-      const finish = (reason: string): void => {
-        if (done) return;
-        done = true;
-        stream.removeSubscriber(player);
-        ctx.sessions.remove(session);
-        ctx.registry.release(stream);
-        session.log.info({ path: target.path, reason, bytes: player.bytes }, 'ws-flv play end');
-        ctx.hooks.post('donePlay', session, target.path, target.query);
-      };
-      const raw = socket as Duplex & { cork(): void; uncork(): void; writableLength: number };
-      (socket as unknown as { setNoDelay?: (b: boolean) => void }).setNoDelay?.(true);
-      const player = new FlvPlayer(
-        { id: session.id, ip: session.ip, protocol: 'ws', sink: wsSink(ws, raw, ctx, finish), policy: queuePolicy(ctx.config()), log: session.log },
-        (reason) => {
-          finish(reason);
-          ws.close(1000, 'stream ended');
-        },
-      );
-      session.onClose((reason) => {
-        finish(reason);
-        ws.terminate();
-      });
-      ws.on('close', () => finish('peer closed'));
-      ws.on('error', (e) => finish(`ws error: ${e.message}`));
-      stream.addSubscriber(player);
-      session.log.info({ path: target.path, waiting: !stream.ready }, 'ws-flv play start');
-      ctx.hooks.post('postPlay', session, target.path, target.query);
+      const raw = socket as Duplex & { cork(): void; uncork(): void; writableLength: number; setNoDelay?: (b: boolean) => void };
+      raw.setNoDelay?.(true);
+      const play = flvPlay(ctx, session, target, (finish) => wsSink(ws, raw, ctx, finish), { end: () => ws.close(1000, 'stream ended'), kill: () => ws.terminate() });
+      ws.on('close', () => play.finish('peer closed'));
+      ws.on('error', (e) => play.finish(`ws error: ${e.message}`));
+      play.begin();
     });
   }
 

@@ -154,7 +154,8 @@ describe('transcode to HLS: disk, URL and upload', () => {
           resolve(res.statusCode ?? 0);
         }).on('error', reject);
       });
-      expect(status, p).toBe(404);
+      // 404 from the media route, or 400/404 from whatever answers paths it does not match: never the file
+      expect([400, 404], p).toContain(status);
     }
     const post = await fetch(t.httpUrl(`${base}/index.m3u8`), { method: 'POST' });
     expect(post.status).toBe(405);

@@ -20,7 +20,8 @@ describe('runTool: spawn, progress, cancel', () => {
   it('SIGKILL after the grace period when SIGTERM is ignored', async () => {
     const ac = new AbortController();
     const run = runTool('/bin/sh', ['-c', 'trap "" TERM; while :; do sleep 0.05; done'], { signal: ac.signal, killGraceMs: 300 });
-    await waitFor(() => descendants().length > 0, 'started');
+    // the trap is set once the loop runs, i.e. once a sleep exists
+    await waitFor(() => descendants().some((p) => p.comm === 'sleep'), 'started');
     const t0 = Date.now();
     ac.abort();
     const r = await run.done;
