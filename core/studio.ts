@@ -84,7 +84,7 @@ export class Studio {
       thumbnail: (file, out) => recordingThumbnail(this.cfg, file, out),
     });
     addRecordingRoutes(this.http.router, this.recordings);
-    this.jobs = new JobEngine({ config: () => this.cfg, log, registry: this.registry, httpPort: () => this.listening?.http ?? null });
+    this.jobs = new JobEngine({ store: () => this.store, config: () => this.cfg, log, registry: this.registry, httpPort: () => this.listening?.http ?? null });
     mountCompatRoutes(this.http.router, { engine: this.jobs, config: () => this.cfg, log });
     mountJobRoutes(this.http.router, { engine: this.jobs, config: () => this.cfg, log });
     mountMediaStatic(this.http.router, () => mediaRoot(this.cfg));
@@ -156,13 +156,13 @@ export class Studio {
     if (c.https) httpsPort = await this.http.listenHttps(c.https.port, c.https.host ?? c.host, c.https.key, c.https.cert);
     this.registry.startSampling();
     this.listening = { rtmp, http: httpPort, https: httpsPort, host: c.host };
-    await this.jobs.start();
     try {
       this.store = openStore(c.data_dir);
       this.recordings.attach(new RecordingsRepo(this.store.db));
     } catch (e) {
-      this.log.error({ err: e }, 'recordings index unavailable; recording is off until the data folder is writable');
+      this.log.error({ err: e }, 'store unavailable; recordings and transcoding are off until the data folder is writable');
     }
+    await this.jobs.start();
     this.log.info({ ...this.listening }, 'OnAir Studio listening');
     return this.listening;
   }

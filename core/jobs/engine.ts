@@ -6,7 +6,7 @@ import { mediaRoot, type OnAirConfig } from '../config';
 import { DEFAULT_RENDITIONS, type Job, type JobInput, type JobStatus, type TranscodeOptions } from '../contract/jobs';
 import { OnAirError } from '../errors';
 import type { StreamRegistry } from '../media/registry';
-import { openStore, type Store } from '../store/db';
+import type { Store } from '../store/db';
 import { JobsRepo } from '../store/jobs-repo';
 import { deliverCallback } from './callbacks';
 import { coverTimes } from './covers';
@@ -19,6 +19,8 @@ import { loopbackHost, newMediaId, FfmpegRecorder } from './recording';
 import { runTranscode } from './transcode';
 
 export interface JobEngineDeps {
+  /** the studio's store (opened by the studio on run); null when the data folder is not usable */
+  store: () => Store | null;
   config: () => OnAirConfig;
   log: Logger;
   registry: StreamRegistry;
@@ -51,7 +53,6 @@ const safeExt = (name: string): string => {
  */
 export class JobEngine extends EventEmitter<QueueEvents> {
   readonly recorder: FfmpegRecorder;
-  private store: Store | null = null;
   private q: JobQueue | null = null;
   private tools: Promise<{ ffmpeg: string; ffprobe: string }> | null = null;
   private shutdown = new AbortController();
@@ -92,8 +93,9 @@ export class JobEngine extends EventEmitter<QueueEvents> {
   /** The store and queue, opened on first use. */
   get queue(): JobQueue {
     if (this.q) return this.q;
-    this.store = openStore(this.cfg.data_dir);
-    const q = new JobQueue(new JobsRepo(this.store.db), (job, ctl) => this.runJob(job, ctl), {
+    const store = this.deps.store();
+    if (!store) throw new OnAirError('IO', `the job store is not open (is ${this.cfg.data_dir} writable?)`);
+    const q = new JobQueue(new JobsRepo(store.db), (job, ctl) => this.runJob(job, ctl), {
       concurrency: () => this.cfg.jobs.concurrency,
       log: this.deps.log,
       onSettled: (job) => this.onSettled(job),
@@ -152,8 +154,6 @@ export class JobEngine extends EventEmitter<QueueEvents> {
     await Promise.all([...this.callbacks]);
     this.q?.removeAllListeners();
     this.q = null;
-    this.store?.close();
-    this.store = null;
   }
 
   private ownBase(): string {
