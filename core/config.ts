@@ -106,6 +106,8 @@ export const JobsConfigSchema = z.object({
   max_download_bytes: z.number().int().min(1).default(4 * 1024 * 1024 * 1024),
   download_timeout_ms: z.number().int().min(100).default(10 * 60_000),
   /** x264 preset for transcodes (faster = bigger files, less CPU) */
+  /** H.264 encoder for transcodes: auto = a working hardware encoder when there is one, else libx264 */
+  encoder: z.enum(['auto', 'libx264', 'h264_nvenc', 'h264_qsv', 'h264_vaapi', 'h264_videotoolbox']).default('auto'),
   x264_preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow']).default('veryfast'),
   /** keys accepted by the seed-000 compat API (`key=`); empty = no key needed */
   api_keys: z.array(z.string()).default([]),

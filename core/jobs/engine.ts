@@ -5,6 +5,7 @@ import type { Logger } from 'pino';
 import { mediaRoot, type OnAirConfig } from '../config';
 import { DEFAULT_RENDITIONS, type Job, type JobInput, type JobStatus, type TranscodeOptions } from '../contract/jobs';
 import { OnAirError } from '../errors';
+import { pickH264Encoder, type EncoderChoice } from './encoders';
 import type { StreamRegistry } from '../media/registry';
 import type { Store } from '../store/db';
 import { JobsRepo } from '../store/jobs-repo';
@@ -124,6 +125,21 @@ export class JobEngine extends EventEmitter<QueueEvents> {
       });
     }
     return this.tools;
+  }
+
+  private encoderChoice: { key: string; choice: Promise<EncoderChoice> } | null = null;
+
+  /** The H.264 encoder for transcodes (probed once per ffmpeg path and preference; a hardware one must pass a test encode). */
+  async encoders(): Promise<EncoderChoice> {
+    const { ffmpeg } = await this.resolveTools();
+    const pref = this.cfg.jobs.encoder;
+    const key = `${ffmpeg}|${pref}`;
+    if (this.encoderChoice?.key !== key) {
+      const choice = pickH264Encoder(ffmpeg, pref);
+      this.encoderChoice = { key, choice };
+      void choice.then((c) => this.deps.log.info({ encoder: c.encoder, listed: c.listed, working: c.working, notes: c.notes }, 'transcode encoder chosen'));
+    }
+    return this.encoderChoice.choice;
   }
 
   /** Open the store, clear scratch left by a previous process, re-queue interrupted jobs, start picking. */
@@ -256,7 +272,8 @@ export class JobEngine extends EventEmitter<QueueEvents> {
 
   private async runJob(job: Job, ctl: Parameters<typeof runTranscode>[2]) {
     const { ffmpeg } = await this.resolveTools();
-    return runTranscode(job, { ffmpeg, mediaRoot: mediaRoot(this.cfg), workRoot: this.workRoot(), preset: this.cfg.jobs.x264_preset }, ctl);
+    const encoder = (await this.encoders()).encoder;
+    return runTranscode(job, { ffmpeg, encoder, mediaRoot: mediaRoot(this.cfg), workRoot: this.workRoot(), preset: this.cfg.jobs.x264_preset }, ctl);
   }
 
   private onSettled(job: Job): void {

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import type { MediaInfo, RenditionName } from '../contract/jobs';
+import { hardwareInput, videoCodecArgs, type H264Encoder } from './encoders';
 import { fileArg } from './probe';
 
 /** One rung of the ladder. Heights are of the short side, so portrait video works the same. */
@@ -70,6 +71,8 @@ export interface LadderArgsOptions {
   segmentSeconds?: number;
   hasAudio: boolean;
   fps: number | null;
+  /** H.264 encoder (default libx264); hardware ones come from pickH264Encoder */
+  encoder?: H264Encoder;
 }
 
 /** Where each rendition's files go inside the work folder. */
@@ -81,11 +84,9 @@ export function renditionFiles(workDir: string, r: Pick<PlannedRendition, 'name'
 export function encoderArgs(r: PlannedRendition, o: LadderArgsOptions): string[] {
   const seg = o.segmentSeconds ?? 4;
   const fps = o.fps && o.fps > 0 ? o.fps : 30;
-  const v = [
-    '-c:v', 'libx264', '-preset', o.preset, '-profile:v', r.profile, '-level:v', r.level, '-pix_fmt', 'yuv420p',
-    '-b:v', `${r.videoKbps}k`, '-maxrate', `${Math.round(r.videoKbps * 1.07)}k`, '-bufsize', `${Math.round(r.videoKbps * 1.5)}k`,
-    '-g', String(Math.max(1, Math.round(fps * seg))), '-sc_threshold', '0', '-force_key_frames', `expr:gte(t,n_forced*${seg})`,
-  ];
+  const v = videoCodecArgs(o.encoder ?? 'libx264', {
+    x264Preset: o.preset, profile: r.profile, level: r.level, kbps: r.videoKbps, gop: Math.max(1, Math.round(fps * seg)), segSeconds: seg,
+  });
   const a = o.hasAudio ? ['-c:a', 'aac', '-b:a', `${r.audioKbps}k`, '-ac', '2'] : [];
   return [...v, ...a];
 }
@@ -107,8 +108,9 @@ export function buildLadderArgs(input: string, renditions: readonly PlannedRendi
   const n = renditions.length;
   const labels = renditions.map((_r, i) => `v${i}`);
   const split = n > 1 ? `[0:v:0]split=${n}${labels.map((l) => `[s${l}]`).join('')};` : '';
-  const scales = renditions.map((r, i) => `${n > 1 ? `[s${labels[i]}]` : '[0:v:0]'}scale=${r.width}:${r.height},setsar=1[${labels[i]}]`).join(';');
-  const args = ['-y', '-i', fileArg(input), '-filter_complex', split + scales];
+  const hw = hardwareInput(o.encoder ?? 'libx264');
+  const scales = renditions.map((r, i) => `${n > 1 ? `[s${labels[i]}]` : '[0:v:0]'}scale=${r.width}:${r.height},setsar=1${hw.filterSuffix}[${labels[i]}]`).join(';');
+  const args = ['-y', ...hw.global, '-i', fileArg(input), '-filter_complex', split + scales];
   renditions.forEach((r, i) => {
     args.push('-map', `[${labels[i]}]`);
     if (o.hasAudio) args.push('-map', '0:a:0');
@@ -120,5 +122,6 @@ export function buildLadderArgs(input: string, renditions: readonly PlannedRendi
 /** Seed 000's way, for comparison: one ffmpeg run for one rendition (the source decoded again each time). */
 export function buildSingleRenditionArgs(input: string, r: PlannedRendition, workDir: string, o: LadderArgsOptions): string[] {
   const map = ['-map', '0:v:0', ...(o.hasAudio ? ['-map', '0:a:0'] : [])];
-  return ['-y', '-i', fileArg(input), ...map, '-vf', `scale=${r.width}:${r.height},setsar=1`, ...encoderArgs(r, o), ...hlsArgs(workDir, r, o.segmentSeconds)];
+  const hw = hardwareInput(o.encoder ?? 'libx264');
+  return ['-y', ...hw.global, '-i', fileArg(input), ...map, '-vf', `scale=${r.width}:${r.height},setsar=1${hw.filterSuffix}`, ...encoderArgs(r, o), ...hlsArgs(workDir, r, o.segmentSeconds)];
 }

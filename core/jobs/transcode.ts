@@ -5,6 +5,7 @@ import { OnAirError } from '../errors';
 import { coverSize, makeCovers } from './covers';
 import { runTool, ToolFailed } from './ffmpeg-run';
 import { MASTER_NAME, measureRenditions, writeMasterPlaylist } from './hls-master';
+import type { H264Encoder } from './encoders';
 import { buildLadderArgs, planRenditions } from './ladder';
 
 export interface TranscodeDeps {
@@ -15,6 +16,8 @@ export interface TranscodeDeps {
   workRoot: string;
   /** x264 preset */
   preset: string;
+  /** H.264 encoder (libx264 unless a hardware one was picked) */
+  encoder?: H264Encoder;
 }
 
 export interface RunControl {
@@ -50,7 +53,7 @@ export async function runTranscode(job: Job, deps: TranscodeDeps, ctl: RunContro
     const src = job.input.probe;
     if (!existsSync(job.input.file)) throw new OnAirError('NOT_FOUND', `the source ${job.input.original} is gone`);
     const plan = planRenditions(job.options.renditions, src);
-    const lo = { preset: deps.preset, hasAudio: src.acodec !== null, fps: src.fps, segmentSeconds: 4 };
+    const lo = { preset: deps.preset, encoder: deps.encoder, hasAudio: src.acodec !== null, fps: src.fps, segmentSeconds: 4 };
     const args = buildLadderArgs(job.input.file, plan, work, lo);
     ctl.progress({ stage: 'transcode', percent: 0, fps: null, speed: null, eta_seconds: null });
     const r = await runTool(deps.ffmpeg, args, {
