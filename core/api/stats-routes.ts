@@ -4,6 +4,7 @@ import { sendError, sendJson } from './http-util';
 import { prometheusMetrics } from './metrics';
 import type { Router } from './routes';
 import { serverStats, streamStats, streamsStats } from './stats';
+import { Snapshots } from '../egress/snapshot';
 
 /** Node-Media-Server 2.x compatible stats routes and Prometheus metrics. */
 export function addStatsRoutes(router: Router, ctx: ServerContext, startedAt: number): void {
@@ -13,6 +14,17 @@ export function addStatsRoutes(router: Router, ctx: ServerContext, startedAt: nu
     const s = ctx.registry.get(`/${p.app}/${p.stream}`);
     if (!s) return sendError(res, 404, 'STREAM_NOT_FOUND', `no stream /${p.app}/${p.stream}`);
     sendJson(res, 200, streamStats(s));
+  });
+  const snapshots = new Snapshots(ctx.config);
+  ctx.registry.on('unpublished', (s) => snapshots.forget(s.path));
+  router.add('GET', '/api/streams/:app/:stream/snapshot.jpg', async (_req, res, p, url) => {
+    const s = ctx.registry.get(`/${p.app}/${p.stream}`);
+    if (!s?.publisher) return sendError(res, 404, 'STREAM_NOT_FOUND', `no live stream /${p.app}/${p.stream}`);
+    const w = Number(url.searchParams.get('width') ?? 320);
+    if (!Number.isInteger(w) || w < 32 || w > 1920) return sendError(res, 400, 'VALIDATION', 'width must be an integer from 32 to 1920');
+    const jpeg = await snapshots.get(s, w - (w % 2));
+    res.writeHead(200, { 'content-type': 'image/jpeg', 'content-length': jpeg.length, 'cache-control': 'no-cache' });
+    res.end(jpeg);
   });
   router.add('DELETE', '/api/streams/:app/:stream', (_req, res, p) => {
     if (!isValidName(p.app) || !isValidName(p.stream)) return sendError(res, 400, 'BAD_STREAM_PATH', 'app and stream must be letters, digits, _ - .');

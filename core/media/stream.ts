@@ -84,7 +84,7 @@ export class Stream {
     for (const s of [...this.subscribers]) s.end(reason);
     this.subscribers.clear();
     this.ready = false;
-    this.metadata = this.videoConfig = this.audioConfig = null;
+    this.metadata = this.videoConfig = this.audioConfig = this.lastKeyframe = null;
     this.videoInfo = this.audioInfo = null;
     this.metaFields = {};
     this.expectVideo = this.expectAudio = false;
@@ -114,10 +114,14 @@ export class Stream {
     if (this.ready) this.fanout(p);
   }
 
+  /** the newest video keyframe (for snapshots), whatever the GOP cache setting */
+  lastKeyframe: MediaPacket | null = null;
+
   /** A media frame (not a sequence header) from the publisher. */
   push(p: MediaPacket): void {
     if (p.kind === 'video') {
       this.video.add(p.body.length);
+      if (p.keyframe) this.lastKeyframe = p;
       if (!this.expectVideo) this.expectVideo = true;
     } else if (p.kind === 'audio') {
       this.audio.add(p.body.length);

@@ -118,3 +118,28 @@ describe('playback with real ffmpeg', () => {
     expect(samples.get('onair_stream_bitrate_in_bps{stream="/live/cam"}')).toBeGreaterThan(0);
   });
 });
+
+describe('live snapshots', () => {
+  it('serves a JPEG of the newest keyframe for a live stream, 404 otherwise', async () => {
+    const { startStudio: start, waitFor: wait } = await import('../helpers/studio');
+    const t = await start();
+    const pub = publishTestPattern(t.rtmpUrl('/live/snap'), { size: '640x360', seconds: 20 });
+    try {
+      await wait(() => t.studio.registry.get('/live/snap')?.ready, 'live', 15_000);
+      const r = await fetch(t.httpUrl('/api/streams/live/snap/snapshot.jpg?width=160'));
+      expect(r.status).toBe(200);
+      expect(r.headers.get('content-type')).toBe('image/jpeg');
+      const jpeg = Buffer.from(await r.arrayBuffer());
+      expect(jpeg.subarray(0, 2).toString('hex')).toBe('ffd8');
+      const file = path.join(tmpdir2, 'snap.jpg');
+      writeFileSync(file, jpeg);
+      expect((await ffprobe(file)).streams[0]).toMatchObject({ codec_name: 'mjpeg', width: 160, height: 90 });
+      expect((await fetch(t.httpUrl('/api/streams/live/none/snapshot.jpg'))).status).toBe(404);
+      expect((await fetch(t.httpUrl('/api/streams/live/snap/snapshot.jpg?width=abc'))).status).toBe(400);
+    } finally {
+      pub.child.kill('SIGKILL');
+      await t.stop();
+    }
+  });
+});
+const tmpdir2 = mkdtempSync(path.join(os.tmpdir(), 'onair-snap-'));
