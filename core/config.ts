@@ -76,6 +76,7 @@ export const HlsAppSchema = z.object({
   hls: z.boolean().optional(),
   ll_hls: z.boolean().optional(),
   dash: z.boolean().optional(),
+  dvr: z.boolean().optional(),
 });
 
 export const HlsConfigSchema = z.object({
@@ -91,6 +92,8 @@ export const HlsConfigSchema = z.object({
   part_ms: z.number().int().min(100).max(2000).default(200),
   /** segments kept in the live playlists */
   list_size: z.number().int().min(2).max(100).default(6),
+  /** also write the whole event as VOD HLS to the media folder (seed 003's DVR) */
+  dvr: z.boolean().default(false),
   /** seconds the playlists stay after the publisher leaves (a reconnect continues them) */
   cleanup_after_s: z.number().min(0).max(86_400).default(30),
   /** per-app switches; apps not listed use the globals above */

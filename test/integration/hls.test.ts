@@ -162,3 +162,35 @@ describe('HLS faults', () => {
     c.close();
   });
 });
+
+describe('DVR: the whole event as VOD HLS', () => {
+  it('writes every segment to the media folder and ends the playlist with EXT-X-ENDLIST', async () => {
+    const t = await startStudio({ hls: { segment_seconds: 1, dvr: true } });
+    const pub = publishTestPattern(t.rtmpUrl('/live/dvr'), { size: '320x240', seconds: 5 });
+    try {
+      await waitFor(() => t.studio.hls.get('/live/dvr')?.dvr, 'dvr started', 15_000);
+      const url = t.studio.hls.get('/live/dvr')!.dvr!.url;
+      expect(url).toMatch(/^\/\d{4}\/\d{2}\/\d{2}\/live_dvr_\d{6}\/index\.m3u8$/);
+      const live = await waitFor(async () => {
+        const r = await fetch(t.httpUrl(url));
+        return r.status === 200 ? r.text() : null;
+      }, 'first DVR segment', 10_000);
+      expect(live).toContain('#EXT-X-PLAYLIST-TYPE:EVENT');
+      await pub.done;
+      const vod = await waitFor(async () => {
+        const text = await (await fetch(t.httpUrl(url))).text();
+        return text.includes('#EXT-X-ENDLIST') ? text : null;
+      }, 'ENDLIST', 15_000);
+      expect(vod).toContain('#EXT-X-PLAYLIST-TYPE:VOD');
+      const probe = await ffprobe(t.httpUrl(url));
+      expect(Number(probe.format?.duration)).toBeGreaterThan(4);
+      expect(Number(probe.format?.duration)).toBeLessThan(6.5);
+      const d = await decodeFrames(t.httpUrl(url), 100);
+      expect(d.stderr).toBe('');
+      expect(d.frames).toBe(100);
+    } finally {
+      pub.child.kill('SIGKILL');
+      await t.stop();
+    }
+  });
+});

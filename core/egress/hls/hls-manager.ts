@@ -1,5 +1,6 @@
 import type { ServerContext } from '../../ingest/context';
 import type { Stream } from '../../media/stream';
+import { mediaRoot } from '../../config';
 import { LiveHls } from './live-hls';
 import { hlsSettingsFor } from './settings';
 
@@ -18,12 +19,12 @@ export class HlsManager {
 
   private onPublished(stream: Stream): void {
     const settings = hlsSettingsFor(this.ctx.config(), stream.app);
-    if (!settings.hls && !settings.ll && !settings.dash) return;
+    if (!settings.hls && !settings.ll && !settings.dash && !settings.dvr) return;
     let entry = this.live.get(stream.path);
     if (entry) entry.hls.stream = stream; // the same path published again: continue its playlists
     if (entry?.cleanup) clearTimeout(entry.cleanup);
     if (!entry) {
-      entry = { hls: new LiveHls(stream, settings, this.ctx.log), cleanup: null };
+      entry = { hls: new LiveHls(stream, settings, this.ctx.log, mediaRoot(this.ctx.config())), cleanup: null };
       this.live.set(stream.path, entry);
     }
     entry.cleanup = null;

@@ -39,7 +39,7 @@ export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsMan
     const s = hls.settings;
     const file = m[1];
     if (file === 'index.m3u8') {
-      if (!hls.ts) return sendError(res, 404, 'HLS_OFF', `HLS is off for app "${p.app}"`);
+      if (!hls.ts || !s.hls) return sendError(res, 404, 'HLS_OFF', `HLS is off for app "${p.app}"`);
       if (!hls.ts.segments.length) await hls.waitFor(() => hls.ts!.segments.length > 0, s.segmentMs * 3);
       if (!hls.ts.segments.length) return sendError(res, 404, 'NOT_READY', 'no segment yet; retry shortly');
       const body = tsPlaylist(hls.ts.segments, { mediaSequence: hls.ts.mediaSequence, discontinuitySequence: hls.ts.discontinuitySequence, segmentMs: s.segmentMs, ended: hls.ended, suffix });

@@ -4,6 +4,7 @@ import type { Stream } from '../../media/stream';
 import type { StreamStart, Subscriber } from '../../media/subscriber';
 import { CmafSegmenter } from './cmaf-segmenter';
 import type { HlsSettings } from './settings';
+import { DvrWriter } from './dvr';
 import { TsSegmenter } from './ts-segmenter';
 
 type Waiter = { ready: () => boolean; resolve: () => void; timer: NodeJS.Timeout };
@@ -26,13 +27,18 @@ export class LiveHls implements Subscriber {
   readonly dashVideo: CmafSegmenter | null;
   readonly dashAudio: CmafSegmenter | null;
   ended = false;
+  /** the whole event on disk, when hls.dvr is on (a new one per publish) */
+  dvr: DvrWriter | null = null;
   private waiters: Waiter[] = [];
   private videoCodec: 'H264' | 'HEVC' | undefined;
   private failed = false;
 
-  constructor(public stream: Stream, readonly settings: HlsSettings, private readonly log: Logger) {
+  constructor(public stream: Stream, readonly settings: HlsSettings, private readonly log: Logger, private readonly mediaRoot: string | null = null) {
     this.id = `hls:${stream.path}`;
-    this.ts = settings.hls ? new TsSegmenter(settings.segmentMs, settings.listSize, () => this.wake()) : null;
+    this.ts = settings.hls || settings.dvr ? new TsSegmenter(settings.segmentMs, settings.listSize, (seg) => {
+      this.dvr?.add(seg);
+      this.wake();
+    }) : null;
     this.cmaf = settings.ll ? new CmafSegmenter(settings.segmentMs, settings.partMs, settings.listSize, () => this.wake()) : null;
     const dash = (): CmafSegmenter => new CmafSegmenter(settings.segmentMs, settings.segmentMs, settings.listSize, () => this.wake());
     this.dashVideo = settings.dash ? dash() : null;
@@ -41,6 +47,7 @@ export class LiveHls implements Subscriber {
 
   start(init: StreamStart): void {
     this.ended = false;
+    if (this.settings.dvr && this.mediaRoot) this.dvr = new DvrWriter(this.mediaRoot, this.stream.app, this.stream.name, this.log);
     try {
       this.begin(init);
     } catch (e) {
@@ -88,6 +95,7 @@ export class LiveHls implements Subscriber {
       this.cmaf?.finish();
       this.dashVideo?.finish();
       this.dashAudio?.finish();
+      this.dvr?.end();
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'hls finish failed');
     }

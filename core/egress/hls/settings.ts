@@ -4,6 +4,7 @@ export interface HlsSettings {
   hls: boolean;
   ll: boolean;
   dash: boolean;
+  dvr: boolean;
   segmentMs: number;
   partMs: number;
   listSize: number;
@@ -34,7 +35,7 @@ function num(v: string | undefined, min: number, max: number): number | undefine
 export function hlsSettingsFor(cfg: OnAirConfig, app: string): HlsSettings {
   const h = cfg.hls;
   const s: HlsSettings = {
-    hls: h.enabled, ll: h.enabled && h.ll, dash: h.enabled && h.dash,
+    hls: h.enabled, ll: h.enabled && h.ll, dash: h.enabled && h.dash, dvr: h.enabled && h.dvr,
     segmentMs: h.segment_seconds * 1000, partMs: h.part_ms, listSize: h.list_size, cleanupMs: h.cleanup_after_s * 1000,
   };
   const task = cfg.trans?.tasks.find((t) => t.app === app);
@@ -55,6 +56,7 @@ export function hlsSettingsFor(cfg: OnAirConfig, app: string): HlsSettings {
     if (perApp.hls !== undefined) s.hls = perApp.hls;
     if (perApp.ll_hls !== undefined) s.ll = perApp.ll_hls;
     if (perApp.dash !== undefined) s.dash = perApp.dash;
+    if (perApp.dvr !== undefined) s.dvr = perApp.dvr;
   }
   return s;
 }
