@@ -8,10 +8,11 @@
  * players the other; the load generator's own CPU is printed so a saturated client shows up in the table.
  *
  * Env: FANOUT_N=200,500  FANOUT_SECONDS=20  FANOUT_PROTOCOLS=rtmp,http  FANOUT_SERVERS=onair,nms
- *      FANOUT_BATCH=50  FANOUT_WORKERS=1  FANOUT_CACHE=<dir for the generated FLV>
+ *      FANOUT_BATCH=50  FANOUT_WORKERS=1  FANOUT_CACHE=<dir for the generated FLV and the OnAir bundle>
+ *      FANOUT_ONAIR_RUNNER=bundle|tsx  FANOUT_ONAIR_HLS=0|1 (OnAir's in-process HLS/DASH muxers, off by default)
  */
 import os from 'node:os';
-import { runCell, type CellResult } from './lib/cell';
+import { failedCell, runCell, type CellResult, type CellSpec } from './lib/cell';
 import { killAllNow, stopAll } from './lib/children';
 import { readEnv } from './lib/env';
 import { ensureFixture } from './lib/ffmpeg';
@@ -32,20 +33,21 @@ async function main(): Promise<void> {
   const env = readEnv();
   const fixture = await ensureFixture();
   log(`fixture ${fixture}`);
-  log(`N=${env.counts.join(',')} window=${env.seconds}s protocols=${env.protocols.join(',')} servers=${env.servers.join(',')} batch=${env.batch} workers=${env.workers} onair-runner=${env.onairRunner}`);
+  log(`N=${env.counts.join(',')} window=${env.seconds}s protocols=${env.protocols.join(',')} servers=${env.servers.join(',')} batch=${env.batch} workers=${env.workers} onair-runner=${env.onairRunner} onair-hls=${env.onairHls ? 'on' : 'off'}`);
   const rows: CellResult[] = [];
   for (const players of env.counts) {
     for (const protocol of env.protocols) {
       for (const server of env.servers) {
         log(`→ ${server} ${protocol} N=${players} ...`);
-        const r = await runCell({ server, protocol, players, seconds: env.seconds, batch: env.batch, workers: env.workers, fixture, onairRunner: env.onairRunner });
+        const spec: CellSpec = { server, protocol, players, seconds: env.seconds, batch: env.batch, workers: env.workers, fixture, onairRunner: env.onairRunner };
+        const r = await runCell(spec).catch((e: unknown) => failedCell(spec, e));
         rows.push(r);
         log(`  cpu ${fmt(r.cpuPct)}% rss ${fmt(r.rssPeakMb)}MB key p50 ${fmt(r.ttfkP50)}ms jitter p95 ${fmt(r.jitterP95)}ms frames ${fmt(r.framesAvg)} connect ${fmt(r.connectMs, 0)}ms loadgen ${fmt(r.loadCpuPct)}% host ${fmt(r.hostBusyPct)}%`);
         for (const n of r.notes) log(`  note: ${n}`);
       }
     }
   }
-  const out = [
+  const out: string[] = [
     '',
     `## Fan-out: 1 publisher (720p30 H.264+AAC ~2.6 Mbit/s), ${env.seconds} s window, players on 127.0.0.1`,
     '',
@@ -56,12 +58,14 @@ async function main(): Promise<void> {
     `jitter = per-frame lateness vs the player's best (arrival − timestamp), window frames only;`,
     `frames/player = video frames received in the window (publisher sends ~${30 * env.seconds}); loadgen = the players' process (1 core max per worker);`,
     `host busy = the whole machine over the window, % of all ${os.cpus().length} cores (includes anything else running on the box).`,
-    `OnAir runs ${env.onairRunner === 'bundle' ? 'as an esbuild bundle on plain node' : 'through the tsx loader (+~30 MB RSS)'}; NMS as shipped (CommonJS).`,
+    `OnAir runs ${env.onairRunner === 'bundle' ? 'as an esbuild bundle on plain node' : 'through the tsx loader (+~30 MB RSS)'}, live HLS/LL-HLS/DASH muxing ${env.onairHls ? 'ON (product default)' : 'off (FANOUT_ONAIR_HLS=1 turns it on)'}; NMS as shipped (CommonJS, no trans).`,
     '',
     '### Targets (OnAir)',
     ...targetLines(rows),
     '',
   ];
+  const notes = rows.flatMap((r) => r.notes.map((n) => `- ${r.server} ${r.protocol} N=${r.players}: ${n}`));
+  if (notes.length > 0) out.push('### Notes', ...notes, '');
   process.stdout.write(out.join('\n'));
 }
 

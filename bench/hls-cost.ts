@@ -12,7 +12,7 @@
  *    time code off the <video> every 500 ms after playback starts.
  *
  * Env: HLS_COST_SECONDS=60  HLS_COST_STREAMS=10  HLS_LAT_SECONDS=30  HLS_COST_PARTS=cost,latency
- *      HLS_COST_SERVERS=onair,nms  HLS_LAT_EXTRA=1 (0: skip the informational hls.js-tuned row)  CHROMIUM_PATH=/usr/bin/chromium  FANOUT_CACHE=<dir for the clip>
+ *      HLS_COST_SERVERS=onair,onair-ts,onair-off,nms (onair-off: HLS off, the RTMP-ingest baseline)  HLS_LAT_EXTRA=1 (0: skip the informational hls.js-tuned row)  CHROMIUM_PATH=/usr/bin/chromium  FANOUT_CACHE=<dir for the clip>
  */
 import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
@@ -47,7 +47,7 @@ const ENV = {
   streams: int('HLS_COST_STREAMS', 10, 1, 20),
   latSeconds: int('HLS_LAT_SECONDS', 30, 5, 300),
   parts: list('HLS_COST_PARTS', 'cost,latency', ['cost', 'latency'] as const),
-  servers: list('HLS_COST_SERVERS', 'onair,onair-ts,nms', ['onair', 'onair-ts', 'nms'] as const),
+  servers: list('HLS_COST_SERVERS', 'onair,onair-ts,onair-off,nms', ['onair', 'onair-ts', 'onair-off', 'nms'] as const),
   /** also play OnAir HLS with hls.js liveSyncDurationCount 2 (a player-side knob, for information) */
   extra: (process.env.HLS_LAT_EXTRA ?? '1') !== '0',
 };
@@ -56,8 +56,10 @@ const ENV = {
 const ONAIR_HLS = { enabled: true, ll: true, dash: true, segment_seconds: 2, part_ms: 200, list_size: 6 };
 /** the same with only MPEG-TS HLS on: the output NMS produces */
 const ONAIR_TS_ONLY = { ...ONAIR_HLS, ll: false, dash: false };
+/** HLS off: what RTMP ingest of the same streams costs by itself (a baseline, not in the default run) */
+const ONAIR_OFF = { ...ONAIR_HLS, enabled: false };
 
-type CostKind = 'onair' | 'onair-ts' | 'nms';
+type CostKind = 'onair' | 'onair-ts' | 'onair-off' | 'nms';
 const SEGMENT_S = 2;
 /** hls_list_size in bench/lib/nms-hls-server.cjs */
 const NMS_LIST_SIZE = 3;
@@ -140,20 +142,24 @@ interface CostRow {
 
 async function costPhase(kind: CostKind, fixture: string): Promise<CostRow> {
   log(`→ cost: ${kind}, ${ENV.streams} streams, ${ENV.seconds} s window`);
-  const server = await startBenchServer(kind === 'nms' ? 'nms' : 'onair', { hls: kind === 'onair-ts' ? ONAIR_TS_ONLY : ONAIR_HLS });
+  const hls = kind === 'onair-ts' ? ONAIR_TS_ONLY : kind === 'onair-off' ? ONAIR_OFF : ONAIR_HLS;
+  const hlsOn = kind !== 'onair-off';
+  const server = await startBenchServer(kind === 'nms' ? 'nms' : 'onair', { hls });
   const pubs: ChildProcess[] = [];
   try {
     await sleep(1000);
     const idleRssMb = treeRssMb(server.pid);
     const t0 = Date.now();
     for (let i = 0; i < ENV.streams; i++) pubs.push(await startPublisher(fixture, server.rtmpUrl(`s${i}`)));
-    const ready = await Promise.all(Array.from({ length: ENV.streams }, (_, i) => waitPlaylist(server.hlsUrl(`s${i}`), 30_000)));
+    if (!hlsOn) await sleep(8000); // as long as the HLS runs take to get their playlists up
+    const ready = hlsOn ? await Promise.all(Array.from({ length: ENV.streams }, (_, i) => waitPlaylist(server.hlsUrl(`s${i}`), 30_000))) : [];
     const firstPlaylistS = (Date.now() - t0) / 1000;
     const bad = ready.map((r, i) => (typeof r === 'string' ? `s${i}: ${r}` : null)).filter((x): x is string => x !== null);
     if (bad.length) log(`  not ready after 30 s: ${bad.join('; ')}`);
-    log(`  all playlists up ${fmt(firstPlaylistS)} s after the first publish; settling 4 s`);
+    log(hlsOn ? `  all playlists up ${fmt(firstPlaylistS)} s after the first publish; settling 4 s` : '  HLS off: publishers up, waited 8 s; settling 4 s');
     await sleep(4000);
-    const start = await Promise.all(Array.from({ length: ENV.streams }, (_, i) => fetchPlaylist(server.hlsUrl(`s${i}`))));
+    const allPlaylists = (): Promise<Array<Playlist | string>> => (hlsOn ? Promise.all(Array.from({ length: ENV.streams }, (_, i) => fetchPlaylist(server.hlsUrl(`s${i}`)))) : Promise.resolve([]));
+    const start = await allPlaylists();
 
     const meter = new TreeMeter(server.pid, 1000);
     const host = new HostMeter();
@@ -165,7 +171,7 @@ async function costPhase(kind: CostKind, fixture: string): Promise<CostRow> {
     const segCounts: number[] = [];
     let inflight = false;
     const checker = setInterval(() => {
-      if (inflight) return;
+      if (inflight || !hlsOn) return;
       inflight = true;
       const i = checks % ENV.streams;
       checks++;
@@ -185,17 +191,17 @@ async function costPhase(kind: CostKind, fixture: string): Promise<CostRow> {
     clearInterval(checker);
     const usage = meter.stop();
     const hostBusyPct = host.stop();
-    const end = await Promise.all(Array.from({ length: ENV.streams }, (_, i) => fetchPlaylist(server.hlsUrl(`s${i}`))));
+    const end = await allPlaylists();
     const produced = end.map((e, i) => {
       const s0 = start[i];
       return typeof e === 'string' || typeof s0 === 'string' ? 0 : e.newest - s0.newest;
     });
     const e0 = end[0];
-    const segmentCheck = typeof e0 === 'string' ? e0 : await checkSegment(server.hlsUrl('s0'), e0);
+    const segmentCheck = !hlsOn ? 'HLS off' : typeof e0 === 'string' ? e0 : await checkSegment(server.hlsUrl('s0'), e0);
     if (publishersDied() > 0) failReasons.push(`${publishersDied()} publisher(s) exited during the window`);
     const row: CostRow = {
       server: kind, usage, idleRssMb, hostBusyPct, checks, checkFails, failReasons, segmentsAvg: mean(segCounts),
-      producedMin: Math.min(...produced), producedAvg: mean(produced), firstPlaylistS, segmentCheck,
+      producedMin: produced.length ? Math.min(...produced) : Number.NaN, producedAvg: mean(produced), firstPlaylistS, segmentCheck,
     };
     log(`  cpu ${fmt(usage.cpuPct)}% rss ${fmt(usage.rssAvgMb)} MB (peak ${fmt(usage.rssPeakMb)}) pss ${fmt(usage.pssAvgMb)} MB procs ${usage.procs} checks ${checks - checkFails}/${checks} produced ${row.producedMin}..${fmt(row.producedAvg)} seg ${segmentCheck}`);
     return row;
@@ -206,19 +212,19 @@ async function costPhase(kind: CostKind, fixture: string): Promise<CostRow> {
 }
 
 function costTable(rows: CostRow[]): string {
-  const name = { onair: 'OnAir', 'onair-ts': 'OnAir (TS only)', nms: 'NMS 2.7.4' } as const;
-  const what = { onair: 'HLS+LL-HLS+DASH in-process', 'onair-ts': 'HLS (TS) in-process', nms: 'HLS via ffmpeg -c copy per stream' } as const;
+  const name = { onair: 'OnAir', 'onair-ts': 'OnAir (TS only)', 'onair-off': 'OnAir (HLS off)', nms: 'NMS 2.7.4' } as const;
+  const what = { onair: 'HLS+LL-HLS+DASH in-process', 'onair-ts': 'HLS (TS) in-process', 'onair-off': 'none (RTMP ingest only)', nms: 'HLS via ffmpeg -c copy per stream' } as const;
   const head = ['server', 'muxing', 'procs', 'CPU % (1 core)', 'RSS idle MB', 'RSS avg MB', 'RSS peak MB', 'PSS avg MB', 'playlist checks ok', 'segs/playlist', 'new segs/stream', 'newest seg s0', 'host busy %'];
   const body = rows.map((r) => [
     name[r.server], what[r.server], String(r.usage.procsMax), fmt(r.usage.cpuPct), fmt(r.idleRssMb), fmt(r.usage.rssAvgMb), fmt(r.usage.rssPeakMb), fmt(r.usage.pssAvgMb),
-    `${r.checks - r.checkFails}/${r.checks}`, fmt(r.segmentsAvg), `${r.producedMin}..${fmt(r.producedAvg)}`, r.segmentCheck, fmt(r.hostBusyPct),
+    `${r.checks - r.checkFails}/${r.checks}`, fmt(r.segmentsAvg), `${fmt(r.producedMin, 0)}..${fmt(r.producedAvg)}`, r.segmentCheck, fmt(r.hostBusyPct),
   ]);
   return markdownTable(head, body);
 }
 
 function ratioLines(rows: CostRow[]): string[] {
   const n = rows.find((r) => r.server === 'nms');
-  const ours = rows.filter((r) => r.server !== 'nms');
+  const ours = rows.filter((r) => r.server === 'onair' || r.server === 'onair-ts');
   if (!n || !ours.length) return ['(the ratio needs OnAir and NMS rows)'];
   const v = (x: number): string => (x <= 0.2 ? 'PASS' : 'FAIL');
   const out: string[] = [];
@@ -266,7 +272,7 @@ async function latencyPart(browser: Browser): Promise<LatRow[]> {
     }
   };
   try {
-    for (const kind of ENV.servers.filter((k): k is 'onair' | 'nms' => k !== 'onair-ts')) {
+    for (const kind of ENV.servers.filter((k): k is 'onair' | 'nms' => k === 'onair' || k === 'nms')) {
       const server: BenchServer = await startBenchServer(kind, { hls: ONAIR_HLS });
       const pub = new ClockPublisher(server.rtmpUrl('clock'));
       try {
@@ -302,12 +308,12 @@ async function latencyPart(browser: Browser): Promise<LatRow[]> {
 
 function latencyTable(rows: LatRow[]): string {
   const s = (ms: number): string => fmt(ms / 1000, 2);
-  const head = ['variant', 'playlist', 'hls.js config', 'startup s', 'samples', 'undecoded', 'median s', 'p95 s', 'min s', 'max s', 'first 10 s', 'last 10 s', 'buffer ahead s', 'target', 'verdict'];
+  const head = ['variant', 'playlist', 'hls.js config', 'startup s', 'samples', 'undecoded', 'median s', 'p95 s', 'min s', 'max s', 'first 10 s', 'last 10 s', 'buffer ahead s (first→last 10 s)', 'target', 'verdict'];
   const body = rows.map((r) => {
     const m = summarize(r.run.samples);
     return [
       r.variant, r.playlist, r.config, s(r.run.startupMs), String(m.n), String(r.run.fails), s(m.medianMs), s(m.p95Ms), s(m.minMs), s(m.maxMs), s(m.firstMs), s(m.lastMs),
-      fmt(m.aheadMedianS, 2), `median < ${s(r.targetMs)} s`, r.variant.startsWith('NMS') ? 'ref' : r.variant.includes('(info)') ? 'info' : m.n > 0 && m.medianMs < r.targetMs ? 'PASS' : 'FAIL',
+      `${fmt(m.aheadMedianS, 2)} (${fmt(m.aheadFirstS, 2)}→${fmt(m.aheadLastS, 2)})`, `median < ${s(r.targetMs)} s`, r.variant.startsWith('NMS') ? 'ref' : r.variant.includes('(info)') ? 'info' : m.n > 0 && m.medianMs < r.targetMs ? 'PASS' : 'FAIL',
     ];
   });
   return markdownTable(head, body);

@@ -97,14 +97,14 @@ function buckets(samples: LatencySample[]): string {
 
 function table(results: Result[]): string {
   const s = (ms: number): string => fmt(ms / 1000, 2);
-  const head = ['page', 'player', 'startup s', 'samples', 'undecoded', 'median s', 'p95 s', 'min s', 'max s', 'first 10 s', 'last 10 s', 'growth s', 'per-10 s medians', 'buffer ahead s', 'verdict'];
+  const head = ['page', 'player', 'startup s', 'samples', 'undecoded', 'median s', 'p95 s', 'min s', 'max s', 'first 10 s', 'last 10 s', 'growth s', 'per-10 s medians', 'buffer ahead s (first→last 10 s)', 'verdict'];
   const body = results.map((r) => {
     const m = summarize(r.run.samples);
     const growth = m.lastMs - m.firstMs;
     const ok = m.n > 0 && m.medianMs < TARGET_MEDIAN_MS && growth <= GROWTH_MS;
     return [
       r.subject.name, r.subject.player, s(r.run.startupMs), String(m.n), String(r.run.fails), s(m.medianMs), s(m.p95Ms), s(m.minMs), s(m.maxMs), s(m.firstMs), s(m.lastMs),
-      `${growth >= 0 ? '+' : ''}${s(growth)}`, buckets(r.run.samples), fmt(m.aheadMedianS, 2), r.subject.targeted ? (ok ? 'PASS' : 'FAIL') : 'ref',
+      `${growth >= 0 ? '+' : ''}${s(growth)}`, buckets(r.run.samples), `${fmt(m.aheadMedianS, 2)} (${fmt(m.aheadFirstS, 2)}→${fmt(m.aheadLastS, 2)})`, r.subject.targeted ? (ok ? 'PASS' : 'FAIL') : 'ref',
     ];
   });
   return markdownTable(head, body);

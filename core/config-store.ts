@@ -26,6 +26,8 @@ export function settingsOf(cfg: OnAirConfig): Settings {
     auth: { publish: a.publish, play: a.play, secret: a.secret, api: a.api, api_user: a.api_user, api_pass: a.api_pass, api_token: a.api_token ?? '' },
     storage_dir: cfg.http.mediaroot ?? '',
     ffmpeg: cfg.ffmpeg ?? '',
+    hls: { enabled: cfg.hls.enabled, ll: cfg.hls.ll, dash: cfg.hls.dash, segment_seconds: cfg.hls.segment_seconds },
+    record: { max_age_days: cfg.record.max_age_days, max_total_mb: cfg.record.max_total_mb },
   };
 }
 
@@ -40,6 +42,8 @@ export function configPatchOf(p: SettingsPatch): Obj {
   if (p.https !== undefined) out.https = p.https;
   if (p.auth && Object.keys(p.auth).length) out.auth = { ...p.auth };
   if (p.ffmpeg !== undefined) out.ffmpeg = p.ffmpeg;
+  if (p.hls && Object.keys(p.hls).length) out.hls = { ...p.hls };
+  if (p.record && Object.keys(p.record).length) out.record = { ...p.record };
   return out;
 }
 

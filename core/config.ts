@@ -91,7 +91,7 @@ export const HlsConfigSchema = z.object({
   /** LL-HLS part target, ms */
   part_ms: z.number().int().min(100).max(2000).default(200),
   /** segments kept in the live playlists */
-  list_size: z.number().int().min(2).max(100).default(6),
+  list_size: z.number().int().min(2).max(100).default(4),
   /** also write the whole event as VOD HLS to the media folder (seed 003's DVR) */
   dvr: z.boolean().default(false),
   /** seconds the playlists stay after the publisher leaves (a reconnect continues them) */

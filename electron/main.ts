@@ -85,7 +85,7 @@ async function start(): Promise<void> {
   };
   studio.registry.on('published', live);
   studio.registry.on('unpublished', () => setTimeout(live, 0));
-  bindContract(studio, () => win);
+  bindContract(studio, () => win, { reveal: (file) => shell.showItemInFolder(file) });
   showWindow();
 }
 

@@ -1,8 +1,9 @@
 /**
  * The only bridge between the sandboxed panel and the main process: `window.onair` with
- * `invoke(cmd, args)` and `on(event, cb)`. No Node, no ipcRenderer, no electron objects leak through.
+ * `invoke(cmd, args)`, `on(event, cb)` and `pathForFile(file)` (the local path of a dropped or picked
+ * File, for jobs.transcode). No Node, no ipcRenderer, no electron objects leak through.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { EVENT_NAMES } from '../core/contract/constants';
 import { EVENT_CHANNEL, INVOKE_CHANNEL } from './channels';
 
@@ -36,5 +37,14 @@ contextBridge.exposeInMainWorld('onair', {
     return () => {
       set.delete(fn);
     };
+  },
+  pathForFile(file: unknown): string {
+    // a File crossing the context bridge; webUtils refuses anything else
+    if (typeof file !== 'object' || file === null) return '';
+    try {
+      return webUtils.getPathForFile(file as File);
+    } catch {
+      return '';
+    }
   },
 });

@@ -5,17 +5,20 @@ import { APP_HOST, APP_SCHEME } from './channels';
 
 /**
  * The panel's CSP inside the app: our own files; media and the API only from the core, on loopback or
- * on the address it listens on (`host`), any port (the ports may move when settings change).
+ * on the address it listens on (`host`), any port (the ports may move when settings change). Images and
+ * media from the core too: recording thumbnails and playback, transcode covers.
  */
 export function appCsp(host: string): string {
   const h = host.includes(':') ? `[${host}]` : host;
-  const core = host === '127.0.0.1' || host === '0.0.0.0' || host === '::' ? '' : ` http://${h}:* ws://${h}:*`;
+  const own = !(host === '127.0.0.1' || host === '0.0.0.0' || host === '::');
+  const web = ` http://127.0.0.1:*${own ? ` http://${h}:*` : ''}`;
+  const core = own ? ` http://${h}:* ws://${h}:*` : '';
   return [
     "default-src 'self'",
     "script-src 'self'",
     "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data: blob:",
-    "media-src 'self' blob:",
+    `img-src 'self' data: blob:${web}`,
+    `media-src 'self' blob:${web}`,
     `connect-src 'self' http://127.0.0.1:* ws://127.0.0.1:*${core}`,
     "worker-src 'self' blob:",
     "font-src 'self' data:",

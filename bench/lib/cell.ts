@@ -71,6 +71,15 @@ function merge(results: LoadResult[]): LoadResult {
   };
 }
 
+/** A cell that could not be measured: every number NaN (printed as —), the error as a note. */
+export function failedCell(spec: CellSpec, e: unknown): CellResult {
+  const nan = Number.NaN;
+  return {
+    ...spec, cpuPct: nan, loadCpuPct: nan, hostBusyPct: nan, rssPeakMb: nan, rssAvgMb: nan, ttfkP50: nan, ttfkP95: nan, joinP50: nan,
+    jitterP95: nan, framesAvg: nan, noKeyframe: spec.players, closedEarly: 0, connectMs: nan, notes: [`FAILED: ${(e as Error).message}`],
+  };
+}
+
 export async function runCell(spec: CellSpec): Promise<CellResult> {
   let server: ServerChild | null = null;
   let publisher: ChildProcess | null = null;

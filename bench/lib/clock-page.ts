@@ -217,14 +217,19 @@ export interface LatencySummary {
   firstMs: number;
   lastMs: number;
   aheadMedianS: number;
+  /** median buffer ahead in the first / last 10 s, seconds */
+  aheadFirstS: number;
+  aheadLastS: number;
 }
 
 export function summarize(samples: LatencySample[], edgeMs = 10_000): LatencySummary {
   const lat = samples.map((s) => s.lat);
   const t0 = samples.length ? samples[0].at : 0;
   const t1 = samples.length ? samples[samples.length - 1].at : 0;
-  const first = samples.filter((s) => s.at - t0 < edgeMs).map((s) => s.lat);
-  const last = samples.filter((s) => t1 - s.at < edgeMs).map((s) => s.lat);
+  const firstS = samples.filter((s) => s.at - t0 < edgeMs);
+  const lastS = samples.filter((s) => t1 - s.at < edgeMs);
+  const first = firstS.map((s) => s.lat);
+  const last = lastS.map((s) => s.lat);
   return {
     n: samples.length,
     medianMs: percentile(lat, 50),
@@ -234,6 +239,8 @@ export function summarize(samples: LatencySample[], edgeMs = 10_000): LatencySum
     firstMs: percentile(first, 50),
     lastMs: percentile(last, 50),
     aheadMedianS: percentile(samples.map((s) => s.ahead), 50),
+    aheadFirstS: percentile(firstS.map((s) => s.ahead), 50),
+    aheadLastS: percentile(lastS.map((s) => s.ahead), 50),
   };
 }
 

@@ -13,6 +13,8 @@ export interface FanoutEnv {
   workers: number;
   /** how the OnAir child runs: esbuild bundle on plain node (default) or through the tsx loader */
   onairRunner: 'bundle' | 'tsx';
+  /** OnAir's in-process live HLS/LL-HLS/DASH muxers on (FANOUT_ONAIR_HLS=1; read by onair-server.ts) */
+  onairHls: boolean;
 }
 
 function list<T extends string>(name: string, raw: string | undefined, def: string, allowed: readonly T[]): T[] {
@@ -39,6 +41,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): FanoutEnv {
     servers: list('FANOUT_SERVERS', env.FANOUT_SERVERS, 'onair,nms', ['onair', 'nms'] as const),
     batch: int('FANOUT_BATCH', env.FANOUT_BATCH, 50, 1, 2000),
     workers: int('FANOUT_WORKERS', env.FANOUT_WORKERS, 1, 1, 4),
+    onairHls: env.FANOUT_ONAIR_HLS === '1',
     onairRunner: list('FANOUT_ONAIR_RUNNER', env.FANOUT_ONAIR_RUNNER, 'bundle', ['bundle', 'tsx'] as const)[0],
   };
 }

@@ -1,11 +1,27 @@
 /**
  * OnAir Studio in its own process for the fan-out benchmark. Prints {"rtmp":port,"http":port} as one JSON
  * line once listening; stops when stdin closes (the bench went away) or on SIGTERM/SIGINT.
+ *
+ * Its data folder (SQLite store, media root) is a fresh temp dir, removed on exit. The in-process live
+ * HLS/LL-HLS/DASH muxers (on by default in the product) are off unless FANOUT_ONAIR_HLS=1, so the
+ * comparison with node-media-server (which muxes nothing without `trans`) is like for like.
  */
+import { mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { createStudio } from '../../core/studio';
 
+const dataDir = mkdtempSync(path.join(os.tmpdir(), 'onair-bench-data-'));
+const hls = process.env.FANOUT_ONAIR_HLS === '1' ? {} : { enabled: false, ll: false, dash: false };
 const studio = createStudio(
-  { host: '127.0.0.1', rtmp: { port: 0, chunk_size: 60000, gop_cache: true, ping: 30, ping_timeout: 60 }, http: { port: 0, allow_origin: '*' }, log_level: 'silent' },
+  {
+    host: '127.0.0.1',
+    rtmp: { port: 0, chunk_size: 60000, gop_cache: true, ping: 30, ping_timeout: 60 },
+    http: { port: 0, allow_origin: '*', mediaroot: path.join(dataDir, 'media') },
+    data_dir: dataDir,
+    hls,
+    log_level: 'silent',
+  },
   { logToStdout: false },
 );
 
@@ -13,12 +29,12 @@ let stopping = false;
 function shutdown(code: number): void {
   if (stopping) return;
   stopping = true;
-  const hard = setTimeout(() => process.exit(code), 2000);
-  hard.unref();
-  studio.stop().then(
-    () => process.exit(code),
-    () => process.exit(code),
-  );
+  const exit = (): never => {
+    rmSync(dataDir, { recursive: true, force: true });
+    process.exit(code);
+  };
+  setTimeout(exit, 2000).unref();
+  studio.stop().then(exit, exit);
 }
 
 process.on('SIGTERM', () => shutdown(0));
@@ -32,5 +48,5 @@ try {
   process.stdout.write(`${JSON.stringify({ rtmp: ports.rtmp, http: ports.http })}\n`);
 } catch (e) {
   process.stdout.write(`${JSON.stringify({ error: (e as Error).message })}\n`);
-  process.exit(1);
+  shutdown(1);
 }

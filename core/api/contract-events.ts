@@ -1,4 +1,6 @@
 import type { AnyEvent } from '../contract';
+import { JOB_EVENT_NAMES, type JobEventName } from '../contract/jobs';
+import type { Recording } from '../contract/recordings';
 import type { LogRecord } from '../log';
 import type { Stream } from '../media/stream';
 import { liveStreams, streamInfo, type StudioPort } from './contract-handlers';
@@ -7,8 +9,8 @@ import { serverStats } from './stats';
 export type ContractListener = (e: AnyEvent) => void;
 
 /**
- * The contract's events for every transport: registry publish/unpublish, the log tail, and a ~1 s
- * tick with stream and server stats. Sources are attached only while someone listens.
+ * The contract's events for every transport: registry publish/unpublish, the log tail, recording.* and
+ * job.* events, and a ~1 s tick with stream and server stats. Sources are attached only while someone listens.
  */
 export class ContractEvents {
   private readonly listeners = new Set<ContractListener>();
@@ -42,12 +44,24 @@ export class ContractEvents {
   private onPublished = (s: Stream): void => this.emit({ event: 'stream.published', data: streamInfo(s) });
   private onUnpublished = (s: Stream): void => this.emit({ event: 'stream.unpublished', data: { app: s.app, name: s.name, path: s.path } });
   private onLog = (r: LogRecord): void => this.emit({ event: 'log', data: r });
+  private onRecStarted = (r: Recording): void => this.emit({ event: 'recording.started', data: r });
+  private onRecStopped = (r: Recording): void => this.emit({ event: 'recording.stopped', data: r });
+  private onRecFailed = (r: Recording): void => this.emit({ event: 'recording.failed', data: r });
+  /** one forwarder per job.* event, so detach removes exactly what attach added */
+  private readonly onJob = Object.fromEntries(
+    JOB_EVENT_NAMES.map((name) => [name, (data: unknown) => this.emit({ event: name, data } as AnyEvent)]),
+  ) as Record<JobEventName, (data: unknown) => void>;
 
   private attach(): void {
     const { registry } = this.studio.ctx;
     registry.on('published', this.onPublished);
     registry.on('unpublished', this.onUnpublished);
     this.studio.logs.on('record', this.onLog);
+    const rec = this.studio.recordings;
+    rec.on('recording.started', this.onRecStarted);
+    rec.on('recording.stopped', this.onRecStopped);
+    rec.on('recording.failed', this.onRecFailed);
+    for (const name of JOB_EVENT_NAMES) this.studio.jobs.on(name, this.onJob[name]);
     const net = this.studio.ctx.net;
     this.lastNet = { at: Date.now(), inBytes: net.inBytes, outBytes: net.outBytes };
     this.timer = setInterval(() => this.tick(), this.tickMs);
@@ -59,6 +73,11 @@ export class ContractEvents {
     registry.off('published', this.onPublished);
     registry.off('unpublished', this.onUnpublished);
     this.studio.logs.off('record', this.onLog);
+    const rec = this.studio.recordings;
+    rec.off('recording.started', this.onRecStarted);
+    rec.off('recording.stopped', this.onRecStopped);
+    rec.off('recording.failed', this.onRecFailed);
+    for (const name of JOB_EVENT_NAMES) this.studio.jobs.off(name, this.onJob[name]);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }

@@ -5,13 +5,20 @@ import { ListenerApplyError, type ListenerName, type ListenInfo } from '../confi
 import { configPatchOf, overlayConfig, saveConfigPatch, settingsOf } from '../config-store';
 import {
   commands, isCommandName, mergeSettings, SettingsSchema,
-  type CommandName, type CommandParsedArgs, type CommandResult, type ContractError, type ContractErrorCode, type ContractIssue, type Reply, type StreamInfo,
+  type CommandName, type CommandParsedArgs, type CommandResult, type ContractError, type ContractIssue, type Reply, type StreamInfo,
 } from '../contract';
+import type { RecordingManager } from '../egress/record/recordings';
+import { hlsSettingsFor } from '../egress/hls/settings';
 import { isOnAirError } from '../errors';
 import type { ServerContext } from '../ingest/context';
+import type { JobEngine } from '../jobs/engine';
 import { locateFfmpeg } from '../jobs/ffmpeg-locate';
 import type { LogTail } from '../log';
 import type { Stream } from '../media/stream';
+import { CommandError } from './command-error';
+import { createJobHandlers } from './jobs-handlers';
+import { panelToken } from './panel-auth';
+import { createRecordingHandlers, revealJob } from './recordings-handlers';
 import { serverStats, streamStats, VERSION } from './stats';
 
 /** What the contract needs from the Studio (kept narrow so the handlers do not reach into the core). */
@@ -23,6 +30,10 @@ export interface StudioPort {
   readonly ctx: ServerContext;
   readonly logs: LogTail;
   readonly log: Logger;
+  /** live recordings (recordings.*, recording.* events) */
+  readonly recordings: RecordingManager;
+  /** the transcode queue (jobs.*, job.* events) */
+  readonly jobs: JobEngine;
   applyConfig(input: unknown): Promise<{ config: OnAirConfig; restarted: ListenerName[]; ports: ListenInfo | null }>;
 }
 
@@ -32,12 +43,7 @@ export interface HandlerOptions {
   persist?: boolean;
 }
 
-/** A command's own refusal; the dispatcher turns it into `{ ok: false, error }`. */
-export class CommandError extends Error {
-  constructor(readonly code: ContractErrorCode, message: string, readonly issues?: ContractIssue[]) {
-    super(message);
-  }
-}
+export { CommandError };
 
 export type Handlers = { [K in CommandName]: (args: CommandParsedArgs<K>) => Promise<CommandResult<K>> | CommandResult<K> };
 export type Dispatch = (cmd: unknown, args: unknown) => Promise<Reply>;
@@ -103,6 +109,8 @@ export function createHandlers(studio: StudioPort, opts: HandlerOptions = {}): H
         }
       }
       studio.log.info({ restarted: applied.restarted, keys: Object.keys(patch) }, 'settings applied');
+      // a tighter retention applies now, not at the next recording's end
+      if (patch.record) studio.recordings.prune();
       return { settings: settingsOf(applied.config), restarted: applied.restarted, ports: applied.ports, saved_to: saved };
     },
     'streams.list': () => liveStreams(ctx),
@@ -117,12 +125,16 @@ export function createHandlers(studio: StudioPort, opts: HandlerOptions = {}): H
       const q = cfg.auth.play ? `?sign=${makeSign(path, now + DAY, cfg.auth.secret)}` : '';
       const rtmpPort = p?.rtmp ?? cfg.rtmp.port;
       const httpPort = p?.http ?? cfg.http.port;
+      const hls = hlsSettingsFor(cfg, app);
+      const web = `http://${h}:${httpPort}${path}`;
       return {
         rtmp_server: `rtmp://${h}:${rtmpPort}/${app}`,
         stream_key: key,
-        http_flv: `http://${h}:${httpPort}${path}.flv${q}`,
+        http_flv: `${web}.flv${q}`,
         ws_flv: `ws://${h}:${httpPort}${path}.flv${q}`,
-        hls: null,
+        hls: hls.hls ? `${web}/index.m3u8${q}` : null,
+        ll_hls: hls.ll ? `${web}/ll.m3u8${q}` : null,
+        dash: hls.dash ? `${web}/index.mpd${q}` : null,
       };
     },
     'streams.kick': ({ app, name }) => {
@@ -143,6 +155,10 @@ export function createHandlers(studio: StudioPort, opts: HandlerOptions = {}): H
       const limit = args?.limit ?? 200;
       return studio.logs.list(1000).filter((r) => r.level >= min).slice(-limit);
     },
+    'server.panelToken': () => ({ token: studio.config.auth.api ? panelToken(studio.config) : null }),
+    ...createRecordingHandlers(studio.recordings),
+    ...createJobHandlers(studio.jobs),
+    'jobs.reveal': ({ id }) => revealJob(studio.jobs, id),
   };
 }
 

@@ -8,7 +8,7 @@ import { parseFlvUrl } from '../egress/play-gate';
 import { WsFlv } from '../egress/ws-flv';
 import { OnAirError, isOnAirError } from '../errors';
 import { bind, rebindServer, RebindError, retire } from '../net-bind';
-import { apiAuthorized } from './api-auth';
+import { wsAuthorized } from './panel-auth';
 import { rawHttpError, sendError } from './http-util';
 import { Router, type RouteHandler } from './routes';
 
@@ -65,7 +65,7 @@ export class HttpFront {
     if (flv && (method === 'GET' || method === 'HEAD')) return serveHttpFlv(this.ctx, req, res, flv, cors);
     for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
     const protectedPath = url.pathname.startsWith('/api/') || url.pathname === '/metrics';
-    if (protectedPath && !apiAuthorized(this.ctx.config(), req, url)) {
+    if (protectedPath && !wsAuthorized(this.ctx.config(), req, url)) {
       return sendError(res, 401, 'UNAUTHORIZED', 'API credentials required (Basic auth or Bearer token)', { 'www-authenticate': 'Basic realm="OnAir Studio"' });
     }
     const m = this.router.match(method, url.pathname);

@@ -32,7 +32,10 @@ function validPanelToken(cfg: OnAirConfig, t: string | null): boolean {
   return !!t && same(t, panelToken(cfg));
 }
 
-/** /api/ws: the API's own credentials (Basic, Bearer, ?token=<api_token>) or ?token=<panel token>. */
+/**
+ * /api/ws and /api/*: the API's own credentials (Basic, Bearer, ?token=<api_token>) or ?token=<panel token>
+ * (how the browser panel's <img>, <video> and uploads reach /api/recordings and /api/jobs/upload).
+ */
 export function wsAuthorized(cfg: OnAirConfig, req: IncomingMessage, url: URL): boolean {
   return apiAuthorized(cfg, req, url) || validPanelToken(cfg, url.searchParams.get('token'));
 }

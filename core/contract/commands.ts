@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { FfmpegInfoSchema, LogRecordSchema, NameSchema, PortsSchema, StreamInfoSchema, StreamRefSchema } from './common';
+import { JobIdSchema, jobCommands } from './jobs';
+import { recordingCommands } from './recordings';
 import { SettingsPatchSchema, SettingsSchema } from './settings';
 import { ServerStatsSchema } from './stats';
 
@@ -38,12 +40,19 @@ export const StreamUrlsSchema = z.object({
   stream_key: z.string(),
   http_flv: z.string(),
   ws_flv: z.string(),
-  /** null until HLS output exists */
+  /** HLS (MPEG-TS) playlist; null when HLS is off for the stream's app */
   hls: z.string().nullable(),
+  /** LL-HLS (fMP4 parts) playlist; null when LL-HLS is off */
+  ll_hls: z.string().nullable(),
+  /** DASH manifest; null when DASH is off */
+  dash: z.string().nullable(),
 });
 export type StreamUrls = z.infer<typeof StreamUrlsSchema>;
 
 export const KickResultSchema = z.object({ kicked: z.string() });
+
+/** A file to show in the OS file manager (the desktop app does; a browser panel shows the path). */
+export const RevealResultSchema = z.object({ file: z.string(), folder: z.string() });
 
 export const commands = {
   'server.status': { args: NoArgs, result: ServerStatusSchema },
@@ -74,6 +83,12 @@ export const commands = {
       .optional(),
     result: z.array(LogRecordSchema),
   },
+  /** the token media URLs under /api take as ?token= (thumbnails, recordings); null when the API gate is off */
+  'server.panelToken': { args: NoArgs, result: z.object({ token: z.string().nullable() }) },
+  ...recordingCommands,
+  ...jobCommands,
+  /** a finished job's output folder (file: its master playlist) */
+  'jobs.reveal': { args: z.strictObject({ id: JobIdSchema }), result: RevealResultSchema },
 } as const;
 
 export type Commands = typeof commands;

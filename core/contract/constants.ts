@@ -3,7 +3,11 @@
  * without bundling the validators (it imports everything else as types only).
  */
 
-export const EVENT_NAMES = ['stream.published', 'stream.unpublished', 'stream.stats', 'server.stats', 'log'] as const;
+export const EVENT_NAMES = [
+  'stream.published', 'stream.unpublished', 'stream.stats', 'server.stats', 'log',
+  'recording.started', 'recording.stopped', 'recording.failed',
+  'job.queued', 'job.started', 'job.progress', 'job.done', 'job.failed', 'job.cancelled',
+] as const;
 
 /** Path of the WebSocket transport. */
 export const WS_PATH = '/api/ws';

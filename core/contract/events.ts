@@ -1,6 +1,8 @@
 import { z } from 'zod';
 import { LogRecordSchema, StreamInfoSchema } from './common';
 import { EVENT_NAMES } from './constants';
+import { jobEvents } from './jobs';
+import { recordingEvents } from './recordings';
 import { ServerStatsSchema } from './stats';
 
 /** Events pushed from the core to every connected panel. */
@@ -18,6 +20,8 @@ export const events = {
     net_out_bps: z.number(),
   }),
   log: LogRecordSchema,
+  ...recordingEvents,
+  ...jobEvents,
 } as const;
 
 export type Events = typeof events;

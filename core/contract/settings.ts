@@ -24,6 +24,22 @@ export const AuthSettingsSchema = z.strictObject({
   api_token: z.string().max(256),
 });
 
+const num = z.number({ error: 'must be a number' });
+
+/** Live HLS / LL-HLS / DASH (config `hls.*`); a change applies to streams published after it. */
+export const HlsSettingsSchema = z.strictObject({
+  enabled: z.boolean(),
+  ll: z.boolean(),
+  dash: z.boolean(),
+  segment_seconds: num.min(0.5, 'must be 0.5–30').max(30, 'must be 0.5–30'),
+});
+
+/** Recording retention (config `record.*`); 0 = no limit. */
+export const RecordSettingsSchema = z.strictObject({
+  max_age_days: num.min(0, 'must be 0 or more').max(36_500, 'at most 36500'),
+  max_total_mb: num.min(0, 'must be 0 or more').max(1e9, 'too large'),
+});
+
 const SettingsObject = z.strictObject({
   host: hostName,
   rtmp: z.strictObject({ port, gop_cache: z.boolean() }),
@@ -35,6 +51,8 @@ const SettingsObject = z.strictObject({
   storage_dir: z.string().max(4096),
   /** ffmpeg binary; "" = find it automatically */
   ffmpeg: z.string().max(4096),
+  hls: HlsSettingsSchema,
+  record: RecordSettingsSchema,
 });
 
 /** Complete settings, with the rules that span fields. */
@@ -63,6 +81,8 @@ export const SettingsPatchSchema = z.strictObject({
   auth: AuthSettingsSchema.partial().optional(),
   storage_dir: SettingsObject.shape.storage_dir.optional(),
   ffmpeg: SettingsObject.shape.ffmpeg.optional(),
+  hls: HlsSettingsSchema.partial().optional(),
+  record: RecordSettingsSchema.partial().optional(),
 });
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
@@ -76,5 +96,7 @@ export function mergeSettings(base: Settings, patch: SettingsPatch): Settings {
     auth: { ...base.auth, ...patch.auth },
     storage_dir: patch.storage_dir ?? base.storage_dir,
     ffmpeg: patch.ffmpeg ?? base.ffmpeg,
+    hls: { ...base.hls, ...patch.hls },
+    record: { ...base.record, ...patch.record },
   };
 }

@@ -6,8 +6,10 @@ import { useT, type MessageKey } from './i18n';
 import { Dashboard } from './pages/dashboard';
 import { Login } from './pages/login';
 import { LogsPage } from './pages/logs';
+import { RecordingsPage } from './pages/recordings';
 import { SettingsPage } from './pages/settings';
 import { StreamDetail } from './pages/stream-detail';
+import { TranscodePage } from './pages/transcode';
 import { useRoute } from './router';
 import { useConnection } from './stores/connection';
 import { usePrefs } from './stores/prefs';
@@ -30,7 +32,14 @@ function useThemeAndLang(): void {
   }, [lang]);
 }
 
-const TITLES: Record<string, MessageKey> = { dashboard: 'nav.dashboard', stream: 'nav.stream', settings: 'nav.settings', logs: 'nav.logs' };
+const TITLES: Record<string, MessageKey> = {
+  dashboard: 'nav.dashboard',
+  stream: 'nav.stream',
+  settings: 'nav.settings',
+  logs: 'nav.logs',
+  recordings: 'nav.recordings',
+  transcode: 'nav.transcode',
+};
 
 export function App() {
   const t = useT();
@@ -58,6 +67,8 @@ export function App() {
           {route.page === 'stream' && <StreamDetail key={`${route.app}/${route.name}`} app={route.app} name={route.name} />}
           {route.page === 'settings' && <SettingsPage />}
           {route.page === 'logs' && <LogsPage />}
+          {route.page === 'recordings' && <RecordingsPage />}
+          {route.page === 'transcode' && <TranscodePage />}
         </main>
       </div>
       <Toasts />

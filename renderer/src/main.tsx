@@ -4,6 +4,7 @@ import { App } from './app';
 import { createDefaultClient, setClient } from './client/client';
 import { wireStores } from './stores/wire';
 import './styles.css';
+import './styles-media.css';
 
 const client = createDefaultClient();
 setClient(client);

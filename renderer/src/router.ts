@@ -4,7 +4,9 @@ export type Route =
   | { page: 'dashboard' }
   | { page: 'stream'; app: string; name: string }
   | { page: 'settings' }
-  | { page: 'logs' };
+  | { page: 'logs' }
+  | { page: 'recordings' }
+  | { page: 'transcode' };
 
 export function parseHash(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map((p) => {
@@ -17,6 +19,8 @@ export function parseHash(hash: string): Route {
   if (parts[0] === 'streams' && parts.length === 3) return { page: 'stream', app: parts[1], name: parts[2] };
   if (parts[0] === 'settings') return { page: 'settings' };
   if (parts[0] === 'logs') return { page: 'logs' };
+  if (parts[0] === 'recordings') return { page: 'recordings' };
+  if (parts[0] === 'transcode') return { page: 'transcode' };
   return { page: 'dashboard' };
 }
 

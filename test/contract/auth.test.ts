@@ -51,6 +51,18 @@ describe('/api/ws with auth.api on', () => {
     c.close();
   });
 
+  it('server.panelToken gives the panel the token its <img>/<video>/upload URLs carry to /api', async () => {
+    const c = await connectWs(t.wsUrl('/api/ws?token=tok-123'));
+    const { token } = expectOk<{ token: string }>(await c.call('server.panelToken'));
+    c.close();
+    expect(token).toMatch(/^[A-Za-z0-9_-]{20,}$/);
+    expect((await fetch(t.httpUrl('/api/recordings'))).status).toBe(401);
+    expect((await fetch(t.httpUrl('/api/recordings?token=wrong'))).status).toBe(401);
+    const ok = await fetch(t.httpUrl(`/api/recordings?token=${encodeURIComponent(token)}`));
+    expect(ok.status).toBe(200);
+    expect(await ok.json()).toMatchObject({ recordings: [] });
+  });
+
   it('lets the browser panel log in without a Basic challenge (no password dialog)', async () => {
     const session = async (q = ''): Promise<{ gate: boolean; valid: boolean }> => (await (await fetch(t.httpUrl(`/panel/session${q}`))).json()) as { gate: boolean; valid: boolean };
     expect(await session()).toEqual({ gate: true, valid: false });

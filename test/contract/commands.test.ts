@@ -101,6 +101,10 @@ describe('contract over /api/ws', () => {
     expect(u.stream_key).toBe('studio');
     expect(u.http_flv).toBe(`http://studio.local:${t.ports.http}/live/studio.flv`);
     expect(u.ws_flv).toBe(`ws://studio.local:${t.ports.http}/live/studio.flv`);
+    // HLS, LL-HLS and DASH are on by default (config hls.*)
+    expect(u.hls).toBe(`http://studio.local:${t.ports.http}/live/studio/index.m3u8`);
+    expect(u.ll_hls).toBe(`http://studio.local:${t.ports.http}/live/studio/ll.m3u8`);
+    expect(u.dash).toBe(`http://studio.local:${t.ports.http}/live/studio/index.mpd`);
     await fails('streams.urls', { app: 'live', name: 'a b' }, 'VALIDATION');
     await fails('streams.urls', { app: 'live', name: 'x', host: 'evil/host' }, 'VALIDATION');
   });
@@ -161,6 +165,28 @@ describe('contract over /api/ws', () => {
     expect(warn.every((r) => r.level >= 40)).toBe(true);
     await fails('logs.tail', { limit: 0 }, 'VALIDATION');
     await fails('logs.tail', { limit: 'all' }, 'VALIDATION');
+  });
+
+  it('server.panelToken is null with the API gate off', async () => {
+    expect(await ok('server.panelToken')).toEqual({ token: null });
+    await fails('server.panelToken', { token: 'x' }, 'VALIDATION');
+  });
+
+  it('streams.urls leaves out what is switched off in Settings (hls.*); record.* retention is a setting too', async () => {
+    await ok('server.config.set', { hls: { dash: false } });
+    const u = (await ok('streams.urls', { app: 'live', name: 'x' })) as Record<string, string | null>;
+    expect(u.dash).toBeNull();
+    expect(u.ll_hls).toMatch(/\/live\/x\/ll\.m3u8$/);
+    await ok('server.config.set', { hls: { enabled: false } });
+    const off = (await ok('streams.urls', { app: 'live', name: 'x' })) as Record<string, string | null>;
+    expect([off.hls, off.ll_hls, off.dash]).toEqual([null, null, null]);
+    await fails('server.config.set', { hls: { segment_seconds: 0.1 } }, 'VALIDATION');
+    await fails('server.config.set', { record: { max_age_days: -1 } }, 'VALIDATION');
+    await fails('server.config.set', { hls: { part_ms: 100 } }, 'VALIDATION');
+    const r = (await ok('server.config.set', { hls: { enabled: true, dash: true }, record: { max_total_mb: 500 } })) as { settings: { hls: unknown; record: unknown } };
+    expect(r.settings.hls).toEqual({ enabled: true, ll: true, dash: true, segment_seconds: 2 });
+    expect(r.settings.record).toEqual({ max_age_days: 0, max_total_mb: 500 });
+    expect(t.studio.config.record.max_total_mb).toBe(500);
   });
 
   it('unknown commands and bad frames are answered, not dropped', async () => {

@@ -22,6 +22,7 @@ export const fake = {
   rendererListeners: new Map<string, Fn>(),
   permissionHandler: null as null | Fn,
   openedExternal: [] as string[],
+  shownInFolder: [] as string[],
   trays: [] as FakeTray[],
   userData: '',
 };
@@ -57,6 +58,9 @@ export const session = {
 };
 
 export const shell = {
+  showItemInFolder: (p: string) => {
+    fake.shownInFolder.push(p);
+  },
   openPath: async () => '',
   openExternal: async (u: string) => {
     fake.openedExternal.push(u);
@@ -154,4 +158,9 @@ export const ipcRenderer = {
   on: (channel: string, fn: Fn) => fake.rendererListeners.set(channel, fn),
 };
 
-export default { app, protocol, session, shell, dialog, Menu, nativeImage, screen, Tray: FakeTray, BrowserWindow: FakeWindow, ipcMain, contextBridge, ipcRenderer };
+/** The renderer's webUtils: a File's path (the fake reads it off a `path` property). */
+export const webUtils = {
+  getPathForFile: (f: unknown) => String((f as { path?: unknown }).path ?? ''),
+};
+
+export default { app, protocol, session, shell, dialog, Menu, nativeImage, screen, Tray: FakeTray, BrowserWindow: FakeWindow, ipcMain, contextBridge, ipcRenderer, webUtils };

@@ -146,6 +146,7 @@ describe('HLS faults', () => {
     };
     const a = await grab('320x240');
     const b = await grab('640x360');
+    t.studio.hls.get('/live/switch')!.ll(); // LL-HLS starts on its first request: start it before the switch
     let ts = 0;
     for (const list of [a, b]) {
       for (const tag of list) {

@@ -71,6 +71,13 @@ describe('electron main', () => {
     expect((await invoke('streams.list', undefined, { senderFrame: { url: 'app://panel/index.html', parent: {} } })).error?.code).toBe('UNAUTHORIZED');
   });
 
+  it('recordings.reveal over IPC answers the file and shows it in the file manager', async () => {
+    const r = await invoke('recordings.reveal', { id: 'nope' });
+    expect(r.error?.code).toBe('NOT_FOUND');
+    expect(fake.shownInFolder).toEqual([]);
+    expect((await invoke('jobs.reveal', { id: '../x' })).error?.code).toBe('VALIDATION');
+  });
+
   it('pushes contract events to the window', async () => {
     const wc = fake.windows[0].webContents as FakeWebContents;
     await waitFor(() => wc.sent.some(([ch, d]) => ch === 'onair:event' && (d as { event: string }).event === 'server.stats'), 'server.stats over IPC', 5000);
@@ -97,10 +104,14 @@ describe('electron main', () => {
 });
 
 describe('electron preload', () => {
-  it('exposes exactly window.onair = { invoke, on }', async () => {
+  it('exposes exactly window.onair = { invoke, on, pathForFile }', async () => {
     await import('../../electron/preload');
     const api = fake.exposed.get('onair')!;
-    expect(Object.keys(api).sort()).toEqual(['invoke', 'on']);
+    expect(Object.keys(api).sort()).toEqual(['invoke', 'on', 'pathForFile']);
+    // the local path of a dropped File (webUtils); anything else gets ''
+    const dropped = Object.assign(new File(['x'], 'clip.mp4'), { path: '/home/me/clip.mp4' });
+    expect(api.pathForFile(dropped)).toBe('/home/me/clip.mp4');
+    expect(api.pathForFile('/etc/passwd')).toBe('');
     await api.invoke('streams.list', { a: 1 });
     expect(fake.rendererInvokes.at(-1)).toEqual(['onair:invoke', 'streams.list', { a: 1 }]);
     expect(await api.invoke(42)).toMatchObject({ ok: false });

@@ -22,8 +22,11 @@ export interface CmafSegment {
   pdt: number;
   complete: boolean;
   discontinuity: boolean;
-  /** all parts, once complete */
-  data: Buffer | null;
+}
+
+/** A segment's bytes are its parts in order (kept once, never concatenated). */
+export function segmentChunks(seg: CmafSegment): Buffer[] {
+  return seg.parts.map((p) => p.data);
 }
 
 /**
@@ -88,7 +91,8 @@ export class CmafSegmenter {
       this.cutPart(false);
       this.close();
       this.open(t, now);
-    } else if (t - this.partStart >= this.partMs * 0.9) {
+    } else if (t - this.partStart >= this.partMs * 0.9 || (hasVideo && p.kind === 'video' && p.keyframe && t > this.partStart)) {
+      // a keyframe inside a segment starts its own part, so players can join there (INDEPENDENT=YES)
       this.cutPart(false);
       this.partStart = t;
     }
@@ -114,7 +118,7 @@ export class CmafSegmenter {
     if (!this.wallAnchor) this.wallAnchor = { t, wall: now };
     this.current = {
       seq: this.nextSeq++, initId: this.initId, parts: [], startTime: t, duration: 0,
-      pdt: this.wallAnchor.wall + (t - this.wallAnchor.t), complete: false, discontinuity: this.discontinuityNext, data: null,
+      pdt: this.wallAnchor.wall + (t - this.wallAnchor.t), complete: false, discontinuity: this.discontinuityNext,
     };
     this.discontinuityNext = false;
     this.partStart = t;
@@ -140,7 +144,6 @@ export class CmafSegmenter {
       return;
     }
     seg.complete = true;
-    seg.data = Buffer.concat(seg.parts.map((x) => x.data));
     while (this.segments.filter((s) => s.complete).length > this.listSize) {
       const gone = this.segments.shift()!;
       if (gone.discontinuity) this.discontinuitySequence++;

@@ -5,6 +5,7 @@ import type { Router } from '../../api/routes';
 import type { ServerContext } from '../../ingest/context';
 import { isValidName } from '../../media/stream-path';
 import type { HlsManager } from './hls-manager';
+import { segmentChunks } from './cmaf-segmenter';
 import type { LiveHls } from './live-hls';
 import { dashMpd, llPlaylist, tsPlaylist, type MpdTrack } from './playlists';
 
@@ -13,11 +14,14 @@ const FILE = /^(index\.m3u8|ll\.m3u8|index\.mpd|init-(\d+)\.mp4|seg-(\d+)\.(ts|m
 const PLAYLIST_HEADERS = { 'cache-control': 'no-cache, no-store' };
 const SEGMENT_HEADERS = { 'cache-control': 'public, max-age=3600, immutable' };
 
-function send(res: ServerResponse, hls: LiveHls, type: string, body: Buffer | string, headers: Record<string, string>): void {
-  const buf = typeof body === 'string' ? Buffer.from(body) : body;
-  hls.bytes += buf.length;
-  res.writeHead(200, { 'content-type': type, 'content-length': buf.length, ...headers });
-  res.end(buf);
+function send(res: ServerResponse, hls: LiveHls, type: string, body: Buffer | Buffer[] | string, headers: Record<string, string>): void {
+  const chunks = typeof body === 'string' ? [Buffer.from(body)] : Array.isArray(body) ? body : [body];
+  const length = chunks.reduce((n, c) => n + c.length, 0);
+  hls.bytes += length;
+  res.writeHead(200, { 'content-type': type, 'content-length': length, ...headers });
+  if (chunks.length > 1) res.cork();
+  for (const c of chunks) res.write(c);
+  res.end();
 }
 
 /** GET /app/stream/{index.m3u8, ll.m3u8, index.mpd, init-N.mp4, seg-N.ts|m4s, part-N.M.m4s} */
@@ -50,7 +54,7 @@ export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsMan
       return seg ? send(res, hls, 'video/mp2t', seg.data, SEGMENT_HEADERS) : sendError(res, 404, 'SEGMENT_GONE', `segment ${file} is not in the live window`);
     }
     if (file === 'index.mpd' || m[7] !== undefined) return serveDash(res, hls, file, m, suffix);
-    const cmaf = hls.cmaf;
+    const cmaf = hls.ll();
     if (!cmaf) return sendError(res, 404, 'LL_HLS_OFF', `LL-HLS is off for app "${p.app}"`);
     if (file === 'll.m3u8') {
       const msnQ = url.searchParams.get('_HLS_msn');
@@ -64,8 +68,9 @@ export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsMan
         const last = cmaf.segments[cmaf.segments.length - 1]?.seq ?? -1;
         if (msn > last + 2) return sendError(res, 400, 'BAD_HLS_QUERY', `_HLS_msn ${msn} is too far in the future (last ${last})`);
         await hls.waitFor(() => hls.hasPart(msn, part), s.segmentMs * 3);
-      } else if (!cmaf.segments.length) {
-        await hls.waitFor(() => cmaf.segments.length > 0, s.segmentMs * 3);
+      } else if (!cmaf.segments.some((g) => g.complete)) {
+        // players without blocking reload (ffmpeg, VLC) need at least one whole segment
+        await hls.waitFor(() => cmaf.segments.some((g) => g.complete), s.segmentMs * 3);
       }
       if (!cmaf.segments.length) return sendError(res, 404, 'NOT_READY', 'no segment yet; retry shortly');
       const body = llPlaylist(cmaf.segments, { mediaSequence: cmaf.mediaSequence, discontinuitySequence: cmaf.discontinuitySequence, segmentMs: s.segmentMs, partMs: s.partMs, ended: hls.ended, suffix });
@@ -77,7 +82,7 @@ export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsMan
     }
     if (m[3] !== undefined) {
       const seg = cmaf.find(Number(m[3]));
-      if (seg?.data) return send(res, hls, 'video/iso.segment', seg.data, SEGMENT_HEADERS);
+      if (seg?.complete) return send(res, hls, 'video/iso.segment', segmentChunks(seg), SEGMENT_HEADERS);
       return sendError(res, 404, 'SEGMENT_GONE', `segment ${file} is not in the live window`);
     }
     // a part: it may be the one the preload hint announced; wait for it
@@ -98,26 +103,27 @@ export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsMan
 
 async function serveDash(res: ServerResponse, hls: LiveHls, file: string, m: RegExpExecArray, suffix: string): Promise<void> {
   const s = hls.settings;
-  const v = hls.dashVideo;
-  const a = hls.dashAudio;
-  if (!v || !a) return sendError(res, 404, 'DASH_OFF', `DASH is off for app "${hls.stream.app}"`);
+  const tracks = hls.dash();
+  if (!tracks) return sendError(res, 404, 'DASH_OFF', `DASH is off for app "${hls.stream.app}"`);
   if (file === 'index.mpd') {
-    const ready = (): boolean => [v, a].some((x) => x.segments.some((g) => g.complete));
+    const { video: v, audio: a } = tracks;
+    const wanted = [hls.stream.videoInfo ? v : null, hls.stream.audioInfo ? a : null].filter((x) => x !== null);
+    const ready = (): boolean => wanted.length > 0 && wanted.every((x) => x.segments.some((g) => g.complete));
     if (!ready()) await hls.waitFor(ready, s.segmentMs * 3);
     const vi = hls.stream.videoInfo;
     const ai = hls.stream.audioInfo;
-    const tracks: MpdTrack[] = [];
-    if (v.segments.length && vi) tracks.push({ kind: 'video', prefix: 'dash-v', segments: v.segments, codecs: vi.codecString ?? 'avc1.640028', width: vi.width, height: vi.height, bandwidth: hls.stream.video.bitrate });
-    if (a.segments.length && ai) tracks.push({ kind: 'audio', prefix: 'dash-a', segments: a.segments, codecs: ai.codecString ?? 'mp4a.40.2', width: 0, height: 0, bandwidth: hls.stream.audio.bitrate });
-    if (!tracks.length) return sendError(res, 404, 'NOT_READY', 'no segment yet; retry shortly');
-    return send(res, hls, 'application/dash+xml', dashMpd(tracks, { segmentMs: s.segmentMs, ended: hls.ended, suffix, now: Date.now() }), PLAYLIST_HEADERS);
+    const sets: MpdTrack[] = [];
+    if (v.segments.some((g) => g.complete) && vi) sets.push({ kind: 'video', prefix: 'dash-v', segments: v.segments, codecs: vi.codecString ?? 'avc1.640028', width: vi.width, height: vi.height, bandwidth: hls.stream.video.bitrate });
+    if (a.segments.some((g) => g.complete) && ai) sets.push({ kind: 'audio', prefix: 'dash-a', segments: a.segments, codecs: ai.codecString ?? 'mp4a.40.2', width: 0, height: 0, bandwidth: hls.stream.audio.bitrate });
+    if (!sets.length) return sendError(res, 404, 'NOT_READY', 'no segment yet; retry shortly');
+    return send(res, hls, 'application/dash+xml', dashMpd(sets, { segmentMs: s.segmentMs, ended: hls.ended, suffix, now: Date.now() }), PLAYLIST_HEADERS);
   }
-  const seg = m[7] === 'v' ? v : a;
+  const seg = m[7] === 'v' ? tracks.video : tracks.audio;
   const n = Number(m[9]);
   if (m[8] === 'init') {
     const init = seg.inits.get(n);
     return init ? send(res, hls, 'video/mp4', init, SEGMENT_HEADERS) : sendError(res, 404, 'SEGMENT_GONE', `${file} is gone`);
   }
   const g = seg.find(n);
-  return g?.data ? send(res, hls, 'video/iso.segment', g.data, SEGMENT_HEADERS) : sendError(res, 404, 'SEGMENT_GONE', `segment ${file} is not in the live window`);
+  return g?.complete ? send(res, hls, 'video/iso.segment', segmentChunks(g), SEGMENT_HEADERS) : sendError(res, 404, 'SEGMENT_GONE', `segment ${file} is not in the live window`);
 }

@@ -21,6 +21,8 @@ export interface Transport {
 export interface OnAirBridge {
   invoke(cmd: string, args?: unknown): Promise<Reply>;
   on(event: string, cb: (data: unknown) => void): () => void;
+  /** the local path of a dropped or picked File (Electron webUtils); '' when it has none */
+  pathForFile?(file: File): string;
 }
 
 declare global {

@@ -1,3 +1,5 @@
+import { enMedia } from './en-media';
+
 /** English strings. Keys are the source of truth; zh.ts must have every one of them. */
 export const en = {
   'app.name': 'OnAir Studio',
@@ -78,7 +80,7 @@ export const en = {
   'detail.urls.httpFlv': 'HTTP-FLV',
   'detail.urls.wsFlv': 'WebSocket-FLV',
   'detail.urls.hls': 'HLS',
-  'detail.urls.hlsOff': 'not available yet',
+  'detail.urls.hlsOff': 'off (Settings → HLS and DASH)',
   'detail.media': 'Media',
   'detail.video': 'Video',
   'detail.audio': 'Audio',
@@ -156,6 +158,7 @@ export const en = {
   'time.m': '{m}m {s}s',
   'time.h': '{h}h {m}m',
   'time.d': '{d}d {h}h',
+  ...enMedia,
 } as const;
 
 export type MessageKey = keyof typeof en;

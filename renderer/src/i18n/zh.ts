@@ -1,4 +1,5 @@
 import type { MessageKey } from './en';
+import { zhMedia } from './zh-media';
 
 /** 简体中文 */
 export const zh: Record<MessageKey, string> = {
@@ -80,7 +81,7 @@ export const zh: Record<MessageKey, string> = {
   'detail.urls.httpFlv': 'HTTP-FLV',
   'detail.urls.wsFlv': 'WebSocket-FLV',
   'detail.urls.hls': 'HLS',
-  'detail.urls.hlsOff': '暂不可用',
+  'detail.urls.hlsOff': '已关闭（设置 → HLS 与 DASH）',
   'detail.media': '媒体信息',
   'detail.video': '视频',
   'detail.audio': '音频',
@@ -158,4 +159,5 @@ export const zh: Record<MessageKey, string> = {
   'time.m': '{m}分{s}秒',
   'time.h': '{h}小时{m}分',
   'time.d': '{d}天{h}小时',
+  ...zhMedia,
 };

@@ -19,6 +19,12 @@ export interface SettingsForm {
   apiToken: string;
   storage: string;
   ffmpeg: string;
+  hlsOn: boolean;
+  llOn: boolean;
+  dashOn: boolean;
+  segSeconds: string;
+  maxAgeDays: string;
+  maxTotalMb: string;
 }
 
 export function formOf(s: Settings): SettingsForm {
@@ -40,6 +46,12 @@ export function formOf(s: Settings): SettingsForm {
     apiToken: s.auth.api_token,
     storage: s.storage_dir,
     ffmpeg: s.ffmpeg,
+    hlsOn: s.hls.enabled,
+    llOn: s.hls.ll,
+    dashOn: s.hls.dash,
+    segSeconds: String(s.hls.segment_seconds),
+    maxAgeDays: String(s.record.max_age_days),
+    maxTotalMb: String(s.record.max_total_mb),
   };
 }
 
@@ -74,6 +86,16 @@ export function patchOf(orig: Settings, f: SettingsForm): SettingsPatch {
   if (Object.keys(auth).length) p.auth = auth;
   if (f.storage !== o.storage) p.storage_dir = f.storage;
   if (f.ffmpeg !== o.ffmpeg) p.ffmpeg = f.ffmpeg;
+  const hls: NonNullable<SettingsPatch['hls']> = {};
+  if (f.hlsOn !== o.hlsOn) hls.enabled = f.hlsOn;
+  if (f.llOn !== o.llOn) hls.ll = f.llOn;
+  if (f.dashOn !== o.dashOn) hls.dash = f.dashOn;
+  if (f.segSeconds !== o.segSeconds) hls.segment_seconds = num(f.segSeconds);
+  if (Object.keys(hls).length) p.hls = hls;
+  const record: NonNullable<SettingsPatch['record']> = {};
+  if (f.maxAgeDays !== o.maxAgeDays) record.max_age_days = num(f.maxAgeDays);
+  if (f.maxTotalMb !== o.maxTotalMb) record.max_total_mb = num(f.maxTotalMb);
+  if (Object.keys(record).length) p.record = record;
   return p;
 }
 
@@ -92,4 +114,7 @@ export const FIELD_OF_PATH: Record<string, keyof SettingsForm> = {
   'auth.api_token': 'apiToken',
   storage_dir: 'storage',
   ffmpeg: 'ffmpeg',
+  'hls.segment_seconds': 'segSeconds',
+  'record.max_age_days': 'maxAgeDays',
+  'record.max_total_mb': 'maxTotalMb',
 };

@@ -135,6 +135,21 @@ export function SettingsPage() {
           )}
         </fieldset>
         <fieldset className="card">
+          <legend className="card-title">{t('settings.hls')}</legend>
+          <Toggle name="hlsOn" label={t('settings.hls.on')} checked={form.hlsOn} onChange={set('hlsOn')} />
+          <Toggle name="llOn" label={t('settings.hls.ll')} checked={form.llOn} onChange={set('llOn')} />
+          <Toggle name="dashOn" label={t('settings.hls.dash')} checked={form.dashOn} onChange={set('dashOn')} />
+          <Field name="segSeconds" type="number" label={t('settings.hls.segment')} value={form.segSeconds} onChange={set('segSeconds')} error={errors.segSeconds} hint={t('settings.hls.hint')} />
+        </fieldset>
+        <fieldset className="card">
+          <legend className="card-title">{t('settings.record')}</legend>
+          <div className="row">
+            <Field name="maxAgeDays" type="number" label={t('settings.record.age')} value={form.maxAgeDays} onChange={set('maxAgeDays')} error={errors.maxAgeDays} />
+            <Field name="maxTotalMb" type="number" label={t('settings.record.total')} value={form.maxTotalMb} onChange={set('maxTotalMb')} error={errors.maxTotalMb} />
+          </div>
+          <p className="field-hint">{t('settings.record.hint')}</p>
+        </fieldset>
+        <fieldset className="card">
           <legend className="card-title">{t('settings.https')}</legend>
           <Toggle name="httpsOn" label={t('settings.https.on')} checked={form.httpsOn} onChange={set('httpsOn')} />
           {form.httpsOn && (

@@ -2,7 +2,8 @@ import { client, ClientError } from '../client/client';
 import { ConfirmButton } from '../components/confirm-button';
 import { CopyField } from '../components/copy-field';
 import { LiveChart } from '../components/live-chart';
-import { LivePlayer } from '../components/live-player';
+import { PreviewTabs } from '../components/preview-tabs';
+import { RecordControl } from '../components/record-control';
 import { Subscribers } from '../components/subscribers';
 import { toast } from '../components/toast';
 import { useT } from '../i18n';
@@ -24,7 +25,9 @@ function Urls({ app, name }: { app: string; name: string }) {
         <CopyField label={t('detail.urls.key')} value={u?.stream_key ?? '…'} testId="url-stream-key" />
         <CopyField label={t('detail.urls.httpFlv')} value={u?.http_flv ?? '…'} testId="url-http-flv" />
         <CopyField label={t('detail.urls.wsFlv')} value={u?.ws_flv ?? '…'} testId="url-ws-flv" />
-        <CopyField label={t('detail.urls.hls')} value={u?.hls ?? t('detail.urls.hlsOff')} />
+        <CopyField label={t('detail.urls.hls')} value={u?.hls ?? t('detail.urls.hlsOff')} testId="url-hls" />
+        <CopyField label={t('detail.urls.llHls')} value={u?.ll_hls ?? t('detail.urls.hlsOff')} testId="url-ll-hls" />
+        <CopyField label={t('detail.urls.dash')} value={u?.dash ?? t('detail.urls.hlsOff')} testId="url-dash" />
       </div>
     </section>
   );
@@ -76,7 +79,7 @@ export function StreamDetail({ app, name }: { app: string; name: string }) {
       )}
       <div className="detail-grid">
         <div className="stack">
-          {s && <LivePlayer url={urls?.http_flv ?? null} label={`${t('detail.preview')} ${path}`} />}
+          {s && <PreviewTabs urls={urls} label={`${t('detail.preview')} ${path}`} />}
           {s && (
             <section className="card" aria-label={t('chart.label')}>
               <LiveChart samples={samples} height={120} />
@@ -85,6 +88,7 @@ export function StreamDetail({ app, name }: { app: string; name: string }) {
           {s && <Subscribers s={s} />}
         </div>
         <div className="stack">
+          <RecordControl stream={path} live={!!s} />
           {s && (
             <section className="card" aria-labelledby="media-title">
               <h3 id="media-title" className="card-title">

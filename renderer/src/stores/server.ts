@@ -6,6 +6,8 @@ type Tick = EventData<'server.stats'>;
 interface ServerState {
   status: ServerStatus | null;
   tick: Tick | null;
+  /** what /api media URLs carry as ?token= (null: the API gate is off) */
+  panelToken: string | null;
   setStatus(s: ServerStatus): void;
   onTick(t: Tick): void;
 }
@@ -14,6 +16,7 @@ interface ServerState {
 export const useServer = create<ServerState>()((set) => ({
   status: null,
   tick: null,
+  panelToken: null,
   setStatus: (status) => set({ status }),
   onTick: (tick) =>
     set((s) => ({
