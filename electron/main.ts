@@ -41,7 +41,12 @@ function fail(e: unknown): void {
 
 /** Start the core on the saved ports; if one is taken, fall back to free ports for this session and say so. */
 async function startCore(): Promise<Studio> {
-  const cfg = withSavedSettings({});
+  const saved = withSavedSettings({}) as Record<string, unknown>;
+  // Desktop default: files dropped on the Transcode page may come from the user's own folders (home, videos,
+  // desktop, downloads); a configured jobs.allowed_roots replaces this.
+  const jobs = (saved.jobs ?? {}) as Record<string, unknown>;
+  const roots: unknown[] = Array.isArray(jobs.allowed_roots) && jobs.allowed_roots.length ? jobs.allowed_roots : [app.getPath('home'), app.getPath('videos'), app.getPath('desktop'), app.getPath('downloads')];
+  const cfg: Record<string, unknown> = { ...saved, jobs: { ...jobs, allowed_roots: roots } };
   const s = createStudio(cfg, { mode: 'electron', logToStdout: dev, panelDir: RENDERER_DIR });
   try {
     await s.run();

@@ -66,7 +66,8 @@ export function useHlsPlayer(video: RefObject<HTMLVideoElement | null>, url: str
         } else setStats((s) => ({ ...s, error: 'Media Source Extensions are not available' }));
         return;
       }
-      const hls = new HlsJs({ lowLatencyMode: lowLatency, backBufferLength: 30, maxLiveSyncPlaybackRate: lowLatency ? 1.5 : 1, enableWorker: true });
+      // standard HLS: sit 2 target durations behind the live edge (hls.js defaults to 3, ~7.5 s with 2 s segments)
+      const hls = new HlsJs({ lowLatencyMode: lowLatency, ...(lowLatency ? {} : { liveSyncDurationCount: 2 }), backBufferLength: 30, maxLiveSyncPlaybackRate: lowLatency ? 1.5 : 1.2, enableWorker: true });
       hlsRef.current = hls;
       hls.on(HlsJs.Events.MANIFEST_PARSED, (_e, d) => {
         setStats((s) => ({ ...s, error: null, levels: d.levels.map((l) => ({ height: l.height, bitrate: l.bitrate })) }));
