@@ -24,6 +24,10 @@ export class FlvPlayer extends PlayerBase {
     return sharedFlvTag(p);
   }
 
+  protected format(): string {
+    return 'flv';
+  }
+
   protected finish(reason: string): void {
     this.onFinish(reason);
   }

@@ -14,8 +14,6 @@ function responseSink(res: ServerResponse, ctx: ServerContext, onClose: (reason:
     get queued() {
       return res.writableLength;
     },
-    cork: () => res.cork(),
-    uncork: () => res.uncork(),
     close: (reason) => {
       onClose(reason);
       res.destroy();

@@ -1,5 +1,6 @@
 import type { Logger } from 'pino';
 import { BackpressureGate, type QueuePolicy } from '../media/backpressure';
+import type { Burst } from '../media/burst';
 import type { ByteSink } from '../media/byte-sink';
 import type { MediaPacket } from '../media/packet';
 import type { Protocol, StreamStart, Subscriber } from '../media/subscriber';
@@ -14,9 +15,11 @@ export interface PlayerInit {
 }
 
 /**
- * Shared player mechanics: the backpressure gate, write coalescing (the sink is corked on the first
- * write of a burst and uncorked on flush, so one ingest read becomes one writev per player) and byte
- * counting. Subclasses say how a packet and the stream start are serialized.
+ * Shared player mechanics: the backpressure gate, write coalescing and byte counting.
+ * Admitted packets wait in `pending` until the stream's flush; a player that took every packet of the
+ * burst writes the burst's shared Buffer (encoded once per format for all players), others write their own.
+ * Joining: the FLV header, codec configuration and the GOP's keyframe go out in the first write; the rest of
+ * the cached GOP follows on the next tick, so many players joining at once do not queue behind each other.
  */
 export abstract class PlayerBase implements Subscriber {
   readonly id: string;
@@ -27,7 +30,9 @@ export abstract class PlayerBase implements Subscriber {
   protected readonly sink: ByteSink;
   protected readonly log: Logger;
   private gate: BackpressureGate | null = null;
-  private corked = false;
+  private pending: MediaPacket[] = [];
+  /** cached GOP (and live packets after it) still to send, one tick after joining */
+  private deferred: MediaPacket[] | null = null;
   protected ended = false;
   private readonly policy: QueuePolicy;
 
@@ -44,18 +49,16 @@ export abstract class PlayerBase implements Subscriber {
     return this.gate?.dropped ?? 0;
   }
 
-  /** Serialize one packet (shared Buffer where possible). */
+  /** Serialize one packet (a shared Buffer where possible). */
   protected abstract encode(p: MediaPacket): Buffer;
+  /** Key of the byte format `encode` produces: players with the same key can share a burst's bytes. */
+  protected abstract format(): string;
   /** Bytes that precede the first packet (FLV header, ...). */
   protected abstract preamble(init: StreamStart): Buffer | null;
-  /** The stream ended; `graceful` is false when the player is being dropped for stalling. */
+  /** The stream ended. */
   protected abstract finish(reason: string): void;
 
-  protected put(buf: Buffer): void {
-    if (!this.corked) {
-      this.sink.cork();
-      this.corked = true;
-    }
+  private write(buf: Buffer): void {
     this.bytes += buf.length;
     this.sink.write(buf);
   }
@@ -65,35 +68,56 @@ export abstract class PlayerBase implements Subscriber {
     const startsOnKeyframe = init.gop.length > 0 && init.gop[0].kind === 'video' && init.gop[0].keyframe;
     this.gate = new BackpressureGate(this.policy, init.hasVideo, startsOnKeyframe);
     const pre = this.preamble(init);
-    if (pre) this.put(pre);
-    if (init.metadata) this.put(this.encode(init.metadata));
-    if (init.videoConfig) this.put(this.encode(init.videoConfig));
-    if (init.audioConfig) this.put(this.encode(init.audioConfig));
-    for (const p of init.gop) this.send(p);
+    const first: Buffer[] = pre ? [pre] : [];
+    for (const p of [init.metadata, init.videoConfig, init.audioConfig]) if (p) first.push(this.encode(p));
+    if (init.gop.length > 0) first.push(this.encode(init.gop[0]));
+    if (first.length) this.write(Buffer.concat(first));
+    if (init.gop.length > 1) {
+      this.deferred = init.gop.slice(1);
+      setImmediate(() => this.drain());
+    }
+  }
+
+  private drain(): void {
+    const d = this.deferred;
+    this.deferred = null;
+    if (!d || this.ended) return;
+    for (const p of d) this.send(p);
+    this.flush();
   }
 
   send(p: MediaPacket): void {
     if (this.ended || !this.gate) return;
+    if (this.deferred) {
+      this.deferred.push(p);
+      return;
+    }
     const v = this.gate.admit(p, this.sink.queued);
-    if (v === 'send') this.put(this.encode(p));
+    if (v === 'send') this.pending.push(p);
     else if (v === 'stall') {
       this.log.warn({ player: this.id, protocol: this.protocol, queued: this.sink.queued }, 'player stalled: disconnecting');
       this.ended = true;
+      this.pending = [];
       this.sink.close('stalled');
     }
   }
 
-  flush(): void {
-    if (this.corked) {
-      this.corked = false;
-      this.sink.uncork();
-    }
+  flush(burst?: Burst): void {
+    const n = this.pending.length;
+    if (n === 0 || this.ended) return;
+    // pending is always a suffix-subsequence of the burst: equal length means exactly the same packets
+    let buf: Buffer;
+    if (burst && burst.packets.length === n) buf = burst.shared(this.format(), (p) => this.encode(p));
+    else buf = n === 1 ? this.encode(this.pending[0]) : Buffer.concat(this.pending.map((p) => this.encode(p)));
+    this.pending = [];
+    this.write(buf);
   }
 
   end(reason: string): void {
     if (this.ended) return;
-    this.ended = true;
+    if (this.deferred) this.drain();
     this.flush();
+    this.ended = true;
     this.finish(reason);
   }
 }

@@ -25,8 +25,6 @@ function sessionSink(s: RtmpSession): ByteSink {
     get queued() {
       return s.socket.writableLength;
     },
-    cork: () => s.socket.cork(),
-    uncork: () => s.socket.uncork(),
     close: (reason) => s.close(reason),
   };
 }
@@ -46,6 +44,10 @@ export class RtmpPlayer extends PlayerBase {
 
   protected encode(p: MediaPacket): Buffer {
     return sharedRtmpChunks(p, this.session.outChunkSize, this.streamId);
+  }
+
+  protected format(): string {
+    return `rtmp:${this.session.outChunkSize}:${this.streamId}`;
   }
 
   protected finish(reason: string): void {

@@ -7,7 +7,7 @@ import { rawHttpError } from '../api/http-util';
 import { flvPlay, HttpPlaySession } from './flv-session';
 import { admitPlay, type PlayTarget } from './play-gate';
 
-function wsSink(ws: WebSocket, socket: Duplex & { cork(): void; uncork(): void; writableLength: number }, ctx: ServerContext, onClose: (r: string) => void): ByteSink {
+function wsSink(ws: WebSocket, socket: Duplex & { writableLength: number }, ctx: ServerContext, onClose: (r: string) => void): ByteSink {
   return {
     write: (b) => {
       ctx.net.outBytes += b.length;
@@ -16,8 +16,6 @@ function wsSink(ws: WebSocket, socket: Duplex & { cork(): void; uncork(): void; 
     get queued() {
       return ws.bufferedAmount + socket.writableLength;
     },
-    cork: () => socket.cork(),
-    uncork: () => socket.uncork(),
     close: (reason) => {
       onClose(reason);
       ws.terminate();
@@ -47,7 +45,7 @@ export class WsFlv {
       return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
-      const raw = socket as Duplex & { cork(): void; uncork(): void; writableLength: number; setNoDelay?: (b: boolean) => void };
+      const raw = socket as Duplex & { writableLength: number; setNoDelay?: (b: boolean) => void };
       raw.setNoDelay?.(true);
       const play = flvPlay(ctx, session, target, (finish) => wsSink(ws, raw, ctx, finish), { end: () => ws.close(1000, 'stream ended'), kill: () => ws.terminate() });
       ws.on('close', () => play.finish('peer closed'));

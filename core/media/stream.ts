@@ -1,4 +1,5 @@
 import type { AudioCodecInfo, VideoCodecInfo } from '../format/codec-types';
+import { Burst } from './burst';
 import { GopCache } from './gop-cache';
 import type { MediaPacket } from './packet';
 import { RateMeter } from './rate-meter';
@@ -20,6 +21,9 @@ export interface StreamLimits {
   gopMaxBytes: number;
   gopMaxPackets: number;
 }
+
+/** Audio written since the last flush may wait this long for the next video frame, so it shares that write. */
+const AUDIO_HOLD_MS = 40;
 
 /** How many audio frames may pass with no video keyframe before a stream that announced video starts anyway. */
 const MAX_AUDIO_BEFORE_KEYFRAME = 200;
@@ -51,6 +55,11 @@ export class Stream {
   private expectVideo = false;
   private expectAudio = false;
   private readonly gop: GopCache;
+  /** when the oldest unflushed fan-out happened (0: nothing pending) and whether a video frame is among them */
+  private pendingSince = 0;
+  private pendingVideo = false;
+  private holdTimer: NodeJS.Timeout | null = null;
+  private burst = new Burst();
 
   constructor(readonly app: string, readonly name: string, private readonly limits: StreamLimits) {
     this.gop = new GopCache(limits.gopMaxBytes, limits.gopMaxPackets);
@@ -79,6 +88,7 @@ export class Stream {
 
   /** The publisher left: end every subscriber and reset the codec state for the next publisher. */
   detachPublisher(reason: string): void {
+    this.flushNow();
     this.publisher = null;
     this.publishedAt = null;
     for (const s of [...this.subscribers]) s.end(reason);
@@ -158,6 +168,9 @@ export class Stream {
   }
 
   private fanout(p: MediaPacket): void {
+    if (this.pendingSince === 0) this.pendingSince = Date.now();
+    this.burst.packets.push(p);
+    if (p.kind !== 'audio') this.pendingVideo = true;
     for (const s of this.subscribers) {
       try {
         s.send(p);
@@ -181,9 +194,34 @@ export class Stream {
   /** messages of subscribers dropped for throwing (logged by the owner) */
   readonly faults: string[] = [];
 
-  /** End of one ingest burst: every subscriber writes what it coalesced. */
+  /**
+   * End of one ingest burst: every subscriber writes what it coalesced. When only audio is pending on a
+   * stream with video, the write waits (at most AUDIO_HOLD_MS) for the next video frame: one write per
+   * frame instead of one per message, and video is never held.
+   */
   flush(): void {
-    for (const s of this.subscribers) s.flush();
+    if (this.pendingSince === 0) return;
+    if (!this.pendingVideo && this.hasVideo) {
+      const wait = AUDIO_HOLD_MS - (Date.now() - this.pendingSince);
+      if (wait > 0) {
+        this.holdTimer ??= setTimeout(() => {
+          this.holdTimer = null;
+          this.flushNow();
+        }, wait);
+        return;
+      }
+    }
+    this.flushNow();
+  }
+
+  private flushNow(): void {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+    this.pendingSince = 0;
+    this.pendingVideo = false;
+    const burst = this.burst;
+    this.burst = new Burst();
+    for (const s of this.subscribers) s.flush(burst);
   }
 
   startInfo(): StreamStart {

@@ -1,3 +1,4 @@
+import type { Burst } from './burst';
 import type { MediaPacket } from './packet';
 
 export type Protocol = 'rtmp' | 'http' | 'ws' | 'hls' | 'dash' | 'record' | 'relay';
@@ -17,8 +18,8 @@ export interface Subscriber {
   start(init: StreamStart): void;
   /** Called for every live packet, in order. Must not throw, must not block. */
   send(packet: MediaPacket): void;
-  /** End of one ingest burst: flush coalesced writes. */
-  flush(): void;
+  /** End of one ingest burst: write what was coalesced. `burst` holds every packet fanned out since the last flush. */
+  flush(burst?: Burst): void;
   /** The publisher left or the stream was kicked. */
   end(reason: string): void;
 }
