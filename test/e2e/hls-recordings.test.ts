@@ -53,7 +53,8 @@ describe('HLS and recordings in the panel', () => {
   it('plays LL-HLS with hls.js a second or two behind live, then standard HLS', async () => {
     await page.goto(t.httpUrl('/#/streams/live/cam'));
     await page.getByTestId('detail-title').getByText('/live/cam').waitFor();
-    expect(await page.getByTestId('url-hls').inputValue()).toBe(`http://127.0.0.1:${t.ports.http}/live/cam/index.m3u8`);
+    // the URLs arrive with streams.urls: wait for them rather than reading the placeholder
+    await expect.poll(() => page.getByTestId('url-hls').inputValue(), { timeout: 10_000 }).toBe(`http://127.0.0.1:${t.ports.http}/live/cam/index.m3u8`);
     expect(await page.getByTestId('url-ll-hls').inputValue()).toBe(`http://127.0.0.1:${t.ports.http}/live/cam/ll.m3u8`);
     expect(await page.getByTestId('url-dash').inputValue()).toBe(`http://127.0.0.1:${t.ports.http}/live/cam/index.mpd`);
 

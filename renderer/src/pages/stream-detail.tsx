@@ -15,6 +15,8 @@ import { useStreams } from '../stores/streams';
 function Urls({ app, name }: { app: string; name: string }) {
   const t = useT();
   const u = useStreamUrls(app, name);
+  // "off" only once the answer says so; while it loads, the same placeholder as the other fields
+  const hlsUrl = (v: string | null | undefined): string => (u === undefined || u === null ? '…' : (v ?? t('detail.urls.hlsOff')));
   return (
     <section className="card" aria-labelledby="urls-title">
       <h3 id="urls-title" className="card-title">
@@ -25,9 +27,9 @@ function Urls({ app, name }: { app: string; name: string }) {
         <CopyField label={t('detail.urls.key')} value={u?.stream_key ?? '…'} testId="url-stream-key" />
         <CopyField label={t('detail.urls.httpFlv')} value={u?.http_flv ?? '…'} testId="url-http-flv" />
         <CopyField label={t('detail.urls.wsFlv')} value={u?.ws_flv ?? '…'} testId="url-ws-flv" />
-        <CopyField label={t('detail.urls.hls')} value={u?.hls ?? t('detail.urls.hlsOff')} testId="url-hls" />
-        <CopyField label={t('detail.urls.llHls')} value={u?.ll_hls ?? t('detail.urls.hlsOff')} testId="url-ll-hls" />
-        <CopyField label={t('detail.urls.dash')} value={u?.dash ?? t('detail.urls.hlsOff')} testId="url-dash" />
+        <CopyField label={t('detail.urls.hls')} value={hlsUrl(u?.hls)} testId="url-hls" />
+        <CopyField label={t('detail.urls.llHls')} value={hlsUrl(u?.ll_hls)} testId="url-ll-hls" />
+        <CopyField label={t('detail.urls.dash')} value={hlsUrl(u?.dash)} testId="url-dash" />
       </div>
     </section>
   );
