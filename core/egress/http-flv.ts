@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerContext } from '../ingest/context';
 import type { ByteSink } from '../media/byte-sink';
 import { sendError } from '../api/http-util';
+import { verifySign } from '../auth/sign';
 import { flvPlay, HttpPlaySession } from './flv-session';
 import { admitPlay, type PlayTarget } from './play-gate';
 
@@ -23,6 +24,15 @@ function responseSink(res: ServerResponse, ctx: ServerContext, onClose: (reason:
 
 /** GET /app/name.flv: a live FLV body, starting from the GOP cache. */
 export async function serveHttpFlv(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, target: PlayTarget, cors: Record<string, string>): Promise<void> {
+  if (req.method === 'HEAD') {
+    // a HEAD asks whether the stream is there, without becoming a player (signed like a play when auth.play is on)
+    const auth = ctx.config().auth;
+    if (auth.play && !verifySign(target.path, target.query.sign, auth.secret).ok) return sendError(res, 401, 'SIGN_REQUIRED', 'a valid sign is required', cors);
+    const live = ctx.registry.get(target.path)?.publisher != null;
+    res.writeHead(live ? 200 : 404, { 'content-type': live ? 'video/x-flv' : 'application/json', 'cache-control': 'no-cache', ...cors });
+    res.end();
+    return;
+  }
   const session = new HttpPlaySession('http', req, ctx);
   ctx.sessions.add(session);
   const gate = await admitPlay(ctx, session, target);

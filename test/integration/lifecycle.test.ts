@@ -68,6 +68,8 @@ describe('stream lifecycle', () => {
   it('kicks a publisher through DELETE /api/streams/:app/:stream', async () => {
     const pub = publishTestPattern(t.rtmpUrl('/live/kick'), { size: '320x240', seconds: 30 });
     await waitFor(() => t.studio.registry.get('/live/kick')?.ready, 'publisher live');
+    expect((await fetch(t.httpUrl('/live/kick.flv'), { method: 'HEAD' })).status).toBe(200);
+    expect((await fetch(t.httpUrl('/live/nobody.flv'), { method: 'HEAD' })).status).toBe(404);
     const r = await fetch(t.httpUrl('/api/streams/live/kick'), { method: 'DELETE' });
     expect(r.status).toBe(200);
     await waitFor(() => !t.studio.registry.get('/live/kick')?.publisher, 'publisher gone');
