@@ -13,21 +13,13 @@
  */
 import os from 'node:os';
 import { failedCell, runCell, type CellResult, type CellSpec } from './lib/cell';
-import { killAllNow, stopAll } from './lib/children';
+import { runBench } from './lib/children';
 import { readEnv } from './lib/env';
 import { ensureFixture } from './lib/ffmpeg';
 import { resultTable, targetLines } from './lib/report';
 import { fmt } from './lib/stats';
 
 const log = (s: string): void => void process.stderr.write(`${s}\n`);
-
-process.on('exit', killAllNow);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    log(`\n${sig}: tearing down`);
-    stopAll().finally(() => process.exit(130));
-  });
-}
 
 async function main(): Promise<void> {
   const env = readEnv();
@@ -69,10 +61,4 @@ async function main(): Promise<void> {
   process.stdout.write(out.join('\n'));
 }
 
-main()
-  .then(() => stopAll())
-  .catch(async (e: unknown) => {
-    log(`fanout failed: ${(e as Error).stack ?? String(e)}`);
-    await stopAll();
-    process.exitCode = 1;
-  });
+runBench('fanout', main, log);

@@ -17,7 +17,7 @@
 import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import type { Browser } from 'playwright-core';
-import { killAllNow, stopAll, stopChild } from './lib/children';
+import { runBench, stopChild } from './lib/children';
 import { launchChromium, measureUrl, newPage, startPageServer, summarize, verifyInBrowser, type PageRun } from './lib/clock-page';
 import { ClockPublisher, verifyClockRoundTrip } from './lib/clock-source';
 import { ensureFixture, startPublisher } from './lib/ffmpeg';
@@ -63,14 +63,6 @@ type CostKind = 'onair' | 'onair-ts' | 'onair-off' | 'nms';
 const SEGMENT_S = 2;
 /** hls_list_size in bench/lib/nms-hls-server.cjs */
 const NMS_LIST_SIZE = 3;
-
-process.on('exit', killAllNow);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    log(`\n${sig}: tearing down`);
-    stopAll().finally(() => process.exit(130));
-  });
-}
 
 // ---------------------------------------------------------------- playlists
 
@@ -383,10 +375,4 @@ async function hlsVersion(): Promise<string> {
   return pkg.version;
 }
 
-main()
-  .then(() => stopAll())
-  .catch(async (e: unknown) => {
-    log(`hls-cost failed: ${(e as Error).stack ?? String(e)}`);
-    await stopAll();
-    process.exitCode = 1;
-  });
+runBench('hls-cost', main, log);

@@ -15,7 +15,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { Browser, Page } from 'playwright-core';
 import { ensureRendererBuilt } from '../test/helpers/renderer-build';
-import { killAllNow, stopAll } from './lib/children';
+import { runBench } from './lib/children';
 import { collect, launchChromium, newPage, startPageServer, startSampling, summarize, verifyInBrowser, type LatencySample, type PageRun } from './lib/clock-page';
 import { ClockPublisher, verifyClockRoundTrip } from './lib/clock-source';
 import { ROOT, startBenchServer } from './lib/hls-servers';
@@ -36,14 +36,6 @@ function env(): { seconds: number; mode: 'parallel' | 'sequential' } {
 const TARGET_MEDIAN_MS = 1000;
 /** "no growth": the last 10 s median may exceed the first 10 s median by at most this */
 const GROWTH_MS = 150;
-
-process.on('exit', killAllNow);
-for (const sig of ['SIGINT', 'SIGTERM'] as const) {
-  process.on(sig, () => {
-    log(`\n${sig}: tearing down`);
-    stopAll().finally(() => process.exit(130));
-  });
-}
 
 interface Subject {
   name: string;
@@ -176,10 +168,4 @@ async function main(): Promise<void> {
   }
 }
 
-main()
-  .then(() => stopAll())
-  .catch(async (e: unknown) => {
-    log(`preview-latency failed: ${(e as Error).stack ?? String(e)}`);
-    await stopAll();
-    process.exitCode = 1;
-  });
+runBench('preview-latency', main, log);

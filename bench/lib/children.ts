@@ -45,6 +45,27 @@ export async function stopAll(): Promise<void> {
   await Promise.all([...live].map((p) => stopChild(p)));
 }
 
+/**
+ * Runs a benchmark's main(): every child is torn down when it ends, when it fails (`name failed: …`, exit
+ * code 1) and on SIGINT/SIGTERM (exit code 130); SIGKILL for whatever is left when the process exits.
+ */
+export function runBench(name: string, main: () => Promise<void>, log: (s: string) => void): void {
+  process.on('exit', killAllNow);
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.on(sig, () => {
+      log(`\n${sig}: tearing down`);
+      stopAll().finally(() => process.exit(130));
+    });
+  }
+  main()
+    .then(() => stopAll())
+    .catch(async (e: unknown) => {
+      log(`${name} failed: ${(e as Error).stack ?? String(e)}`);
+      await stopAll();
+      process.exitCode = 1;
+    });
+}
+
 export interface ServerChild {
   proc: ChildProcess;
   pid: number;
@@ -52,16 +73,21 @@ export interface ServerChild {
   http: number;
 }
 
-/** Start a server in its own process and wait for its {"rtmp","http"} line (15 s at most). */
-export function startServer(kind: ServerKind, onairRunner: 'bundle' | 'tsx' = 'bundle'): Promise<ServerChild> {
-  const args = kind === 'onair' ? onairServerArgs(onairRunner) : [path.join(ROOT, 'bench/lib/nms-server.cjs')];
-  const p = track(spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }));
+/**
+ * Waits (15 s at most) for a server child's {"rtmp","http"} line on stdout, then keeps draining stdout.
+ * Fails when the child exits first; stops it when the line reports an error (or it never comes).
+ */
+export function serverPorts(p: ChildProcess, kind: string): Promise<{ pid: number; rtmp: number; http: number }> {
   return new Promise((resolve, reject) => {
     let buf = '';
     const timer = setTimeout(() => {
       void stopChild(p);
       reject(new Error(`${kind} server did not report its ports within 15 s`));
     }, 15_000);
+    const onExit = (code: number | null): void => {
+      clearTimeout(timer);
+      reject(new Error(`${kind} server exited ${code} during start`));
+    };
     const onData = (d: Buffer): void => {
       buf += d.toString();
       const nl = buf.indexOf('\n');
@@ -69,20 +95,25 @@ export function startServer(kind: ServerKind, onairRunner: 'bundle' | 'tsx' = 'b
       clearTimeout(timer);
       p.stdout?.off('data', onData);
       p.stdout?.resume();
+      p.off('exit', onExit);
       const msg = JSON.parse(buf.slice(0, nl)) as { rtmp?: number; http?: number; error?: string };
       if (msg.error || !msg.rtmp || !msg.http || !p.pid) {
         void stopChild(p);
         reject(new Error(`${kind} server failed to start: ${msg.error ?? buf}`));
         return;
       }
-      resolve({ proc: p, pid: p.pid, rtmp: msg.rtmp, http: msg.http });
+      resolve({ pid: p.pid, rtmp: msg.rtmp, http: msg.http });
     };
     p.stdout?.on('data', onData);
-    p.once('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${kind} server exited ${code} during start`));
-    });
+    p.on('exit', onExit);
   });
+}
+
+/** Start a server in its own process and wait for its {"rtmp","http"} line (15 s at most). */
+export async function startServer(kind: ServerKind, onairRunner: 'bundle' | 'tsx' = 'bundle'): Promise<ServerChild> {
+  const args = kind === 'onair' ? onairServerArgs(onairRunner) : [path.join(ROOT, 'bench/lib/nms-server.cjs')];
+  const p = track(spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }));
+  return { proc: p, ...(await serverPorts(p, kind)) };
 }
 
 export class WorkerChild {

@@ -19,7 +19,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { stopChild, trackChild } from './children';
-import { ffmpegPath } from './ffmpeg';
+import { ffmpegPath, stderrTail, untilPublishing } from './ffmpeg';
 
 export const CLOCK_W = 640;
 export const CLOCK_H = 360;
@@ -247,7 +247,6 @@ export class ClockPublisher {
   private t0 = 0;
   private lates: number[] = [];
   private maxQueued = 0;
-  private err = '';
 
   constructor(readonly url: string) {}
 
@@ -263,35 +262,11 @@ export class ClockPublisher {
     const p = trackChild(spawn(ffmpegPath(), args, { stdio: ['pipe', 'pipe', 'pipe'] }));
     this.proc = p;
     p.stdin?.on('error', () => undefined);
-    p.stderr?.on('data', (d: Buffer) => {
-      this.err = (this.err + d.toString()).slice(-2000);
-    });
+    const err = stderrTail(p);
     this.t0 = Date.now();
     this.n = 0;
     this.tick();
-    return new Promise((resolve, reject) => {
-      const timer = setTimeout(() => {
-        void this.stop();
-        reject(new Error(`clock publisher did not start within 15 s: ${this.err}`));
-      }, 15_000);
-      const onData = (d: Buffer): void => {
-        const m = /frame=(\d+)/.exec(d.toString());
-        if (m && Number(m[1]) > 0) {
-          clearTimeout(timer);
-          p.stdout?.off('data', onData);
-          p.stdout?.resume();
-          p.off('exit', onExit);
-          resolve();
-        }
-      };
-      const onExit = (code: number | null): void => {
-        clearTimeout(timer);
-        this.halt();
-        reject(new Error(`clock publisher exited ${code} before publishing: ${this.err}`));
-      };
-      p.stdout?.on('data', onData);
-      p.on('exit', onExit);
-    });
+    return untilPublishing(p, 'clock publisher', err, { onTimeout: () => void this.stop(), onExit: () => this.halt() });
   }
 
   /** Paint and write every frame that is due, then sleep until the next one. */

@@ -59,37 +59,53 @@ export async function ensureFixture(): Promise<string> {
   return file;
 }
 
-/**
- * `ffmpeg -re -stream_loop -1 -i file -c copy -f flv url`. Resolves once ffmpeg reports its first
- * progress block with frames sent (it is publishing), rejects if it exits or stays silent for 15 s.
- */
-export function startPublisher(file: string, url: string): Promise<ChildProcess> {
-  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-nostats', '-re', '-stream_loop', '-1', '-i', file, '-c', 'copy', '-f', 'flv', '-progress', 'pipe:1', url];
-  const p = trackChild(spawn(ffmpegPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+/** Keeps the last 2000 characters of a child's stderr; returns their reader. */
+export function stderrTail(p: ChildProcess): () => string {
   let err = '';
   p.stderr?.on('data', (d: Buffer) => {
     err = (err + d.toString()).slice(-2000);
   });
+  return () => err;
+}
+
+/**
+ * Resolves once an ffmpeg run with `-progress pipe:1` reports frames sent (it is publishing), then keeps
+ * draining the progress so ffmpeg never blocks on the pipe. Rejects if it exits first (after `onExit`) or
+ * stays silent for 15 s (after `onTimeout`); the messages name it `what` and end with its stderr.
+ */
+export function untilPublishing(p: ChildProcess, what: string, err: () => string, hooks: { onTimeout: () => void; onExit?: () => void }): Promise<void> {
   return new Promise((resolve, reject) => {
     const timer = setTimeout(() => {
-      p.kill('SIGKILL');
-      reject(new Error(`publisher did not start within 15 s: ${err}`));
+      hooks.onTimeout();
+      reject(new Error(`${what} did not start within 15 s: ${err()}`));
     }, 15_000);
     const onData = (d: Buffer): void => {
       const m = /frame=(\d+)/.exec(d.toString());
       if (m && Number(m[1]) > 0) {
         clearTimeout(timer);
         p.stdout?.off('data', onData);
-        p.stdout?.resume(); // keep draining progress so ffmpeg never blocks on the pipe
+        p.stdout?.resume();
         p.off('exit', onExit);
-        resolve(p);
+        resolve();
       }
     };
     const onExit = (code: number | null): void => {
       clearTimeout(timer);
-      reject(new Error(`publisher exited ${code} before publishing: ${err}`));
+      hooks.onExit?.();
+      reject(new Error(`${what} exited ${code} before publishing: ${err()}`));
     };
     p.stdout?.on('data', onData);
     p.on('exit', onExit);
   });
+}
+
+/**
+ * `ffmpeg -re -stream_loop -1 -i file -c copy -f flv url`. Resolves once ffmpeg reports its first
+ * progress block with frames sent (it is publishing), rejects if it exits or stays silent for 15 s.
+ */
+export async function startPublisher(file: string, url: string): Promise<ChildProcess> {
+  const args = ['-hide_banner', '-loglevel', 'error', '-nostdin', '-nostats', '-re', '-stream_loop', '-1', '-i', file, '-c', 'copy', '-f', 'flv', '-progress', 'pipe:1', url];
+  const p = trackChild(spawn(ffmpegPath(), args, { stdio: ['ignore', 'pipe', 'pipe'] }));
+  await untilPublishing(p, 'publisher', stderrTail(p), { onTimeout: () => p.kill('SIGKILL') });
+  return p;
 }

@@ -1,7 +1,7 @@
 /** A minimal HTTP-FLV player over a plain net.Socket: GET, skip headers (de-chunk if needed), demux FLV tags. */
-import net from 'node:net';
 import { FLV_VIDEO, FlvDemuxer } from '../../core/format/flv';
-import { PlayerStats, type WindowClock } from './player-stats';
+import type { WindowClock } from './player-stats';
+import { SocketPlayer } from './socket-player';
 
 const MAX_HEADER_BYTES = 16 * 1024;
 
@@ -47,33 +47,20 @@ export class Dechunker {
   }
 }
 
-export class HttpFlvClient extends PlayerStats {
-  private socket: net.Socket | null = null;
+export class HttpFlvClient extends SocketPlayer {
   private head: Buffer | null = Buffer.alloc(0);
   private dechunk: Dechunker | null = null;
   private readonly demux = new FlvDemuxer();
 
-  constructor(clock: WindowClock, private readonly host: string, private readonly port: number, private readonly path: string) {
-    super(clock);
+  constructor(clock: WindowClock, host: string, port: number, private readonly path: string) {
+    super(clock, host, port);
   }
 
-  start(): void {
-    this.connectAt = performance.now();
-    const s = net.connect({ host: this.host, port: this.port });
-    this.socket = s;
-    s.setNoDelay(true);
-    s.on('connect', () => s.write(`GET ${this.path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nAccept: */*\r\nUser-Agent: onair-bench\r\n\r\n`));
-    s.on('data', (d: Buffer) => this.onData(d));
-    s.on('error', (e) => this.finish(`error: ${e.message}`));
-    s.on('close', () => this.finish('closed by server'));
+  protected greeting(): string {
+    return `GET ${this.path} HTTP/1.1\r\nHost: ${this.host}:${this.port}\r\nAccept: */*\r\nUser-Agent: onair-bench\r\n\r\n`;
   }
 
-  close(): void {
-    this.finish('closed by bench');
-    this.socket?.destroy();
-  }
-
-  private onData(d: Buffer): void {
+  protected onData(d: Buffer): void {
     const now = performance.now();
     try {
       let body: Buffer = d;
@@ -97,8 +84,7 @@ export class HttpFlvClient extends PlayerStats {
         for (const tag of this.demux.push(part)) if (tag.type === FLV_VIDEO) this.onVideo(tag.timestamp, tag.body, now);
       }
     } catch (e) {
-      this.finish(`protocol: ${(e as Error).message}`);
-      this.socket?.destroy();
+      this.protocolError(e);
     }
   }
 }

@@ -16,61 +16,22 @@ net.Server.prototype.listen = function (...a) {
   return listen.apply(this, a);
 };
 
-const NodeMediaServer = require('node-media-server');
+const { runNms } = require('./nms-run.cjs');
 
-function freePort() {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const port = s.address().port;
-      s.close(() => resolve(port));
-    });
-  });
-}
-
-function listening(server) {
-  return new Promise((resolve, reject) => {
-    if (server.listening) return resolve();
-    server.once('listening', resolve);
-    server.once('error', reject);
-  });
-}
-
-function fail(e) {
-  process.stdout.write(JSON.stringify({ error: String(e && e.message ? e.message : e) }) + '\n');
-  process.exit(1);
-}
-
-async function main() {
-  const opts = JSON.parse(process.argv[2] || '{}');
-  if (!opts.mediaroot || !opts.ffmpeg) throw new Error('mediaroot and ffmpeg are required');
-  const rtmpPort = await freePort();
-  let httpPort = await freePort();
-  while (httpPort === rtmpPort) httpPort = await freePort();
-  const nms = new NodeMediaServer({
-    rtmp: { port: rtmpPort, chunk_size: 60000, gop_cache: true, ping: 30, ping_timeout: 60 },
-    http: { port: httpPort, mediaroot: opts.mediaroot, allow_origin: '*' },
-    trans: { ffmpeg: opts.ffmpeg, tasks: [{ app: 'live', hls: true, hlsFlags: '[hls_time=2:hls_list_size=3:hls_flags=delete_segments]' }] },
-    logType: 0,
-  });
-  nms.run();
-  await Promise.all([listening(nms.nrs.tcpServer), listening(nms.nhs.httpServer)]);
-  process.stdout.write(JSON.stringify({ rtmp: rtmpPort, http: httpPort }) + '\n');
-  const stop = () => {
-    try {
-      if (nms.nts) for (const t of nms.nts.transSessions.values()) t.end();
-      nms.stop();
-    } catch (e) {
-      void e;
-    }
-    // give NMS a moment to SIGTERM its ffmpeg children
-    setTimeout(() => process.exit(0), 300);
-  };
-  process.on('SIGTERM', stop);
-  process.stdin.on('end', stop);
-  process.stdin.on('error', stop);
-  process.stdin.resume();
-}
-
-main().catch(fail);
+runNms(
+  (rtmpPort, httpPort) => {
+    const opts = JSON.parse(process.argv[2] || '{}');
+    if (!opts.mediaroot || !opts.ffmpeg) throw new Error('mediaroot and ffmpeg are required');
+    return {
+      rtmp: { port: rtmpPort, chunk_size: 60000, gop_cache: true, ping: 30, ping_timeout: 60 },
+      http: { port: httpPort, mediaroot: opts.mediaroot, allow_origin: '*' },
+      trans: { ffmpeg: opts.ffmpeg, tasks: [{ app: 'live', hls: true, hlsFlags: '[hls_time=2:hls_list_size=3:hls_flags=delete_segments]' }] },
+      logType: 0,
+    };
+  },
+  (nms) => {
+    if (nms.nts) for (const t of nms.nts.transSessions.values()) t.end();
+  },
+  // give NMS a moment to SIGTERM its ffmpeg children
+  300,
+);

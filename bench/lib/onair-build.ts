@@ -1,5 +1,5 @@
 /**
- * How the OnAir server child is launched. Default: bundle bench/lib/onair-server.ts once with esbuild (the
+ * How the OnAir server children are launched (bundleBenchEntry also builds hls-servers.ts's child). Default: bundle bench/lib/onair-server.ts once with esbuild (the
  * copy tsx itself uses; npm packages stay external) and run it with plain node, so the measured RSS/CPU is
  * the server's and not the tsx loader's (the loader thread + esbuild add ~30 MB RSS).
  * FANOUT_ONAIR_RUNNER=tsx runs `node bin/run-ts.mjs bench/lib/onair-server.ts` instead.
@@ -18,7 +18,7 @@ interface EsbuildLike {
 }
 
 const ROOT = path.resolve(import.meta.dirname, '..', '..');
-let built: string | null = null;
+const built = new Map<string, string>();
 
 function linkNodeModules(dir: string): void {
   const link = path.join(dir, 'node_modules');
@@ -32,20 +32,25 @@ function linkNodeModules(dir: string): void {
   symlinkSync(target, link, 'dir');
 }
 
+/** Bundles bench/lib/<name>.ts (once per run) to <build dir>/<name>.mjs and returns that path. */
+export function bundleBenchEntry(name: string): string {
+  const done = built.get(name);
+  if (done) return done;
+  const req = createRequire(createRequire(import.meta.url).resolve('tsx'));
+  const esbuild = req('esbuild') as EsbuildLike;
+  const tag = createHash('sha256').update(ROOT).digest('hex').slice(0, 12);
+  const outDir = path.join(process.env.FANOUT_CACHE ?? path.join(os.tmpdir(), 'onair-bench'), `build-${tag}`);
+  mkdirSync(outDir, { recursive: true });
+  linkNodeModules(outDir);
+  const outfile = path.join(outDir, `${name}.mjs`);
+  const entry = path.join(ROOT, 'bench/lib', `${name}.ts`);
+  esbuild.buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile, logLevel: 'warning' });
+  built.set(name, outfile);
+  return outfile;
+}
+
 /** Node arguments that start the OnAir server child. */
 export function onairServerArgs(runner: 'bundle' | 'tsx'): string[] {
-  const entry = path.join(ROOT, 'bench/lib/onair-server.ts');
-  if (runner === 'tsx') return [path.join(ROOT, 'bin/run-ts.mjs'), entry];
-  if (built === null) {
-    const req = createRequire(createRequire(import.meta.url).resolve('tsx'));
-    const esbuild = req('esbuild') as EsbuildLike;
-    const tag = createHash('sha256').update(ROOT).digest('hex').slice(0, 12);
-    const outDir = path.join(process.env.FANOUT_CACHE ?? path.join(os.tmpdir(), 'onair-bench'), `build-${tag}`);
-    mkdirSync(outDir, { recursive: true });
-    linkNodeModules(outDir);
-    const outfile = path.join(outDir, 'onair-server.mjs');
-    esbuild.buildSync({ entryPoints: [entry], bundle: true, platform: 'node', format: 'esm', target: 'node20', packages: 'external', outfile, logLevel: 'warning' });
-    built = outfile;
-  }
-  return [built];
+  if (runner === 'tsx') return [path.join(ROOT, 'bin/run-ts.mjs'), path.join(ROOT, 'bench/lib/onair-server.ts')];
+  return [bundleBenchEntry('onair-server')];
 }

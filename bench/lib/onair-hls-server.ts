@@ -5,6 +5,7 @@
  * on SIGTERM/SIGINT.
  */
 import { createStudio } from '../../core/studio';
+import { runAndPrintPorts, stopWhenParentGoes, studioShutdown } from './studio-child';
 
 interface ChildArgs {
   dataDir: string;
@@ -30,28 +31,6 @@ const studio = createStudio(
   { logToStdout: false, panelDir: args.panelDir },
 );
 
-let stopping = false;
-function shutdown(code: number): void {
-  if (stopping) return;
-  stopping = true;
-  const hard = setTimeout(() => process.exit(code), 2000);
-  hard.unref();
-  studio.stop().then(
-    () => process.exit(code),
-    () => process.exit(code),
-  );
-}
-
-process.on('SIGTERM', () => shutdown(0));
-process.on('SIGINT', () => shutdown(0));
-process.stdin.on('end', () => shutdown(0));
-process.stdin.on('error', () => shutdown(0));
-process.stdin.resume();
-
-try {
-  const ports = await studio.run();
-  process.stdout.write(`${JSON.stringify({ rtmp: ports.rtmp, http: ports.http })}\n`);
-} catch (e) {
-  process.stdout.write(`${JSON.stringify({ error: (e as Error).message })}\n`);
-  process.exit(1);
-}
+const shutdown = studioShutdown(studio);
+stopWhenParentGoes(() => shutdown(0));
+await runAndPrintPorts(studio, () => process.exit(1));

@@ -10,6 +10,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { createStudio } from '../../core/studio';
+import { runAndPrintPorts, stopWhenParentGoes, studioShutdown } from './studio-child';
 
 const dataDir = mkdtempSync(path.join(os.tmpdir(), 'onair-bench-data-'));
 const hls = process.env.FANOUT_ONAIR_HLS === '1' ? {} : { enabled: false, ll: false, dash: false };
@@ -25,28 +26,6 @@ const studio = createStudio(
   { logToStdout: false },
 );
 
-let stopping = false;
-function shutdown(code: number): void {
-  if (stopping) return;
-  stopping = true;
-  const exit = (): never => {
-    rmSync(dataDir, { recursive: true, force: true });
-    process.exit(code);
-  };
-  setTimeout(exit, 2000).unref();
-  studio.stop().then(exit, exit);
-}
-
-process.on('SIGTERM', () => shutdown(0));
-process.on('SIGINT', () => shutdown(0));
-process.stdin.on('end', () => shutdown(0));
-process.stdin.on('error', () => shutdown(0));
-process.stdin.resume();
-
-try {
-  const ports = await studio.run();
-  process.stdout.write(`${JSON.stringify({ rtmp: ports.rtmp, http: ports.http })}\n`);
-} catch (e) {
-  process.stdout.write(`${JSON.stringify({ error: (e as Error).message })}\n`);
-  shutdown(1);
-}
+const shutdown = studioShutdown(studio, () => rmSync(dataDir, { recursive: true, force: true }));
+stopWhenParentGoes(() => shutdown(0));
+await runAndPrintPorts(studio, () => shutdown(1));

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 
 let clkTck = 0;
 
-function ticksPerSecond(): number {
+/** Clock ticks per second (the unit of the /proc stat times). */
+export function ticksPerSecond(): number {
   if (clkTck === 0) {
     try {
       clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
@@ -15,8 +16,16 @@ function ticksPerSecond(): number {
   return clkTck;
 }
 
-/** utime + stime of the process (all threads), in seconds; null when the process is gone. */
-export function cpuSeconds(pid: number): number | null {
+export interface StatLine {
+  pid: number;
+  ppid: number;
+  comm: string;
+  /** utime + stime (all threads), clock ticks */
+  ticks: number;
+}
+
+/** /proc/<pid>/stat, or null when the process is gone. */
+export function readStat(pid: number): StatLine | null {
   let text: string;
   try {
     text = readFileSync(`/proc/${pid}/stat`, 'utf8');
@@ -24,8 +33,17 @@ export function cpuSeconds(pid: number): number | null {
     return null;
   }
   // comm may contain spaces and parentheses: fields start after the last ')'
-  const f = text.slice(text.lastIndexOf(')') + 2).split(' ');
-  return (Number(f[11]) + Number(f[12])) / ticksPerSecond();
+  const close = text.lastIndexOf(')');
+  const comm = text.slice(text.indexOf('(') + 1, close);
+  // fields after "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
+  const f = text.slice(close + 2).split(' ');
+  return { pid, ppid: Number(f[1]), comm, ticks: Number(f[11]) + Number(f[12]) };
+}
+
+/** utime + stime of the process (all threads), in seconds; null when the process is gone. */
+export function cpuSeconds(pid: number): number | null {
+  const s = readStat(pid);
+  return s ? s.ticks / ticksPerSecond() : null;
 }
 
 /** Resident set size in MB (VmRSS), or null when the process is gone. */

@@ -3,43 +3,8 @@
  * children it spawns, or a single OnAir process. Descendants are found by scanning /proc/<pid>/stat for
  * ppid links on every sample, so children that start during the window are counted from their first tick.
  */
-import { execFileSync } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-
-let clkTck = 0;
-
-function ticksPerSecond(): number {
-  if (clkTck === 0) {
-    try {
-      clkTck = Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-    } catch {
-      clkTck = 100;
-    }
-  }
-  return clkTck;
-}
-
-interface StatLine {
-  pid: number;
-  ppid: number;
-  comm: string;
-  /** utime + stime, clock ticks */
-  ticks: number;
-}
-
-function readStat(pid: number): StatLine | null {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  const close = text.lastIndexOf(')');
-  const comm = text.slice(text.indexOf('(') + 1, close);
-  // fields after "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
-  const f = text.slice(close + 2).split(' ');
-  return { pid, ppid: Number(f[1]), comm, ticks: Number(f[11]) + Number(f[12]) };
-}
+import { readStat, ticksPerSecond, type StatLine } from './proc-stats';
 
 /** The command name of a live process, or null when it is gone. */
 export function commOf(pid: number): string | null {

@@ -2,49 +2,36 @@
  * A minimal RTMP player over a plain net.Socket: plain handshake, connect, createStream, play, then parse
  * chunks and record video messages. Answers pings and sends acknowledgements like a real client.
  */
-import net from 'node:net';
 import { ChunkReader, encodeChunks, type RtmpMessage } from '../../core/format/rtmp-chunk';
 import { ClientHandshake } from '../../core/format/rtmp-handshake';
 import { MSG, UC, ackMsg, commandMsg, decodeCommand, userControlMsg } from '../../core/format/rtmp-messages';
-import { PlayerStats, type WindowClock } from './player-stats';
+import type { WindowClock } from './player-stats';
+import { SocketPlayer } from './socket-player';
 
 const OUT_CHUNK = 128;
 const TID_CONNECT = 1;
 const TID_CREATE = 2;
 
-export class RtmpPlayClient extends PlayerStats {
-  private socket: net.Socket | null = null;
+export class RtmpPlayClient extends SocketPlayer {
   private readonly hs = new ClientHandshake();
   private hsDone = false;
   private readonly reader = new ChunkReader({ maxMessageSize: 16 * 1024 * 1024 });
   private ackWindow = 0;
   private lastAck = 0;
 
-  constructor(clock: WindowClock, private readonly host: string, private readonly port: number, private readonly app: string, private readonly name: string) {
-    super(clock);
+  constructor(clock: WindowClock, host: string, port: number, private readonly app: string, private readonly name: string) {
+    super(clock, host, port);
   }
 
-  start(): void {
-    this.connectAt = performance.now();
-    const s = net.connect({ host: this.host, port: this.port });
-    this.socket = s;
-    s.setNoDelay(true);
-    s.on('connect', () => s.write(this.hs.c0c1()));
-    s.on('data', (d: Buffer) => this.onData(d));
-    s.on('error', (e) => this.finish(`error: ${e.message}`));
-    s.on('close', () => this.finish('closed by server'));
-  }
-
-  close(): void {
-    this.finish('closed by bench');
-    this.socket?.destroy();
+  protected greeting(): Buffer {
+    return this.hs.c0c1();
   }
 
   private send(m: RtmpMessage): void {
     this.socket?.write(encodeChunks(m, OUT_CHUNK));
   }
 
-  private onData(d: Buffer): void {
+  protected onData(d: Buffer): void {
     const now = performance.now();
     let data: Buffer | null = d;
     try {
@@ -62,8 +49,7 @@ export class RtmpPlayClient extends PlayerStats {
       }
       for (const m of this.reader.push(data)) this.onMessage(m, now);
     } catch (e) {
-      this.finish(`protocol: ${(e as Error).message}`);
-      this.socket?.destroy();
+      this.protocolError(e);
       return;
     }
     if (this.ackWindow > 0 && this.reader.bytesRead - this.lastAck >= this.ackWindow) {

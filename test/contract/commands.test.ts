@@ -1,31 +1,24 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commandNames, commands, events, type CommandName, type Reply } from '../../core/contract';
-import { connectWs, expectOk, type WsClient } from '../helpers/contract-ws';
-import { publishTestPattern, type Run } from '../helpers/ffmpeg';
-import { startStudio, waitFor, type TestStudio } from '../helpers/studio';
+import { describe, expect, it } from 'vitest';
+import { commandNames, events, type Reply } from '../../core/contract';
+import { contractRig } from '../helpers/contract-ws';
+import { publishTestPattern } from '../helpers/ffmpeg';
+import { startStudio, waitFor } from '../helpers/studio';
 
 /** Every contract command over the real WebSocket transport, with valid and invalid arguments. */
 
-let t: TestStudio;
-let c: WsClient;
 let dataDir: string;
-let pub: Run | null = null;
-const tested = new Set<CommandName>();
+const rig = contractRig(() => {
+  dataDir = mkdtempSync(path.join(tmpdir(), 'onair-contract-'));
+  return startStudio({ data_dir: dataDir });
+}, () => rmSync(dataDir, { recursive: true, force: true }));
+const { ok, tested } = rig;
 
-async function ok<K extends CommandName>(cmd: K, args?: unknown): Promise<unknown> {
-  tested.add(cmd);
-  const r = await c.call(cmd, args);
-  const result = expectOk(r);
-  // the answer matches the contract's result schema
-  commands[cmd].result.parse(result);
-  return result;
-}
-
+/** Unlike rig.fails: any command name, not counted as tested, and the error is returned for further checks. */
 async function fails(cmd: string, args: unknown, code: string): Promise<Extract<Reply, { ok: false }>['error']> {
-  const r = await c.call(cmd, args);
+  const r = await rig.c.call(cmd, args);
   expect(r.ok, `${cmd} ${JSON.stringify(args)} should fail`).toBe(false);
   if (r.ok) throw new Error('unreachable');
   expect(r.error.code).toBe(code);
@@ -33,24 +26,11 @@ async function fails(cmd: string, args: unknown, code: string): Promise<Extract<
   return r.error;
 }
 
-beforeAll(async () => {
-  dataDir = mkdtempSync(path.join(tmpdir(), 'onair-contract-'));
-  t = await startStudio({ data_dir: dataDir });
-  c = await connectWs(t.wsUrl('/api/ws'));
-});
-
-afterAll(async () => {
-  pub?.child.kill('SIGKILL');
-  c?.close();
-  await t?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
-
 describe('contract over /api/ws', () => {
   it('server.status', async () => {
     const s = (await ok('server.status')) as { ports: { rtmp: number; http: number }; mode: string; ffmpeg: { version: string } | null; data_dir: string };
-    expect(s.ports.rtmp).toBe(t.ports.rtmp);
-    expect(s.ports.http).toBe(t.ports.http);
+    expect(s.ports.rtmp).toBe(rig.t.ports.rtmp);
+    expect(s.ports.http).toBe(rig.t.ports.http);
     expect(s.mode).toBe('headless');
     expect(s.ffmpeg?.version).toBeTruthy();
     expect(s.data_dir).toBe(dataDir);
@@ -71,11 +51,11 @@ describe('contract over /api/ws', () => {
     const r = (await ok('server.config.set', { rtmp: { gop_cache: false }, ffmpeg: '' })) as { settings: { rtmp: { gop_cache: boolean } }; restarted: string[]; saved_to: string };
     expect(r.settings.rtmp.gop_cache).toBe(false);
     expect(r.restarted).toEqual([]);
-    expect(t.studio.config.rtmp.gop_cache).toBe(false);
+    expect(rig.t.studio.config.rtmp.gop_cache).toBe(false);
     expect(r.saved_to).toBe(path.join(dataDir, 'config.json'));
     expect(JSON.parse(readFileSync(r.saved_to, 'utf8'))).toEqual({ rtmp: { gop_cache: false }, ffmpeg: '' });
 
-    const before = JSON.stringify(t.studio.config);
+    const before = JSON.stringify(rig.t.studio.config);
     let e = await fails('server.config.set', { rtmp: { port: 'abc' } }, 'VALIDATION');
     expect(e.issues?.[0]?.path).toBe('rtmp.port');
     e = await fails('server.config.set', { rtmp: { port: 70000 } }, 'VALIDATION');
@@ -84,7 +64,7 @@ describe('contract over /api/ws', () => {
     e = await fails('server.config.set', { auth: { publish: true, secret: '' } }, 'VALIDATION');
     expect(e.issues?.[0]?.path).toBe('auth.secret');
     await fails('server.config.set', 42, 'VALIDATION');
-    expect(JSON.stringify(t.studio.config)).toBe(before);
+    expect(JSON.stringify(rig.t.studio.config)).toBe(before);
   });
 
   it('streams.list / streams.get / streams.urls with no stream', async () => {
@@ -97,23 +77,23 @@ describe('contract over /api/ws', () => {
     e = await fails('streams.get', { app: 'live' }, 'VALIDATION');
     expect(e.issues?.[0]?.path).toBe('name');
     const u = (await ok('streams.urls', { app: 'live', name: 'studio', host: 'studio.local' })) as Record<string, string>;
-    expect(u.rtmp_server).toBe(`rtmp://studio.local:${t.ports.rtmp}/live`);
+    expect(u.rtmp_server).toBe(`rtmp://studio.local:${rig.t.ports.rtmp}/live`);
     expect(u.stream_key).toBe('studio');
-    expect(u.http_flv).toBe(`http://studio.local:${t.ports.http}/live/studio.flv`);
-    expect(u.ws_flv).toBe(`ws://studio.local:${t.ports.http}/live/studio.flv`);
+    expect(u.http_flv).toBe(`http://studio.local:${rig.t.ports.http}/live/studio.flv`);
+    expect(u.ws_flv).toBe(`ws://studio.local:${rig.t.ports.http}/live/studio.flv`);
     // HLS, LL-HLS and DASH are on by default (config hls.*)
-    expect(u.hls).toBe(`http://studio.local:${t.ports.http}/live/studio/index.m3u8`);
-    expect(u.ll_hls).toBe(`http://studio.local:${t.ports.http}/live/studio/ll.m3u8`);
-    expect(u.dash).toBe(`http://studio.local:${t.ports.http}/live/studio/index.mpd`);
+    expect(u.hls).toBe(`http://studio.local:${rig.t.ports.http}/live/studio/index.m3u8`);
+    expect(u.ll_hls).toBe(`http://studio.local:${rig.t.ports.http}/live/studio/ll.m3u8`);
+    expect(u.dash).toBe(`http://studio.local:${rig.t.ports.http}/live/studio/index.mpd`);
     await fails('streams.urls', { app: 'live', name: 'a b' }, 'VALIDATION');
     await fails('streams.urls', { app: 'live', name: 'x', host: 'evil/host' }, 'VALIDATION');
   });
 
   it('a live stream: events, streams.get, sessions.kick, streams.kick', async () => {
-    pub = publishTestPattern(t.rtmpUrl('/live/contract'), { size: '320x240', rate: 15, seconds: 60 });
-    const published = await c.waitEvent('stream.published', (e) => e.data.path === '/live/contract', 15_000);
+    rig.pub = publishTestPattern(rig.t.rtmpUrl('/live/contract'), { size: '320x240', rate: 15, seconds: 60 });
+    const published = await rig.c.waitEvent('stream.published', (e) => e.data.path === '/live/contract', 15_000);
     events['stream.published'].parse(published.data);
-    const tick = await c.waitEvent('stream.stats', (e) => e.data.streams.some((s) => s.path === '/live/contract' && s.publisher?.video?.width === 320), 15_000);
+    const tick = await rig.c.waitEvent('stream.stats', (e) => e.data.streams.some((s) => s.path === '/live/contract' && s.publisher?.video?.width === 320), 15_000);
     events['stream.stats'].parse(tick.data);
     const list = (await ok('streams.list')) as Array<{ path: string; publisher: { video: { width: number; height: number } } }>;
     expect(list.map((s) => s.path)).toEqual(['/live/contract']);
@@ -121,7 +101,7 @@ describe('contract over /api/ws', () => {
 
     // a player, then kick it by session id
     const ac = new AbortController();
-    const res = await fetch(t.httpUrl('/live/contract.flv'), { signal: ac.signal });
+    const res = await fetch(rig.t.httpUrl('/live/contract.flv'), { signal: ac.signal });
     const reader = res.body!.getReader();
     await reader.read();
     const info = await waitFor(async () => {
@@ -141,19 +121,19 @@ describe('contract over /api/ws', () => {
     await fails('streams.kick', { app: 'live', name: 7 }, 'VALIDATION');
     const k = (await ok('streams.kick', { app: 'live', name: 'contract' })) as { kicked: string };
     expect(k.kicked).toMatch(/^[A-Z0-9]{8}$/);
-    const gone = await c.waitEvent('stream.unpublished', (e) => e.data.path === '/live/contract');
+    const gone = await rig.c.waitEvent('stream.unpublished', (e) => e.data.path === '/live/contract');
     events['stream.unpublished'].parse(gone.data);
     await waitFor(async () => ((await ok('streams.list')) as unknown[]).length === 0, 'stream gone from list');
     await fails('streams.kick', { app: 'live', name: 'contract' }, 'NOT_FOUND');
-    await pub.done;
-    pub = null;
+    await rig.pub.done;
+    rig.pub = null;
   });
 
   it('server.stats and log events', async () => {
-    const s = await c.waitEvent('server.stats', undefined, 3000);
+    const s = await rig.c.waitEvent('server.stats', undefined, 3000);
     events['server.stats'].parse(s.data);
     expect(s.data.stats.nodejs.uptime).toBeGreaterThanOrEqual(0);
-    const l = await c.waitEvent('log', undefined, 3000);
+    const l = await rig.c.waitEvent('log', undefined, 3000);
     events.log.parse(l.data);
   });
 
@@ -186,14 +166,14 @@ describe('contract over /api/ws', () => {
     const r = (await ok('server.config.set', { hls: { enabled: true, dash: true }, record: { max_total_mb: 500 } })) as { settings: { hls: unknown; record: unknown } };
     expect(r.settings.hls).toEqual({ enabled: true, ll: true, dash: true, segment_seconds: 2 });
     expect(r.settings.record).toEqual({ max_age_days: 0, max_total_mb: 500 });
-    expect(t.studio.config.record.max_total_mb).toBe(500);
+    expect(rig.t.studio.config.record.max_total_mb).toBe(500);
   });
 
   it('unknown commands and bad frames are answered, not dropped', async () => {
     await fails('streams.explode', {}, 'UNKNOWN_COMMAND');
-    let f = await c.raw('not json');
+    let f = await rig.c.raw('not json');
     expect(f).toMatchObject({ id: null, ok: false, error: { code: 'BAD_FRAME' } });
-    f = await c.raw(JSON.stringify({ id: 9, args: {} }));
+    f = await rig.c.raw(JSON.stringify({ id: 9, args: {} }));
     expect(f).toMatchObject({ id: 9, ok: false, error: { code: 'BAD_FRAME' } });
   });
 

@@ -1,54 +1,27 @@
 import { existsSync } from 'node:fs';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commandNames, commands, events, type CommandName, type Job, type Reply } from '../../core/contract';
-import { connectWs, expectOk, type WsClient } from '../helpers/contract-ws';
-import { publishTestPattern, type Run } from '../helpers/ffmpeg';
+import { describe, expect, it } from 'vitest';
+import { commandNames, events, type Job } from '../../core/contract';
+import { contractRig } from '../helpers/contract-ws';
+import { publishTestPattern } from '../helpers/ffmpeg';
 import { cleanup, jobsStudio, makeVideo, tempDir } from '../helpers/jobs';
-import type { TestStudio } from '../helpers/studio';
 
 /** jobs.* commands, recordings.fromStream and job.* events over the real WebSocket, valid and invalid arguments. */
 
 let dir: string;
 let src: string;
 let long: string;
-let t: TestStudio;
-let c: WsClient;
-let pub: Run | null = null;
-const tested = new Set<CommandName>();
-
-async function ok<K extends CommandName>(cmd: K, args?: unknown): Promise<unknown> {
-  tested.add(cmd);
-  const result = expectOk(await c.call(cmd, args));
-  commands[cmd].result.parse(result);
-  return result;
-}
-
-async function fails(cmd: CommandName, args: unknown, code: string): Promise<void> {
-  tested.add(cmd);
-  const r: Reply = await c.call(cmd, args);
-  expect(r.ok, `${cmd} ${JSON.stringify(args)} should fail`).toBe(false);
-  if (!r.ok) expect(r.error.code, r.error.message).toBe(code);
-}
-
-const transcode = async (title: string, file = src): Promise<Job> =>
-  (await ok('jobs.transcode', { source: { type: 'path', path: file }, options: { renditions: ['360p'], covers: { count: 1 }, title } })) as Job;
-const done = (id: string): Promise<unknown> => c.waitEvent('job.done', (e) => e.data.id === id, 60_000);
-
-beforeAll(async () => {
+const rig = contractRig(async () => {
   dir = tempDir('onair-jobs-contract-');
   src = await makeVideo(path.join(dir, 'a.mp4'), { seconds: 2 });
   long = await makeVideo(path.join(dir, 'long.mp4'), { seconds: 60, size: '640x360' });
-  t = await jobsStudio(path.join(dir, 'data'), { allowed_roots: [dir], concurrency: 1 });
-  c = await connectWs(t.wsUrl('/api/ws'));
-});
+  return jobsStudio(path.join(dir, 'data'), { allowed_roots: [dir], concurrency: 1 });
+}, () => cleanup(dir));
+const { ok, fails, tested } = rig;
 
-afterAll(async () => {
-  pub?.child.kill('SIGKILL');
-  c?.close();
-  await t?.stop();
-  cleanup(dir);
-});
+const transcode = async (title: string, file = src): Promise<Job> =>
+  (await ok('jobs.transcode', { source: { type: 'path', path: file }, options: { renditions: ['360p'], covers: { count: 1 }, title } })) as Job;
+const done = (id: string): Promise<unknown> => rig.c.waitEvent('job.done', (e) => e.data.id === id, 60_000);
 
 describe('jobs over /api/ws', () => {
   it('refuses bad arguments before the core sees them', async () => {
@@ -73,7 +46,7 @@ describe('jobs over /api/ws', () => {
     expect(['queued', 'running']).toContain(job.status);
     expect(job).toMatchObject({ input: { source: 'path', probe: { width: 320, height: 240 } }, options: { renditions: ['360p'], title: 'first' } });
     for (const name of ['job.queued', 'job.started', 'job.progress'] as const) {
-      const e = await c.waitEvent(name, (x) => (x.data as { id: string }).id === job.id, 30_000);
+      const e = await rig.c.waitEvent(name, (x) => (x.data as { id: string }).id === job.id, 30_000);
       events[name].parse(e.data);
     }
     const fin = (await done(job.id)) as { data: Job };
@@ -88,7 +61,7 @@ describe('jobs over /api/ws', () => {
     expect(path.basename(where.file)).toBe(path.posix.basename(fin.data.result!.master));
     await fails('jobs.cancel', { id: job.id }, 'VALIDATION');
     await fails('jobs.retry', { id: job.id }, 'VALIDATION');
-    const r = await fetch(t.httpUrl(fin.data.result!.master));
+    const r = await fetch(rig.t.httpUrl(fin.data.result!.master));
     expect(r.status).toBe(200);
     expect(await r.text()).toMatch(/#EXT-X-STREAM-INF/);
   });
@@ -96,7 +69,7 @@ describe('jobs over /api/ws', () => {
   it('reorder queued jobs, cancel a queued and a running one (job.cancelled), retry one, the rest finish', async () => {
     // a long job keeps the others queued (concurrency 1)
     const a = await transcode('a', long);
-    await c.waitEvent('job.started', (e) => e.data.id === a.id);
+    await rig.c.waitEvent('job.started', (e) => e.data.id === a.id);
     const b = await transcode('b');
     const d = await transcode('d');
     await fails('jobs.reveal', { id: d.id }, 'NOT_FOUND');
@@ -105,12 +78,12 @@ describe('jobs over /api/ws', () => {
     expect(queued.indexOf(d.id)).toBeLessThan(queued.indexOf(b.id));
     const cancelled = (await ok('jobs.cancel', { id: b.id })) as Job;
     expect(cancelled.status).toBe('cancelled');
-    const ev = await c.waitEvent('job.cancelled', (e) => e.data.id === b.id);
+    const ev = await rig.c.waitEvent('job.cancelled', (e) => e.data.id === b.id);
     events['job.cancelled'].parse(ev.data);
     expect(((await ok('jobs.retry', { id: b.id })) as Job).status).toBe('queued');
     expect(((await ok('jobs.cancel', { id: a.id })) as Job).status).toBe('cancelled');
     for (const j of [b, d]) await done(j.id);
-    const failed = c.events.filter((e) => e.event === 'job.failed');
+    const failed = rig.c.events.filter((e) => e.event === 'job.failed');
     for (const e of failed) events['job.failed'].parse(e.data);
   });
 
@@ -119,8 +92,8 @@ describe('jobs over /api/ws', () => {
     await fails('recordings.fromStream', { app: 'live', name: 'a b' }, 'VALIDATION');
     await fails('recordings.fromStream', { app: 'live', name: 'x', callback: 'not a url' }, 'VALIDATION');
     await fails('recordings.fromStream', { app: 'live', name: 'x', duration: 0 }, 'VALIDATION');
-    pub = publishTestPattern(t.rtmpUrl('/live/seed'), { size: '320x240', rate: 25, seconds: 30 });
-    await c.waitEvent('stream.published', (e) => e.data.path === '/live/seed', 15_000);
+    rig.pub = publishTestPattern(rig.t.rtmpUrl('/live/seed'), { size: '320x240', rate: 25, seconds: 30 });
+    await rig.c.waitEvent('stream.published', (e) => e.data.path === '/live/seed', 15_000);
     const r = (await ok('recordings.fromStream', { app: 'live', name: 'seed', duration: 2 })) as { stream: string; status: string };
     expect(r).toMatchObject({ stream: '/live/seed', status: 'recording' });
   });

@@ -1,48 +1,22 @@
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { commandNames, commands, events, type CommandName, type Recording, type Reply } from '../../core/contract';
-import { connectWs, expectOk, type WsClient } from '../helpers/contract-ws';
-import { ffprobe, publishTestPattern, type Run } from '../helpers/ffmpeg';
-import { sleep, startStudio, waitFor, type TestStudio } from '../helpers/studio';
+import { describe, expect, it } from 'vitest';
+import { commandNames, events, type Recording } from '../../core/contract';
+import { contractRig } from '../helpers/contract-ws';
+import { ffprobe, publishTestPattern } from '../helpers/ffmpeg';
+import { sleep, startStudio, waitFor } from '../helpers/studio';
 
 /** recordings.* commands and recording.* events over the real WebSocket, valid and invalid arguments. */
 
-let t: TestStudio;
-let c: WsClient;
 let dataDir: string;
 let folder: string;
-let pub: Run | null = null;
-const tested = new Set<CommandName>();
-
-async function ok<K extends CommandName>(cmd: K, args?: unknown): Promise<unknown> {
-  tested.add(cmd);
-  const result = expectOk(await c.call(cmd, args));
-  commands[cmd].result.parse(result);
-  return result;
-}
-
-async function fails(cmd: CommandName, args: unknown, code: string): Promise<void> {
-  tested.add(cmd);
-  const r: Reply = await c.call(cmd, args);
-  expect(r.ok, `${cmd} ${JSON.stringify(args)} should fail`).toBe(false);
-  if (!r.ok) expect(r.error.code, r.error.message).toBe(code);
-}
-
-beforeAll(async () => {
+const rig = contractRig(() => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'onair-rec-contract-'));
   folder = path.join(dataDir, 'rec');
-  t = await startStudio({ data_dir: dataDir, record: { folder, min_free_mb: 0 } });
-  c = await connectWs(t.wsUrl('/api/ws'));
-});
-
-afterAll(async () => {
-  pub?.child.kill('SIGKILL');
-  c?.close();
-  await t?.stop();
-  rmSync(dataDir, { recursive: true, force: true });
-});
+  return startStudio({ data_dir: dataDir, record: { folder, min_free_mb: 0 } });
+}, () => rmSync(dataDir, { recursive: true, force: true }));
+const { ok, fails, tested } = rig;
 
 describe('recordings over /api/ws', () => {
   it('recordings.list: none yet, with the disk use', async () => {
@@ -70,12 +44,12 @@ describe('recordings over /api/ws', () => {
   });
 
   it('start, a second start refused, stop, then get/reveal/file/delete; events on the socket', async () => {
-    pub = publishTestPattern(t.rtmpUrl('/live/rec'), { size: '320x240', rate: 25, seconds: 60 });
-    await c.waitEvent('stream.published', (e) => e.data.path === '/live/rec', 15_000);
-    await waitFor(() => t.studio.registry.get('/live/rec')?.ready, 'stream ready', 10_000);
+    rig.pub = publishTestPattern(rig.t.rtmpUrl('/live/rec'), { size: '320x240', rate: 25, seconds: 60 });
+    await rig.c.waitEvent('stream.published', (e) => e.data.path === '/live/rec', 15_000);
+    await waitFor(() => rig.t.studio.registry.get('/live/rec')?.ready, 'stream ready', 10_000);
     const r = (await ok('recordings.start', { stream: '/live/rec' })) as Recording;
     expect(r).toMatchObject({ stream: '/live/rec', status: 'recording' });
-    const started = await c.waitEvent('recording.started', (e) => e.data.id === r.id);
+    const started = await rig.c.waitEvent('recording.started', (e) => e.data.id === r.id);
     events['recording.started'].parse(started.data);
     await fails('recordings.start', { stream: '/live/rec' }, 'VALIDATION');
     await sleep(2000);
@@ -83,7 +57,7 @@ describe('recordings over /api/ws', () => {
     expect(live.status).toBe('recording');
     expect(live.size).toBeGreaterThan(0);
     await ok('recordings.stop', { id: r.id });
-    const stopped = await c.waitEvent('recording.stopped', (e) => e.data.id === r.id);
+    const stopped = await rig.c.waitEvent('recording.stopped', (e) => e.data.id === r.id);
     events['recording.stopped'].parse(stopped.data);
     expect(stopped.data.status).toBe('done');
     expect(stopped.data.durationMs).toBeGreaterThan(1000);
@@ -94,7 +68,7 @@ describe('recordings over /api/ws', () => {
     expect(where.file).toBe(stopped.data.file);
     expect(where.folder).toBe(path.dirname(stopped.data.file));
     expect(where.file.startsWith(folder + path.sep)).toBe(true);
-    const probe = await ffprobe(t.httpUrl(`/api/recordings/${r.id}/file`));
+    const probe = await ffprobe(rig.t.httpUrl(`/api/recordings/${r.id}/file`));
     expect(probe.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
     const list = (await ok('recordings.list')) as { recordings: Recording[] };
     expect(list.recordings.map((x) => x.id)).toContain(r.id);
@@ -110,7 +84,7 @@ describe('recordings over /api/ws', () => {
     await fails('recordings.delete', { id: r.id }, 'VALIDATION');
     await sleep(1200);
     rmSync(folder, { recursive: true, force: true });
-    const failed = await c.waitEvent('recording.failed', (e) => e.data.id === r.id, 15_000);
+    const failed = await rig.c.waitEvent('recording.failed', (e) => e.data.id === r.id, 15_000);
     events['recording.failed'].parse(failed.data);
     expect(failed.data.status).toBe('failed');
     expect(failed.data.error).toBeTruthy();

@@ -1,5 +1,8 @@
+import { afterAll, beforeAll, expect } from 'vitest';
 import WebSocket from 'ws';
-import type { AnyEvent, Reply } from '../../core/contract';
+import { commands, type AnyEvent, type CommandName, type Reply } from '../../core/contract';
+import type { Run } from './ffmpeg';
+import type { TestStudio } from './studio';
 
 export interface WsClient {
   ws: WebSocket;
@@ -85,4 +88,64 @@ export function connectWs(url: string, headers: Record<string, string> = {}): Pr
 export function expectOk<T = unknown>(r: Reply): T {
   if (!r.ok) throw new Error(`expected ok, got ${r.error.code}: ${r.error.message}`);
   return r.result as T;
+}
+
+/** One studio and one /api/ws client for a contract test file, with the calls its tests make. */
+export interface ContractRig {
+  readonly t: TestStudio;
+  readonly c: WsClient;
+  /** a publisher a test started; killed in afterAll */
+  pub: Run | null;
+  /** every command called through ok/fails, for the "covers every command" test */
+  readonly tested: Set<CommandName>;
+  /** calls `cmd`, expects ok and a result that matches the contract's result schema */
+  ok(cmd: CommandName, args?: unknown): Promise<unknown>;
+  /** calls `cmd`, expects it to fail with `code` */
+  fails(cmd: CommandName, args: unknown, code: string): Promise<void>;
+}
+
+/**
+ * Registers beforeAll (`start` the studio, then connect to /api/ws) and afterAll (kill `pub`, close the
+ * client, stop the studio, then `cleanup`) for the calling test file.
+ */
+export function contractRig(start: () => Promise<TestStudio>, cleanup: () => void): ContractRig {
+  let t: TestStudio | undefined;
+  let c: WsClient | undefined;
+  const started = <T>(v: T | undefined): T => {
+    if (v === undefined) throw new Error('contractRig: the studio is not started');
+    return v;
+  };
+  const rig: ContractRig = {
+    get t() {
+      return started(t);
+    },
+    get c() {
+      return started(c);
+    },
+    pub: null,
+    tested: new Set<CommandName>(),
+    async ok(cmd, args) {
+      rig.tested.add(cmd);
+      const result = expectOk(await rig.c.call(cmd, args));
+      commands[cmd].result.parse(result);
+      return result;
+    },
+    async fails(cmd, args, code) {
+      rig.tested.add(cmd);
+      const r: Reply = await rig.c.call(cmd, args);
+      expect(r.ok, `${cmd} ${JSON.stringify(args)} should fail`).toBe(false);
+      if (!r.ok) expect(r.error.code, r.error.message).toBe(code);
+    },
+  };
+  beforeAll(async () => {
+    t = await start();
+    c = await connectWs(t.wsUrl('/api/ws'));
+  });
+  afterAll(async () => {
+    rig.pub?.child.kill('SIGKILL');
+    c?.close();
+    await t?.stop();
+    cleanup();
+  });
+  return rig;
 }

@@ -3,11 +3,17 @@ import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { afterAll, beforeAll } from 'vitest';
+
+/** The ffmpeg or ffprobe of @ffmpeg-installer / @ffprobe-installer for this platform. */
+export function bundledBinary(name: 'ffmpeg' | 'ffprobe'): string {
+  const p = resolve(`node_modules/@${name}-installer`, `${process.platform}-${process.arch}`, name);
+  if (!existsSync(p)) throw new Error(`bundled ${name} not found at ${p}`);
+  return p;
+}
 
 export function ffmpegPath(): string {
-  const p = resolve('node_modules/@ffmpeg-installer', `${process.platform}-${process.arch}`, 'ffmpeg');
-  if (!existsSync(p)) throw new Error(`bundled ffmpeg not found at ${p}`);
-  return p;
+  return bundledBinary('ffmpeg');
 }
 
 export interface MediaDir {
@@ -29,6 +35,29 @@ export function mediaDir(): MediaDir {
     cleanup() {
       rmSync(dir, { recursive: true, force: true });
     },
+  };
+}
+
+/**
+ * A media dir for the enclosing describe block: made in beforeAll, removed in afterAll.
+ * Register it before any beforeAll that uses it (hooks run in the order they are registered).
+ */
+export function useMediaDir(): MediaDir {
+  let m: MediaDir | undefined;
+  beforeAll(() => {
+    m = mediaDir();
+  });
+  afterAll(() => m?.cleanup());
+  const cur = (): MediaDir => {
+    if (!m) throw new Error('useMediaDir: used outside its describe block hooks');
+    return m;
+  };
+  return {
+    get dir() {
+      return cur().dir;
+    },
+    make: (args, out) => cur().make(args, out),
+    cleanup: () => cur().cleanup(),
   };
 }
 

@@ -2,6 +2,7 @@ import { useId, useRef, useState } from 'react';
 import { useT } from '../i18n';
 import { formatBitrate } from '../lib/format';
 import { useHlsPlayer } from '../lib/use-hls-player';
+import { MuteButton } from './mute-button';
 
 /**
  * An hls.js player: live (latency from PROGRAM-DATE-TIME, colour-coded) or on demand (native controls),
@@ -47,9 +48,7 @@ export function HlsPlayer({ url, label, live, lowLatency, testId = 'hls-video' }
           </label>
         )}
         <span className="spacer" />
-        <button type="button" className="btn btn-small" onClick={() => setMuted((m) => !m)} aria-pressed={!muted}>
-          {muted ? t('detail.unmute') : t('detail.mute')}
-        </button>
+        <MuteButton muted={muted} onToggle={() => setMuted((m) => !m)} />
       </div>
     </div>
   );

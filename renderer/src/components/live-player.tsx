@@ -1,6 +1,7 @@
 import { useRef, useState } from 'react';
 import { useT } from '../i18n';
 import { useFlvPlayer } from '../lib/use-flv-player';
+import { MuteButton } from './mute-button';
 
 /** The stream detail's low-latency preview with latency, speed and dropped-frame readouts. */
 export function LivePlayer({ url, label }: { url: string | null; label: string }) {
@@ -27,9 +28,7 @@ export function LivePlayer({ url, label }: { url: string | null; label: string }
           {t('detail.dropped')} <strong>{st.dropped}</strong>
         </span>
         <span className="spacer" />
-        <button type="button" className="btn btn-small" onClick={() => setMuted((m) => !m)} aria-pressed={!muted}>
-          {muted ? t('detail.unmute') : t('detail.mute')}
-        </button>
+        <MuteButton muted={muted} onToggle={() => setMuted((m) => !m)} />
       </div>
     </div>
   );

@@ -1,9 +1,10 @@
 import type { StreamInfo } from '../../../core/contract';
 import { useT } from '../i18n';
-import { formatBitrate, formatDuration, videoLabel } from '../lib/format';
+import { formatDuration, videoLabel } from '../lib/format';
 import { useStreamUrls } from '../lib/use-stream-urls';
 import { hrefOf } from '../router';
 import { useStreams } from '../stores/streams';
+import { BitrateFacts } from './bitrate-facts';
 import { LiveChart } from './live-chart';
 import { MiniPreview } from './mini-preview';
 
@@ -53,14 +54,7 @@ export function StreamTile({ s, preview }: { s: StreamInfo; preview: boolean }) 
           <dt>codec</dt>
           <dd title={videoLabel(v)}>{[v?.codec, a?.codec].filter(Boolean).join(' / ') || '—'}</dd>
         </div>
-        <div>
-          <dt>{t('tile.in')}</dt>
-          <dd>{formatBitrate(s.bitrateIn)}</dd>
-        </div>
-        <div>
-          <dt>{t('tile.out')}</dt>
-          <dd>{formatBitrate(s.bitrateOut)}</dd>
-        </div>
+        <BitrateFacts bitrateIn={s.bitrateIn} bitrateOut={s.bitrateOut} />
         <div className="facts-wide">
           <dt>{t('tile.viewers')}</dt>
           <dd>

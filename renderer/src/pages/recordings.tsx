@@ -3,6 +3,7 @@ import type { Recording } from '../../../core/contract';
 import { client, ClientError } from '../client/client';
 import { CopyField } from '../components/copy-field';
 import { DiskBar } from '../components/disk-bar';
+import { ListHead } from '../components/list-head';
 import { RecordingRow } from '../components/recording-row';
 import { toast } from '../components/toast';
 import { useT } from '../i18n';
@@ -71,15 +72,7 @@ export function RecordingsPage() {
 
   return (
     <div className="page" data-testid="recordings-page">
-      <div className="page-head">
-        <h2 className="page-title">{t('nav.recordings')}</h2>
-        {list.length > 0 && <span className="count">{list.length}</span>}
-      </div>
-      {error && (
-        <p className="banner banner-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ListHead title={t('nav.recordings')} count={list.length} error={error} />
       {disk && <DiskBar disk={disk} />}
       {current && url && <Player key={current.id} r={current} src={url(`/api/recordings/${encodeURIComponent(current.id)}/file`)} onClose={() => setPlaying(null)} />}
       {revealed && (

@@ -1,4 +1,5 @@
 import { client, ClientError } from '../client/client';
+import { BitrateFacts } from '../components/bitrate-facts';
 import { ConfirmButton } from '../components/confirm-button';
 import { CopyField } from '../components/copy-field';
 import { LiveChart } from '../components/live-chart';
@@ -7,7 +8,7 @@ import { RecordControl } from '../components/record-control';
 import { Subscribers } from '../components/subscribers';
 import { toast } from '../components/toast';
 import { useT } from '../i18n';
-import { audioLabel, formatBitrate, formatDuration, videoLabel } from '../lib/format';
+import { audioLabel, formatDuration, videoLabel } from '../lib/format';
 import { useStreamUrls } from '../lib/use-stream-urls';
 import { hrefOf } from '../router';
 import { useStreams } from '../stores/streams';
@@ -107,14 +108,7 @@ export function StreamDetail({ app, name }: { app: string; name: string }) {
                   <dt>{t('detail.audio')}</dt>
                   <dd>{s.publisher?.audio ? audioLabel(s.publisher.audio) : t('detail.none')}</dd>
                 </div>
-                <div>
-                  <dt>{t('tile.in')}</dt>
-                  <dd>{formatBitrate(s.bitrateIn)}</dd>
-                </div>
-                <div>
-                  <dt>{t('tile.out')}</dt>
-                  <dd>{formatBitrate(s.bitrateOut)}</dd>
-                </div>
+                <BitrateFacts bitrateIn={s.bitrateIn} bitrateOut={s.bitrateOut} />
                 <div>
                   <dt>{t('col.ip')}</dt>
                   <dd className="mono">{s.publisher ? `${s.publisher.protocol.toUpperCase()} · ${s.publisher.ip}` : '—'}</dd>

@@ -3,6 +3,7 @@ import type { TranscodeOptions } from '../../../core/contract';
 import { client, ClientError } from '../client/client';
 import { DropZone } from '../components/drop-zone';
 import { JobCard } from '../components/job-card';
+import { ListHead } from '../components/list-head';
 import { toast } from '../components/toast';
 import { useT, type MessageKey } from '../i18n';
 import { addFiles, addSource, LADDERS, type LadderId } from '../lib/add-sources';
@@ -105,15 +106,7 @@ export function TranscodePage() {
 
   return (
     <div className="page" data-testid="transcode-page">
-      <div className="page-head">
-        <h2 className="page-title">{t('nav.transcode')}</h2>
-        {list.length > 0 && <span className="count">{list.length}</span>}
-      </div>
-      {error && (
-        <p className="banner banner-error" role="alert">
-          {error}
-        </p>
-      )}
+      <ListHead title={t('nav.transcode')} count={list.length} error={error} />
       <section className="card tx-add" aria-label={t('tx.add')}>
         <div className="tx-options">
           <label className="field-label" htmlFor={ids.ladder}>

@@ -1,22 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { OnAirError } from '../../../core/errors';
 import { AAC_SAMPLE_RATES, aacSamplingIndex, adtsHeader, parseAacConfig } from '../../../core/format/aac';
 import { FLV_AUDIO, FlvDemuxer } from '../../../core/format/flv';
 import { parseAudioTag } from '../../../core/format/video-tag';
-import { BitWriter, makeTestFlv, mediaDir, type MediaDir } from '../../helpers/format-media';
+import { BitWriter, makeTestFlv, useMediaDir } from '../../helpers/format-media';
+import { expectFormat } from '../../helpers/expect-error';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/ /g, ''), 'hex');
-
-function expectFormat(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OnAirError);
-    expect((e as OnAirError).code).toBe('FORMAT');
-    return;
-  }
-  throw new Error('expected OnAirError FORMAT');
-}
 
 describe('parseAacConfig', () => {
   it('parses AAC-LC configs', () => {
@@ -88,15 +78,13 @@ describe('aacSamplingIndex / adtsHeader', () => {
 });
 
 describe('AAC from an ffmpeg FLV', () => {
-  let m: MediaDir;
+  const m = useMediaDir();
   let flv: Buffer;
   let adts: Buffer;
   beforeAll(() => {
-    m = mediaDir();
     flv = makeTestFlv(m);
     adts = m.make(['-i', `${m.dir}/test.flv`, '-vn', '-c:a', 'copy', '-f', 'adts'], 'test.aac');
   });
-  afterAll(() => m.cleanup());
 
   it('parses the sequence header and rebuilds ffmpeg\'s ADTS stream byte for byte', () => {
     const tags = new FlvDemuxer().push(flv).filter((t) => t.type === FLV_AUDIO);

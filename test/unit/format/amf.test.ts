@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { AmfEcmaArray, decodeAmf0, decodeAmf0One, encodeAmf0, type AmfObject, type AmfValue } from '../../../core/format/amf';
-import { OnAirError } from '../../../core/errors';
 import { prng } from '../../helpers/prng';
 import { randomAmfValue } from '../../helpers/amf-gen';
+import { expectFormat } from '../../helpers/expect-error';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-
-function expectFormat(fn: () => unknown): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(OnAirError);
-  expect((caught as OnAirError).code).toBe('FORMAT');
-}
 
 // connect command as ffmpeg 5.1 sends it (bytes from play-ffmpeg5.c2s.bin), written out by hand
 const CONNECT_HEX = `

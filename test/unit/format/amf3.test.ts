@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { decodeAmf0, decodeAmf3, type AmfValue } from '../../../core/format/amf';
-import { OnAirError } from '../../../core/errors';
 import { prng } from '../../helpers/prng';
 import { Amf3Writer, encodeAmf3Value, randomAmfValue } from '../../helpers/amf-gen';
+import { expectFormat } from '../../helpers/expect-error';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const one = (s: string): AmfValue => {
@@ -11,17 +11,6 @@ const one = (s: string): AmfValue => {
   expect(r.next).toBe(buf.length);
   return r.value;
 };
-
-function expectFormat(fn: () => unknown): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(OnAirError);
-  expect((caught as OnAirError).code).toBe('FORMAT');
-}
 
 describe('AMF3 known vectors', () => {
   it('decodes simple markers', () => {

@@ -1,21 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { OnAirError } from '../../../core/errors';
 import { AUDIO_PACKET, MULTITRACK, parseAudioTag } from '../../../core/format/video-tag';
+import { expectFormat } from '../../helpers/expect-error';
 
 const fourcc = (s: string): number[] => [...Buffer.from(s, 'latin1')];
 const b = (...parts: Array<number | number[]>): Buffer => Buffer.from(parts.flat());
 const exA = (packetType: number): number => 0x90 | packetType;
-
-function expectFormat(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OnAirError);
-    expect((e as OnAirError).code).toBe('FORMAT');
-    return;
-  }
-  throw new Error('expected OnAirError FORMAT');
-}
 
 describe('parseAudioTag: legacy SoundFormat', () => {
   it('parses AAC sequence header and raw frames', () => {

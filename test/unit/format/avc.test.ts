@@ -1,27 +1,12 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OnAirError } from '../../../core/errors';
+import { describe, expect, it } from 'vitest';
 import { parseAvcDecoderConfig, parseH264Sps } from '../../../core/format/avc';
 import { FLV_VIDEO, FlvDemuxer } from '../../../core/format/flv';
 import { parseVideoTag } from '../../../core/format/video-tag';
-import { BitWriter, makeTestFlv, mediaDir, splitAnnexB, type MediaDir } from '../../helpers/format-media';
-
-function expectFormat(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OnAirError);
-    expect((e as OnAirError).code).toBe('FORMAT');
-    return;
-  }
-  throw new Error('expected OnAirError FORMAT');
-}
+import { BitWriter, makeTestFlv, splitAnnexB, useMediaDir } from '../../helpers/format-media';
+import { expectFormat } from '../../helpers/expect-error';
 
 describe('H.264 from ffmpeg / libx264', () => {
-  let m: MediaDir;
-  beforeAll(() => {
-    m = mediaDir();
-  });
-  afterAll(() => m.cleanup());
+  const m = useMediaDir();
 
   function spsOf(size: string, rate: number, extra: string[]): Buffer {
     const stream = m.make(

@@ -1,18 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { OnAirError } from '../../../core/errors';
 import { BitReader, removeEmulationPrevention } from '../../../core/format/bit-reader';
 import { BitWriter } from '../../helpers/format-media';
-
-function formatError(fn: () => unknown): OnAirError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OnAirError);
-    expect((e as OnAirError).code).toBe('FORMAT');
-    return e as OnAirError;
-  }
-  throw new Error('expected an OnAirError');
-}
+import { expectFormat as formatError } from '../../helpers/expect-error';
 
 describe('BitReader', () => {
   it('reads MSB-first fields across byte boundaries', () => {

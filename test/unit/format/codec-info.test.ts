@@ -1,41 +1,28 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OnAirError } from '../../../core/errors';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { audioInfoFromTag, parseAv1Config, parseAv1SequenceHeader, parseVp9Config, videoInfoFromSeqHeader } from '../../../core/format/codec-info';
 import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, FlvDemuxer, type FlvTag } from '../../../core/format/flv';
 import { parseAudioTag, parseVideoTag } from '../../../core/format/video-tag';
-import { findBox, makeTestFlv, mediaDir, type MediaDir } from '../../helpers/format-media';
+import { findBox, makeTestFlv, useMediaDir } from '../../helpers/format-media';
 import { prng, randomSlices } from '../../helpers/prng';
+import { expectFormat } from '../../helpers/expect-error';
 
 const cc = (s: string): Buffer => Buffer.from(s, 'latin1');
 const exVideo = (frameType: number, packetType: number, fourcc: string, payload: Buffer): Buffer =>
   Buffer.concat([Buffer.from([0x80 | (frameType << 4) | packetType]), cc(fourcc), payload]);
 
-function expectFormat(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OnAirError);
-    expect((e as OnAirError).code).toBe('FORMAT');
-    return;
-  }
-  throw new Error('expected OnAirError FORMAT');
-}
-
 describe('codec info from real encoder output', () => {
-  let m: MediaDir;
+  const m = useMediaDir();
   let flv: Buffer;
   let av1C: Buffer;
   let vpcC: Buffer;
   let hvcC: Buffer;
   beforeAll(() => {
-    m = mediaDir();
     flv = makeTestFlv(m);
     const src = ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-frames:v', '2'];
     av1C = findBox(m.make([...src, '-c:v', 'libaom-av1', '-strict', 'experimental', '-cpu-used', '8', '-b:v', '200k', '-f', 'mp4'], 'av1.mp4'), 'av1C');
     vpcC = findBox(m.make([...src, '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-f', 'mp4'], 'vp9.mp4'), 'vpcC');
     hvcC = findBox(m.make([...src, '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-f', 'mp4'], 'hevc.mp4'), 'hvcC');
   });
-  afterAll(() => m.cleanup());
 
   it('demuxes the ffmpeg FLV in random slices and describes every tag: 1280x720 High 3.1, AAC 48000/2', () => {
     const d = new FlvDemuxer();

@@ -1,19 +1,8 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OnAirError } from '../../../core/errors';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, FlvDemuxer, flvHeader, flvTag, type FlvTag } from '../../../core/format/flv';
-import { makeTestFlv, mediaDir, type MediaDir } from '../../helpers/format-media';
+import { makeTestFlv, useMediaDir } from '../../helpers/format-media';
 import { pick, prng, randInt, randomBuffer, randomSlices } from '../../helpers/prng';
-
-function expectFormat(fn: () => unknown): OnAirError {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OnAirError);
-    expect((e as OnAirError).code).toBe('FORMAT');
-    return e as OnAirError;
-  }
-  throw new Error('expected OnAirError FORMAT');
-}
+import { expectFormat } from '../../helpers/expect-error';
 
 /** Tag lists are equal (Buffer.equals: vitest's deep equality is far too slow for megabytes of bodies). */
 function expectSameTags(actual: FlvTag[], expected: FlvTag[]): void {
@@ -143,13 +132,11 @@ describe('FlvDemuxer', () => {
 });
 
 describe('FlvDemuxer on an ffmpeg FLV', () => {
-  let m: MediaDir;
+  const m = useMediaDir();
   let file: Buffer;
   beforeAll(() => {
-    m = mediaDir();
     file = makeTestFlv(m);
   });
-  afterAll(() => m.cleanup());
 
   it('demuxes every tag under random slicing and re-muxes byte-exactly', () => {
     const whole = new FlvDemuxer().push(file);

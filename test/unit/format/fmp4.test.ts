@@ -1,15 +1,12 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { OnAirError } from '../../../core/errors';
 import { NON_SYNC_SAMPLE_FLAGS, SYNC_SAMPLE_FLAGS, audioTrack, fragment, initSegment, videoTrack } from '../../../core/format/fmp4';
 import { Fmp4Muxer } from '../../../core/format/fmp4-muxer';
 import type { Fmp4Fragment } from '../../../core/format/fmp4-muxer';
 import type { MediaPacket } from '../../../core/media/packet';
-import { mediaDir } from '../../helpers/format-media';
-import type { MediaDir } from '../../helpers/format-media';
-import { mp4Packets } from './mp4-source';
-import { boxes, children, decodeErrors, find, findAll, flvPackets, probe, stream } from './mux-test-utils';
+import { useMediaDir } from '../../helpers/format-media';
+import { muxSourcePackets } from './mp4-source';
+import { boxes, children, decodeErrors, expectMuxedAv, find, findAll, probe, stream, writeParts } from './mux-test-utils';
 import type { BoxRef } from './mux-test-utils';
 
 interface TrunInfo {
@@ -153,44 +150,15 @@ describe('fMP4 boxes', () => {
 });
 
 describe('Fmp4Muxer with real media (checked by ffprobe/ffmpeg)', () => {
-  let md: MediaDir;
+  const md = useMediaDir();
   let h264: MediaPacket[];
   let hevc: MediaPacket[];
-
   beforeAll(() => {
-    md = mediaDir();
-    h264 = flvPackets(md.make([
-      '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-      '-t', '3', '-c:v', 'libx264', '-g', '30', '-bf', '2', '-c:a', 'aac', '-f', 'flv',
-    ], 'in.flv'));
-    hevc = mp4Packets(md.make([
-      '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-      '-t', '3', '-c:v', 'libx265', '-x265-params', 'keyint=30:min-keyint=30:bframes=2:log-level=error', '-tag:v', 'hvc1',
-      '-c:a', 'aac', '-f', 'mp4',
-    ], 'in-hevc.mp4'));
+    ({ h264, hevc } = muxSourcePackets(md));
   });
-  afterAll(() => md.cleanup());
 
-  function write(name: string, ...parts: Buffer[]): string {
-    const f = join(md.dir, name);
-    writeFileSync(f, Buffer.concat(parts));
-    return f;
-  }
-
-  function expectAv(file: string, codec: string, frames = 90): void {
-    expect(decodeErrors(file)).toBe('');
-    const p = probe(file);
-    // ffmpeg reports a fragmented file's duration as its end time: take the start off
-    const duration = Number(p.format.duration) - Number(p.format.start_time);
-    const v = stream(p, 'video');
-    expect(v.codec_name).toBe(codec);
-    expect([v.width, v.height]).toEqual([640, 360]);
-    expect(Number(v.nb_read_frames)).toBe(frames);
-    const a = stream(p, 'audio');
-    expect(a.codec_name).toBe('aac');
-    expect(a.sample_rate).toBe('48000');
-    expect(Math.abs(duration - 3)).toBeLessThan(0.1);
-  }
+  const write = (name: string, ...parts: Buffer[]): string => writeParts(md.dir, name, ...parts);
+  const expectAv = (file: string, codec: string, frames = 90): void => expectMuxedAv(file, codec, frames, true);
 
   /** Decode times continue exactly from fragment to fragment, per track. */
   function expectContinuous(frags: readonly Fmp4Fragment[]): void {

@@ -1,25 +1,10 @@
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { OnAirError } from '../../../core/errors';
+import { describe, expect, it } from 'vitest';
 import { hevcCodecString, hevcLevel, hevcProfileName, parseHevcDecoderConfig, parseHevcSps } from '../../../core/format/hevc';
-import { BitWriter, findBox, mediaDir, type MediaDir } from '../../helpers/format-media';
-
-function expectFormat(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OnAirError);
-    expect((e as OnAirError).code).toBe('FORMAT');
-    return;
-  }
-  throw new Error('expected OnAirError FORMAT');
-}
+import { BitWriter, findBox, useMediaDir } from '../../helpers/format-media';
+import { expectFormat } from '../../helpers/expect-error';
 
 describe('HEVC from libx265 (hvcC of an MP4)', () => {
-  let m: MediaDir;
-  beforeAll(() => {
-    m = mediaDir();
-  });
-  afterAll(() => m.cleanup());
+  const m = useMediaDir();
 
   function hvcC(size: string, extra: string[]): Buffer {
     const mp4 = m.make(

@@ -3,8 +3,9 @@
  * FLV) reaches the muxers the way ingest would deliver it: HEVC as Enhanced RTMP 'hvc1' tags, AAC as legacy tags.
  */
 import type { MediaPacket } from '../../../core/media/packet';
+import type { MediaDir } from '../../helpers/format-media';
 import type { BoxRef } from './mux-test-utils';
-import { boxes, children, find } from './mux-test-utils';
+import { boxes, children, find, flvPackets } from './mux-test-utils';
 
 interface Sample {
   dts: number;
@@ -164,4 +165,16 @@ export function mp4Packets(file: Buffer): MediaPacket[] {
     .map((p, i) => ({ p, i }))
     .sort((a, b) => (a.p.seqHeader === b.p.seqHeader ? a.p.timestamp - b.p.timestamp || a.i - b.i : a.p.seqHeader ? -1 : 1))
     .map((x) => x.p);
+}
+
+/** The muxer tests' real inputs: 3 s 640x360 H.264 (FLV, B-frames) and HEVC (MP4), each with AAC, GOP 30. */
+export function muxSourcePackets(md: MediaDir): { h264: MediaPacket[]; hevc: MediaPacket[] } {
+  const av = ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000', '-t', '3'];
+  return {
+    h264: flvPackets(md.make([...av, '-c:v', 'libx264', '-g', '30', '-bf', '2', '-c:a', 'aac', '-f', 'flv'], 'in.flv')),
+    hevc: mp4Packets(md.make([
+      ...av, '-c:v', 'libx265', '-x265-params', 'keyint=30:min-keyint=30:bframes=2:log-level=error', '-tag:v', 'hvc1',
+      '-c:a', 'aac', '-f', 'mp4',
+    ], 'in-hevc.mp4')),
+  };
 }

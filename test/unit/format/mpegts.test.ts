@@ -1,6 +1,4 @@
-import { writeFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { OnAirError } from '../../../core/errors';
 import { TS_CLOCK_WRAP, msTo90k, packetizePes, pesHeader } from '../../../core/format/mpegts-pes';
 import { crc32Mpeg2, patSection, pmtSection } from '../../../core/format/mpegts-psi';
@@ -8,10 +6,9 @@ import { annexBAccessUnit } from '../../../core/format/mpegts-video';
 import { PID_AUDIO, PID_VIDEO, TsMuxer } from '../../../core/format/mpegts';
 import { MsUnwrapper, splitNalus } from '../../../core/format/mux-sample';
 import type { MediaPacket } from '../../../core/media/packet';
-import { mediaDir, splitAnnexB } from '../../helpers/format-media';
-import type { MediaDir } from '../../helpers/format-media';
-import { mp4Packets } from './mp4-source';
-import { checkTs, decodeErrors, flvPackets, probe, stream } from './mux-test-utils';
+import { splitAnnexB, useMediaDir } from '../../helpers/format-media';
+import { muxSourcePackets } from './mp4-source';
+import { checkTs, decodeErrors, expectMuxedAv, probe, stream, writeParts } from './mux-test-utils';
 
 /** Reads the 33-bit value of a 5-byte PES timestamp field. */
 function readPesTs(b: Buffer, o: number): number {
@@ -125,42 +122,15 @@ describe('MPEG-TS building blocks', () => {
 });
 
 describe('TsMuxer with real media (checked by ffprobe/ffmpeg)', () => {
-  let md: MediaDir;
+  const md = useMediaDir();
   let h264: MediaPacket[];
   let hevc: MediaPacket[];
-
   beforeAll(() => {
-    md = mediaDir();
-    h264 = flvPackets(md.make([
-      '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-      '-t', '3', '-c:v', 'libx264', '-g', '30', '-bf', '2', '-c:a', 'aac', '-f', 'flv',
-    ], 'in.flv'));
-    hevc = mp4Packets(md.make([
-      '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
-      '-t', '3', '-c:v', 'libx265', '-x265-params', 'keyint=30:min-keyint=30:bframes=2:log-level=error', '-tag:v', 'hvc1',
-      '-c:a', 'aac', '-f', 'mp4',
-    ], 'in-hevc.mp4'));
+    ({ h264, hevc } = muxSourcePackets(md));
   });
-  afterAll(() => md.cleanup());
 
-  function write(name: string, data: Buffer): string {
-    const f = join(md.dir, name);
-    writeFileSync(f, data);
-    return f;
-  }
-
-  function expectAv(file: string, codec: string, frames = 90): void {
-    expect(decodeErrors(file)).toBe('');
-    const p = probe(file);
-    const v = stream(p, 'video');
-    expect(v.codec_name).toBe(codec);
-    expect([v.width, v.height]).toEqual([640, 360]);
-    expect(Number(v.nb_read_frames)).toBe(frames);
-    const a = stream(p, 'audio');
-    expect(a.codec_name).toBe('aac');
-    expect(a.sample_rate).toBe('48000');
-    expect(Math.abs(Number(p.format.duration) - 3)).toBeLessThan(0.1);
-  }
+  const write = (name: string, data: Buffer): string => writeParts(md.dir, name, data);
+  const expectAv = (file: string, codec: string, frames = 90): void => expectMuxedAv(file, codec, frames, false);
 
   it('H.264 (B-frames) + AAC from FLV: valid stream, CC/PCR/RAI right', () => {
     expect(h264.some((p) => p.kind === 'video' && p.cts > 0)).toBe(true); // B-frames do reorder

@@ -1,24 +1,19 @@
 /** Helpers for the muxer tests: foreign-tool verification (ffprobe/ffmpeg), TS checks, MP4 box reading. */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect } from 'vitest';
 import { FLV_AUDIO, FLV_VIDEO, FlvDemuxer } from '../../../core/format/flv';
 import { parseAudioTag, parseVideoTag } from '../../../core/format/video-tag';
 import type { MediaPacket } from '../../../core/media/packet';
-import { ffmpegPath } from '../../helpers/format-media';
+import type { ProbeStream as FfprobeStream } from '../../helpers/ffmpeg';
+import { bundledBinary, ffmpegPath } from '../../helpers/format-media';
 
 export function ffprobePath(): string {
-  const p = resolve('node_modules/@ffprobe-installer', `${process.platform}-${process.arch}`, 'ffprobe');
-  if (!existsSync(p)) throw new Error(`bundled ffprobe not found at ${p}`);
-  return p;
+  return bundledBinary('ffprobe');
 }
 
-export interface ProbeStream {
-  codec_type: string;
-  codec_name: string;
-  width?: number;
-  height?: number;
-  sample_rate?: string;
+export interface ProbeStream extends FfprobeStream {
   nb_read_frames?: string;
 }
 
@@ -45,6 +40,31 @@ export function stream(p: Probe, type: 'video' | 'audio'): ProbeStream {
   const s = p.streams.find((x) => x.codec_type === type);
   if (!s) throw new Error(`no ${type} stream in ${JSON.stringify(p.streams.map((x) => x.codec_type))}`);
   return s;
+}
+
+/** Writes `parts` to `dir/name` and returns the path (for ffprobe/ffmpeg to read). */
+export function writeParts(dir: string, name: string, ...parts: Buffer[]): string {
+  const f = join(dir, name);
+  writeFileSync(f, Buffer.concat(parts));
+  return f;
+}
+
+/**
+ * A muxed copy of the muxSourcePackets input decodes cleanly: 640x360 `codec` with `frames` frames, AAC 48 kHz, 3 s.
+ * `fragmented`: ffmpeg reports a fragmented file's duration as its end time, so the start is taken off.
+ */
+export function expectMuxedAv(file: string, codec: string, frames: number, fragmented: boolean): void {
+  expect(decodeErrors(file)).toBe('');
+  const p = probe(file);
+  const duration = Number(p.format.duration) - (fragmented ? Number(p.format.start_time) : 0);
+  const v = stream(p, 'video');
+  expect(v.codec_name).toBe(codec);
+  expect([v.width, v.height]).toEqual([640, 360]);
+  expect(Number(v.nb_read_frames)).toBe(frames);
+  const a = stream(p, 'audio');
+  expect(a.codec_name).toBe('aac');
+  expect(a.sample_rate).toBe('48000');
+  expect(Math.abs(duration - 3)).toBeLessThan(0.1);
 }
 
 /** FLV bytes to MediaPackets, the way ingest builds them. */

@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
 import { ChunkReader, encodeChunks, type RtmpMessage } from '../../../core/format/rtmp-chunk';
 import { setChunkSizeMsg } from '../../../core/format/rtmp-messages';
-import { OnAirError } from '../../../core/errors';
 import { pick, prng, randInt, randomBuffer, randomSlices, type Rand } from '../../helpers/prng';
 import { TestChunkWriter, interleave } from '../../helpers/rtmp-chunk-writer';
+import { expectCode } from '../../helpers/expect-error';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
-
-function expectCode(fn: () => unknown, code: string): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(OnAirError);
-  expect((caught as OnAirError).code).toBe(code);
-}
 
 function feed(reader: ChunkReader, bytes: Buffer, rand: Rand, maxSlice = 2000): RtmpMessage[] {
   const out: RtmpMessage[] = [];

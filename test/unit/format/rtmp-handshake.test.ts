@@ -9,21 +9,9 @@ import {
   findDigest,
   verifyResponse,
 } from '../../../core/format/rtmp-handshake';
-import { OnAirError } from '../../../core/errors';
 import { prng, randomSlices } from '../../helpers/prng';
 import { fixtureNames, readFixture } from '../../helpers/fixtures';
-
-function expectCode(fn: () => unknown, code: string): OnAirError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(OnAirError);
-  expect((caught as OnAirError).code).toBe(code);
-  return caught as OnAirError;
-}
+import { expectCode } from '../../helpers/expect-error';
 
 /** Run a full exchange, each side fed in random slices; returns what both sides saw. */
 function exchange(client: ClientHandshake, server: ServerHandshake, seed: number) {

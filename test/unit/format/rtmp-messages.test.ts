@@ -15,21 +15,10 @@ import {
 } from '../../../core/format/rtmp-messages';
 import { AmfEcmaArray, encodeAmf0 } from '../../../core/format/amf';
 import type { RtmpMessage } from '../../../core/format/rtmp-chunk';
-import { OnAirError } from '../../../core/errors';
+import { expectFormat } from '../../helpers/expect-error';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');
 const view = (m: RtmpMessage) => ({ ...m, payload: m.payload.toString('hex') });
-
-function expectFormat(fn: () => unknown): void {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (e) {
-    caught = e;
-  }
-  expect(caught).toBeInstanceOf(OnAirError);
-  expect((caught as OnAirError).code).toBe('FORMAT');
-}
 
 describe('protocol and user control builders', () => {
   it('build csid 2, stream 0 messages with the spec layouts', () => {

@@ -1,22 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { OnAirError } from '../../../core/errors';
 import { MULTITRACK, VIDEO_PACKET, parseVideoTag } from '../../../core/format/video-tag';
+import { expectFormat } from '../../helpers/expect-error';
 
 const fourcc = (s: string): number[] => [...Buffer.from(s, 'latin1')];
 const b = (...parts: Array<number | number[]>): Buffer => Buffer.from(parts.flat());
 /** Enhanced RTMP first byte: IsExHeader | FrameType << 4 | PacketType */
 const ex = (frameType: number, packetType: number): number => 0x80 | (frameType << 4) | packetType;
-
-function expectFormat(fn: () => unknown): void {
-  try {
-    fn();
-  } catch (e) {
-    expect(e).toBeInstanceOf(OnAirError);
-    expect((e as OnAirError).code).toBe('FORMAT');
-    return;
-  }
-  throw new Error('expected OnAirError FORMAT');
-}
 
 describe('parseVideoTag: legacy FLV', () => {
   it('parses AVC sequence header, NALUs with a negative SI24 cts, and end of sequence', () => {
