@@ -31,6 +31,20 @@ export interface ReceivedForm {
   files: ReceivedFile[];
 }
 
+/**
+ * Resolves when a stream that refused a write can take more. A stream ended meanwhile (the part finished in
+ * the same chunk) never emits 'drain' again, so finishing, closing or failing also count.
+ */
+function writable(ws: WriteStream): Promise<void> {
+  return new Promise((resolve) => {
+    const done = (): void => {
+      for (const ev of ['drain', 'finish', 'close', 'error'] as const) ws.off(ev, done);
+      resolve();
+    };
+    for (const ev of ['drain', 'finish', 'close', 'error'] as const) ws.on(ev, done);
+  });
+}
+
 /** Delete the scratch files of a form (after a refusal). */
 export function discardForm(form: ReceivedForm): void {
   for (const f of form.files) rmSync(f.path, { force: true });
@@ -77,7 +91,7 @@ export async function receiveMultipart(req: IncomingMessage, dir: string, limits
         if (cur.size > limits.maxFileBytes) throw new OnAirError('LIMIT', `upload over the ${limits.maxFileBytes} byte limit`);
         cur.file.size = cur.size;
         const ws = cur.ws;
-        if (!ws.write(chunk) && !drain) drain = new Promise((resolve) => ws.once('drain', () => resolve()));
+        if (!ws.write(chunk) && !drain) drain = writable(ws);
       } else {
         if (cur.size > maxField) throw new OnAirError('LIMIT', `multipart: field "${cur.h.name.slice(0, 64)}" over ${maxField} bytes`);
         cur.field.push(Buffer.from(chunk));

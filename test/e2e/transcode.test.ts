@@ -61,7 +61,13 @@ describe('the Transcode page', () => {
 
     const card = page.locator('[data-testid=job-card]').first();
     const refused = page.locator('[data-testid=upload-card][data-state=failed]');
-    await card.or(refused).first().waitFor({ timeout: 30_000 });
+    try {
+      await card.or(refused).first().waitFor({ timeout: 30_000 });
+    } catch (e) {
+      const shown = await page.locator('[data-testid=job-card], [data-testid=upload-card]').evaluateAll((els) => els.map((el) => `${el.getAttribute('data-testid')}[${el.getAttribute('data-state') ?? el.getAttribute('data-status')}]: ${el.textContent}`));
+      const jobs = JSON.stringify(t.studio.jobs.list().map((j) => ({ id: j.id, status: j.status, error: j.error })));
+      throw new Error(`no job card; the page shows ${JSON.stringify(shown)}; page errors ${JSON.stringify(b.errors)}; /api/jobs ${jobs.slice(0, 500)}`, { cause: e });
+    }
     if (await refused.count()) throw new Error(`upload refused: ${await refused.first().textContent()}`);
     expect(await card.textContent()).toContain('x.mp4');
     await page.locator('[data-testid=job-card][data-status=done]').waitFor({ timeout: 60_000 });
@@ -99,7 +105,13 @@ describe('the Transcode page', () => {
     await page.getByTestId('tx-ladder').selectOption('full');
     await page.getByTestId('file-input').setInputFiles(long);
     const running = page.locator('[data-testid=job-card][data-status=running]');
-    await running.waitFor({ timeout: 15_000 });
+    // the 20 s 720p upload and its probe can take a while when the whole suite loads both cores
+    try {
+      await running.waitFor({ timeout: 60_000 });
+    } catch (e) {
+      const cards = await page.locator('[data-testid=job-card], [data-testid=upload-card]').allTextContents();
+      throw new Error(`no running job card; the page shows: ${JSON.stringify(cards)}`, { cause: e });
+    }
     expect(await running.getByTestId('job-ladder').textContent()).toMatch(/1080p.*720p/);
     // mid-transcode: percent between the ends, with fps, speed (×realtime) and ETA from ffmpeg's progress
     await expect
