@@ -4,7 +4,7 @@ import type { ServerContext } from '../ingest/context';
 import { queuePolicy } from '../ingest/context';
 import type { ByteSink } from '../media/byte-sink';
 import { FlvPlayer } from './flv-player';
-import type { PlayTarget } from './play-gate';
+import { admitPlay, type PlayTarget } from './play-gate';
 import { newSessionId, type Session, type SessionKind } from '../sessions';
 
 /** A Session record for an HTTP-FLV or WS-FLV player, so hooks can reject it and the API can kick it. */
@@ -90,4 +90,20 @@ export function flvPlay(
       ctx.hooks.post('postPlay', session, target.path, target.query);
     },
   };
+}
+
+export type PlayAdmission = { ok: true; session: HttpPlaySession } | { ok: false; status: number; code: string; message: string };
+
+/**
+ * Register a player session and run the signed-URL check and prePlay hooks. A refusal is logged and the
+ * session removed; the caller answers it in its own transport's way (JSON response or raw HTTP on the socket).
+ */
+export async function openPlaySession(ctx: ServerContext, kind: 'http' | 'ws', req: IncomingMessage, target: PlayTarget): Promise<PlayAdmission> {
+  const session = new HttpPlaySession(kind, req, ctx);
+  ctx.sessions.add(session);
+  const gate = await admitPlay(ctx, session, target);
+  if (gate.ok) return { ok: true, session };
+  ctx.sessions.remove(session);
+  session.log.info({ path: target.path, code: gate.code }, `${kind}-flv play refused`);
+  return gate;
 }

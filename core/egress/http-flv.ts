@@ -3,8 +3,8 @@ import type { ServerContext } from '../ingest/context';
 import type { ByteSink } from '../media/byte-sink';
 import { sendError } from '../api/http-util';
 import { verifySign } from '../auth/sign';
-import { flvPlay, HttpPlaySession } from './flv-session';
-import { admitPlay, type PlayTarget } from './play-gate';
+import { flvPlay, openPlaySession } from './flv-session';
+import type { PlayTarget } from './play-gate';
 
 function responseSink(res: ServerResponse, ctx: ServerContext, onClose: (reason: string) => void): ByteSink {
   return {
@@ -33,15 +33,9 @@ export async function serveHttpFlv(ctx: ServerContext, req: IncomingMessage, res
     res.end();
     return;
   }
-  const session = new HttpPlaySession('http', req, ctx);
-  ctx.sessions.add(session);
-  const gate = await admitPlay(ctx, session, target);
-  if (!gate.ok) {
-    ctx.sessions.remove(session);
-    session.log.info({ path: target.path, code: gate.code }, 'http-flv play refused');
-    sendError(res, gate.status, gate.code, gate.message, cors);
-    return;
-  }
+  const admitted = await openPlaySession(ctx, 'http', req, target);
+  if (!admitted.ok) return sendError(res, admitted.status, admitted.code, admitted.message, cors);
+  const session = admitted.session;
   if (req.destroyed) {
     ctx.sessions.remove(session);
     return;

@@ -4,8 +4,8 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import type { ServerContext } from '../ingest/context';
 import type { ByteSink } from '../media/byte-sink';
 import { rawHttpError } from '../api/http-util';
-import { flvPlay, HttpPlaySession } from './flv-session';
-import { admitPlay, type PlayTarget } from './play-gate';
+import { flvPlay, openPlaySession } from './flv-session';
+import type { PlayTarget } from './play-gate';
 
 function wsSink(ws: WebSocket, socket: Duplex & { writableLength: number }, ctx: ServerContext, onClose: (r: string) => void): ByteSink {
   return {
@@ -23,7 +23,7 @@ function wsSink(ws: WebSocket, socket: Duplex & { writableLength: number }, ctx:
   };
 }
 
-/** WS-FLV: the same FLV byte stream as HTTP-FLV, one WebSocket binary message per tag. */
+/** WS-FLV: the same FLV byte stream as HTTP-FLV, one WebSocket binary message per flushed burst of tags. */
 export class WsFlv {
   private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 });
 
@@ -31,15 +31,9 @@ export class WsFlv {
 
   async upgrade(req: IncomingMessage, socket: Duplex, head: Buffer, target: PlayTarget): Promise<void> {
     const ctx = this.ctx;
-    const session = new HttpPlaySession('ws', req, ctx);
-    ctx.sessions.add(session);
-    const gate = await admitPlay(ctx, session, target);
-    if (!gate.ok) {
-      ctx.sessions.remove(session);
-      session.log.info({ path: target.path, code: gate.code }, 'ws-flv play refused');
-      rawHttpError(socket, gate.status, gate.code, gate.message);
-      return;
-    }
+    const admitted = await openPlaySession(ctx, 'ws', req, target);
+    if (!admitted.ok) return rawHttpError(socket, admitted.status, admitted.code, admitted.message);
+    const session = admitted.session;
     if (socket.destroyed) {
       ctx.sessions.remove(session);
       return;

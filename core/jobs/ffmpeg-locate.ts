@@ -48,77 +48,56 @@ function isFile(p: string): boolean {
   }
 }
 
-/** Every "ffmpeg" on PATH, in order. */
-function onPath(env: NodeJS.ProcessEnv): string[] {
-  const exe = process.platform === 'win32' ? 'ffmpeg.exe' : 'ffmpeg';
+type Tool = 'ffmpeg' | 'ffprobe';
+const PACKAGE: Record<Tool, string> = { ffmpeg: '@ffmpeg-installer/ffmpeg', ffprobe: '@ffprobe-installer/ffprobe' };
+const ENV: Record<Tool, string> = { ffmpeg: 'FFMPEG_PATH', ffprobe: 'FFPROBE_PATH' };
+
+/** Every `tool` on PATH, in order. */
+function onPath(tool: Tool, env: NodeJS.ProcessEnv): string[] {
+  const exe = process.platform === 'win32' ? `${tool}.exe` : tool;
   const dirs = (env.PATH ?? env.Path ?? '').split(path.delimiter).filter(Boolean);
   return dirs.map((d) => path.join(d, exe)).filter(isFile);
 }
 
-/** The binary shipped by @ffmpeg-installer/ffmpeg (unpacked from app.asar inside a packaged app). */
-function bundled(): string | null {
+/** The binary shipped by the @ffmpeg-installer / @ffprobe-installer package (unpacked from app.asar in a packaged app). */
+function bundled(tool: Tool): string | null {
   try {
     const req = createRequire(import.meta.url);
-    const mod = req('@ffmpeg-installer/ffmpeg') as { path?: string };
+    const mod = req(PACKAGE[tool]) as { path?: string };
     if (!mod.path) return null;
     const p = mod.path.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`);
     return existsSync(p) ? p : null;
   } catch {
     return null;
   }
+}
+
+/** The configured path, then the env variable, then PATH, then the bundled binary; the first that answers `-version`. */
+async function locate(tool: Tool, configured: string | undefined, opts: LocateOptions): Promise<FfmpegLocation | null> {
+  const env = opts.env ?? process.env;
+  const candidates: Array<{ path: string; source: FfmpegSource }> = [];
+  if (configured) candidates.push({ path: configured, source: 'config' });
+  const fromEnv = env[ENV[tool]];
+  if (fromEnv) candidates.push({ path: fromEnv, source: 'env' });
+  for (const p of onPath(tool, env)) candidates.push({ path: p, source: 'path' });
+  const b = bundled(tool);
+  if (b) candidates.push({ path: b, source: 'bundled' });
+  for (const c of candidates) {
+    const version = await ffmpegVersion(c.path, opts.timeoutMs);
+    if (version !== null) return { path: c.path, version, source: c.source };
+  }
+  return null;
 }
 
 /**
  * Find a working ffmpeg: the configured path, then FFMPEG_PATH, then PATH, then the bundled
  * @ffmpeg-installer binary. Each candidate must answer `-version`. Null when none does.
  */
-export async function locateFfmpeg(cfg: { ffmpeg?: string }, opts: LocateOptions = {}): Promise<FfmpegLocation | null> {
-  const env = opts.env ?? process.env;
-  const candidates: Array<{ path: string; source: FfmpegSource }> = [];
-  if (cfg.ffmpeg) candidates.push({ path: cfg.ffmpeg, source: 'config' });
-  if (env.FFMPEG_PATH) candidates.push({ path: env.FFMPEG_PATH, source: 'env' });
-  for (const p of onPath(env)) candidates.push({ path: p, source: 'path' });
-  const b = bundled();
-  if (b) candidates.push({ path: b, source: 'bundled' });
-  for (const c of candidates) {
-    const version = await ffmpegVersion(c.path, opts.timeoutMs);
-    if (version !== null) return { path: c.path, version, source: c.source };
-  }
-  return null;
-}
-
-/** Every "ffprobe" on PATH, in order. */
-function probesOnPath(env: NodeJS.ProcessEnv): string[] {
-  const exe = process.platform === 'win32' ? 'ffprobe.exe' : 'ffprobe';
-  const dirs = (env.PATH ?? env.Path ?? '').split(path.delimiter).filter(Boolean);
-  return dirs.map((d) => path.join(d, exe)).filter(isFile);
-}
-
-/** The binary shipped by @ffprobe-installer/ffprobe. */
-function bundledProbe(): string | null {
-  try {
-    const req = createRequire(import.meta.url);
-    const mod = req('@ffprobe-installer/ffprobe') as { path?: string };
-    if (!mod.path) return null;
-    const p = mod.path.replace(`app.asar${path.sep}`, `app.asar.unpacked${path.sep}`);
-    return existsSync(p) ? p : null;
-  } catch {
-    return null;
-  }
+export function locateFfmpeg(cfg: { ffmpeg?: string }, opts: LocateOptions = {}): Promise<FfmpegLocation | null> {
+  return locate('ffmpeg', cfg.ffmpeg, opts);
 }
 
 /** Find a working ffprobe, in the same order as ffmpeg: cfg.ffprobe, FFPROBE_PATH, PATH, bundled. */
-export async function locateFfprobe(cfg: { ffprobe?: string }, opts: LocateOptions = {}): Promise<FfmpegLocation | null> {
-  const env = opts.env ?? process.env;
-  const candidates: Array<{ path: string; source: FfmpegSource }> = [];
-  if (cfg.ffprobe) candidates.push({ path: cfg.ffprobe, source: 'config' });
-  if (env.FFPROBE_PATH) candidates.push({ path: env.FFPROBE_PATH, source: 'env' });
-  for (const p of probesOnPath(env)) candidates.push({ path: p, source: 'path' });
-  const b = bundledProbe();
-  if (b) candidates.push({ path: b, source: 'bundled' });
-  for (const c of candidates) {
-    const version = await ffmpegVersion(c.path, opts.timeoutMs);
-    if (version !== null) return { path: c.path, version, source: c.source };
-  }
-  return null;
+export function locateFfprobe(cfg: { ffprobe?: string }, opts: LocateOptions = {}): Promise<FfmpegLocation | null> {
+  return locate('ffprobe', cfg.ffprobe, opts);
 }
