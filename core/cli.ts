@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { API_TOKEN_FILE } from './auth/api-token';
 import { loadConfigFile } from './config';
 import { withSavedSettings } from './config-store';
 import { isOnAirError } from './errors';
@@ -73,11 +75,17 @@ export async function main(argv: string[]): Promise<number> {
     const studio = createStudio(withOverrides(withSavedSettings(args.config ? loadConfigFile(args.config) : {}), args));
     const p = await studio.run();
     const host = p.host === '0.0.0.0' || p.host === '::' ? '127.0.0.1' : p.host;
+    const token = studio.auth.apiToken();
+    const gate = token && studio.config.auth.api_token
+      ? [`  Panel      http://${host}:${p.http}/   (log in with the api_token of your config)`]
+      : token
+      ? [`  Panel      http://${host}:${p.http}/?token=${token}`, `  API token  ${path.join(studio.config.data_dir, API_TOKEN_FILE)} (Authorization: Bearer <token>)`]
+      : [`  Panel      http://${host}:${p.http}/   (API gate OFF: auth.api is false)`];
     process.stdout.write(
       [
         '',
         'OnAir Studio is running',
-        `  Panel      http://${host}:${p.http}/`,
+        ...gate,
         `  RTMP in    rtmp://${host}:${p.rtmp}/live   (stream key: any name, e.g. "studio")`,
         `  HTTP-FLV   http://${host}:${p.http}/live/<key>.flv`,
         `  WS-FLV     ws://${host}:${p.http}/live/<key>.flv`,

@@ -24,7 +24,10 @@ export const RtmpConfigSchema = z.object({
 export const HttpConfigSchema = z.object({
   port: port.default(8000),
   host: z.string().optional(),
+  /** CORS origin for media (FLV/HLS/DASH/recordings when playback is public); never applied to /api or uploads */
   allow_origin: z.string().default('*'),
+  /** extra Host names this server answers to (loopback names, and the machine's own addresses when bound to 0.0.0.0, always pass) */
+  allowed_hosts: z.array(z.string().min(1).max(253)).default([]),
   mediaroot: z.string().optional(),
   webroot: z.string().optional(),
 }).loose();
@@ -40,12 +43,44 @@ export const AuthConfigSchema = z.object({
   play: z.boolean().default(false),
   publish: z.boolean().default(false),
   secret: z.string().default(''),
-  api: z.boolean().default(false),
+  /** secret for publish signs; unset = the play secret (Node-Media-Server configs with one secret keep working) */
+  publish_secret: z.string().optional(),
+  /** the API gate: on by default; off is an explicit choice that logs a warning at start */
+  api: z.boolean().default(true),
   api_user: z.string().default('admin'),
   api_pass: z.string().default(''),
   /** bearer token accepted by the API, the panel and /api/ws */
   api_token: z.string().optional(),
 }).loose();
+
+export const NetConfigSchema = z.object({
+  /**
+   * Outbound requests (URL downloads, callbacks, relays' HTTP) refuse loopback, private, link-local and
+   * multicast addresses unless listed here: IPs, CIDRs ("10.0.0.0/8") or host names.
+   */
+  allow_private: z.array(z.string().min(1).max(253)).default([]),
+});
+
+export const LimitsConfigSchema = z.object({
+  /** an RTMP handshake (C0..C2) must complete within this, ms */
+  rtmp_handshake_timeout_ms: z.number().int().min(500).max(120_000).default(10_000),
+  /** before `connect`: the largest message a peer may declare, bytes */
+  rtmp_preconnect_max_message: z.number().int().min(1024).max(1024 * 1024).default(64 * 1024),
+  /** before `connect`: chunk-stream ids a peer may open */
+  rtmp_preconnect_max_chunk_streams: z.number().int().min(2).max(1024).default(16),
+  /** before `connect`: bytes held in partial messages */
+  rtmp_preconnect_max_buffered: z.number().int().min(4096).max(8 * 1024 * 1024).default(128 * 1024),
+  /** after `connect`: chunk-stream ids a peer may have partial messages on */
+  rtmp_max_chunk_streams: z.number().int().min(8).max(65_599).default(256),
+  /** RTMP connections at once from one address (0 = no limit) */
+  rtmp_max_conn_per_ip: z.number().int().min(0).default(64),
+  /** HTTP/WS connections at once from one address (0 = no limit) */
+  http_max_conn_per_ip: z.number().int().min(0).default(512),
+  /** ffmpeg processes at once for the whole studio (jobs, recordings, snapshots, thumbnails) */
+  ffmpeg_max_processes: z.number().int().min(1).max(64).default(6),
+  /** how long a request for an ffmpeg process waits for a free slot before answering "busy", ms */
+  ffmpeg_queue_ms: z.number().int().min(0).max(600_000).default(15_000),
+});
 
 export const HookEventNames = [
   'preConnect', 'postConnect', 'doneConnect',
@@ -142,6 +177,8 @@ export const ConfigSchema = z.object({
   player_queue: PlayerQueueSchema.default(() => PlayerQueueSchema.parse({})),
   gop_limits: GopCacheLimitsSchema.default(() => GopCacheLimitsSchema.parse({})),
   jobs: JobsConfigSchema.default(() => JobsConfigSchema.parse({})),
+  net: NetConfigSchema.default(() => NetConfigSchema.parse({})),
+  limits: LimitsConfigSchema.default(() => LimitsConfigSchema.parse({})),
   /** folder for the database, recordings and media (defaults to the OS app-data folder) */
   data_dir: z.string().optional(),
   ffmpeg: z.string().optional(),
@@ -178,9 +215,7 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   if (cfg.auth.publish || cfg.auth.play) {
     if (!cfg.auth.secret) throw new OnAirError('CONFIG', 'invalid config at "auth.secret": required when auth.publish or auth.play is on');
   }
-  if (cfg.auth.api && !cfg.auth.api_pass && !cfg.auth.api_token) {
-    throw new OnAirError('CONFIG', 'invalid config at "auth.api_pass": set api_pass or api_token when auth.api is on');
-  }
+  // auth.api without api_pass/api_token: the studio generates a token at first start (data folder, 0600)
   return { ...cfg, data_dir: dataDir };
 }
 

@@ -10,6 +10,7 @@ export type OnAirErrorCode =
   | 'CONFIG'
   | 'VALIDATION'
   | 'IO'
+  | 'BUSY' // a shared budget (ffmpeg processes, connections) is full right now; try again shortly
   | 'INTERNAL';
 
 export class OnAirError extends Error {
@@ -29,4 +30,24 @@ export function formatError(message: string): OnAirError {
 
 export function isOnAirError(e: unknown): e is OnAirError {
   return e instanceof OnAirError;
+}
+
+/** The one table from an error code to an HTTP status. */
+const HTTP_STATUS: Readonly<Record<OnAirErrorCode, number>> = {
+  FORMAT: 400,
+  PROTOCOL: 400,
+  LIMIT: 413,
+  AUTH: 401,
+  REJECTED: 403,
+  NOT_FOUND: 404,
+  CONFLICT: 409,
+  CONFIG: 500,
+  VALIDATION: 400,
+  IO: 507,
+  BUSY: 503,
+  INTERNAL: 500,
+};
+
+export function httpStatusOf(code: OnAirErrorCode): number {
+  return HTTP_STATUS[code];
 }

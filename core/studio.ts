@@ -7,6 +7,7 @@ import { mountCompatRoutes } from './api/compat-routes';
 import { mountJobRoutes } from './api/jobs-routes';
 import { mountMediaStatic } from './api/media-static';
 import { JobEngine } from './jobs/engine';
+import { FfmpegBudget } from './ffmpeg/budget';
 import { HlsManager } from './egress/hls/hls-manager';
 import { addHlsRoutes } from './egress/hls/hls-routes';
 import { RecordingManager } from './egress/record/recordings';
@@ -16,11 +17,15 @@ import { openStore, type Store } from './store/db';
 import { RecordingsRepo } from './store/recordings-repo';
 import { mountStudioApi, type StudioApi } from './api/studio-api';
 import { moveListeners, type ListenerName } from './config-apply';
+import { overlayConfig, saveConfigPatch } from './config-store';
+import { verifyFfmpegBinary, verifyStorageDir, type ExecSetting } from './exec-settings';
+import { AuthAuthority } from './auth/authority';
 import { Hooks, type HookHandler } from './hooks';
 import type { ServerContext } from './ingest/context';
 import { RtmpServer } from './ingest/rtmp-server';
 import { createLogger, LogTail } from './log';
 import { StreamRegistry } from './media/registry';
+import type { Resolver } from './net/outbound';
 import { SessionTable, type Session } from './sessions';
 
 export interface StudioOptions {
@@ -31,6 +36,8 @@ export interface StudioOptions {
   mode?: 'electron' | 'headless';
   /** folder of the built panel served at / (default renderer/dist) */
   panelDir?: string;
+  /** how outbound host names resolve (URL downloads, callbacks); default node's dns.lookup. Tests stub it */
+  resolver?: Resolver;
 }
 
 export interface ListenInfo {
@@ -48,6 +55,8 @@ export class Studio {
   readonly ctx: ServerContext;
   readonly logs = new LogTail();
   readonly hooks: Hooks;
+  /** the one auth authority (core/auth): every route, protocol and command asks it */
+  readonly auth: AuthAuthority;
   readonly registry: StreamRegistry;
   readonly http: HttpFront;
   /** live HLS / LL-HLS / DASH muxers, one per stream */
@@ -73,7 +82,8 @@ export class Studio {
       gopMaxBytes: this.cfg.gop_limits.max_bytes,
       gopMaxPackets: this.cfg.gop_limits.max_packets,
     }));
-    this.ctx = { config: () => this.cfg, registry: this.registry, sessions: new SessionTable(), hooks: this.hooks, log, net: { inBytes: 0, outBytes: 0 } };
+    this.auth = new AuthAuthority(() => this.cfg);
+    this.ctx = { config: () => this.cfg, registry: this.registry, sessions: new SessionTable(), hooks: this.hooks, auth: this.auth, log, net: { inBytes: 0, outBytes: 0 }, ffmpeg: new FfmpegBudget(() => this.cfg.limits) };
     this.rtmp = new RtmpServer(this.ctx);
     this.http = new HttpFront(this.ctx);
     addStatsRoutes(this.http.router, this.ctx, this.startedAt);
@@ -81,13 +91,13 @@ export class Studio {
     addHlsRoutes(this.http.router, this.ctx, this.hls);
     this.recordings = new RecordingManager({
       config: () => this.cfg, registry: this.registry, log,
-      thumbnail: (file, out) => recordingThumbnail(this.cfg, file, out),
+      thumbnail: (file, out) => recordingThumbnail(this.cfg, file, out, this.ctx.ffmpeg),
     });
     addRecordingRoutes(this.http.router, this.recordings);
-    this.jobs = new JobEngine({ store: () => this.store, config: () => this.cfg, log, registry: this.registry, httpPort: () => this.listening?.http ?? null });
-    mountCompatRoutes(this.http.router, { engine: this.jobs, config: () => this.cfg, log });
+    this.jobs = new JobEngine({ store: () => this.store, config: () => this.cfg, log, registry: this.registry, httpPort: () => this.listening?.http ?? null, resolver: opts.resolver, recordings: this.recordings, ffmpeg: this.ctx.ffmpeg });
+    mountCompatRoutes(this.http.router, { engine: this.jobs, auth: this.auth, config: () => this.cfg, log });
     mountJobRoutes(this.http.router, { engine: this.jobs, config: () => this.cfg, log });
-    mountMediaStatic(this.http.router, () => mediaRoot(this.cfg));
+    mountMediaStatic(this.http.router, () => mediaRoot(this.cfg), this.auth);
     this.api = mountStudioApi(this, { mode: opts.mode, panelDir: opts.panelDir });
   }
 
@@ -125,6 +135,18 @@ export class Studio {
     return { config: next, restarted, ports: this.listening };
   }
 
+  /**
+   * Set the ffmpeg binary or the storage folder — for the desktop app's native file picker only (never the
+   * contract): ffmpeg must answer `-version` like ffmpeg, a folder must be writable; then applied and saved.
+   */
+  async setExecSetting(key: ExecSetting, value: string): Promise<OnAirConfig> {
+    const patch = key === 'ffmpeg' ? { ffmpeg: (await verifyFfmpegBinary(value), value) } : { http: { mediaroot: verifyStorageDir(value) } };
+    const applied = await this.applyConfig(overlayConfig(this.cfg, patch));
+    saveConfigPatch(applied.config.data_dir, patch);
+    this.log.info({ key }, 'setting changed from the desktop file picker');
+    return applied.config;
+  }
+
   /** Subscribe to a Node-Media-Server style event; pre* handlers may be async and are awaited. */
   on(event: HookEventName, handler: HookHandler): this {
     this.hooks.on(event, handler);
@@ -144,6 +166,8 @@ export class Studio {
     if (this.listening) return this.listening;
     this.startedAt = Date.now();
     const c = this.cfg;
+    if (c.auth.api) this.auth.apiToken(); // made now (data folder, 0600) so `onair serve` can print it
+    else this.log.warn('auth.api is off: anyone who can reach the HTTP port can drive the studio (pages on other origins are still refused)');
     const rtmp = await this.rtmp.listen(c.rtmp.port, c.rtmp.host ?? c.host);
     let httpPort: number;
     try {

@@ -1,6 +1,6 @@
-import { ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
 import type { Studio } from '../core/studio';
-import { EVENT_CHANNEL, INVOKE_CHANNEL } from './channels';
+import { EVENT_CHANNEL, INVOKE_CHANNEL, PICK_CHANNEL } from './channels';
 import { trustedSender } from './security';
 
 /** Commands whose answer is a file the desktop app shows in the OS file manager. */
@@ -26,6 +26,21 @@ export function bindContract(studio: Studio, win: () => BrowserWindow | null, op
     }
     return reply;
   });
+  // the ffmpeg binary and the storage folder: only what the user picks in the native dialog, checked by the core
+  ipcMain.handle(PICK_CHANNEL, async (e: IpcMainInvokeEvent, key: unknown) => {
+    if (!trustedSender(e.senderFrame)) return { ok: false, error: { code: 'UNAUTHORIZED', message: 'not the OnAir Studio panel' } };
+    if (key !== 'ffmpeg' && key !== 'storage_dir') return { ok: false, error: { code: 'VALIDATION', message: 'unknown setting' } };
+    const w = win();
+    const opts = { properties: key === 'ffmpeg' ? (['openFile'] as const) : (['openDirectory', 'createDirectory'] as const) };
+    const picked = w ? await dialog.showOpenDialog(w, { properties: [...opts.properties] }) : await dialog.showOpenDialog({ properties: [...opts.properties] });
+    if (picked.canceled || !picked.filePaths[0]) return { ok: true, result: { changed: false } };
+    try {
+      await studio.setExecSetting(key, picked.filePaths[0]);
+      return { ok: true, result: { changed: true } };
+    } catch (err) {
+      return { ok: false, error: { code: 'VALIDATION', message: (err as Error).message } };
+    }
+  });
   const off = studio.api.events.subscribe((ev) => {
     const w = win();
     if (w && !w.isDestroyed() && !w.webContents.isDestroyed()) w.webContents.send(EVENT_CHANNEL, ev);
@@ -33,5 +48,6 @@ export function bindContract(studio: Studio, win: () => BrowserWindow | null, op
   return () => {
     off();
     ipcMain.removeHandler(INVOKE_CHANNEL);
+    ipcMain.removeHandler(PICK_CHANNEL);
   };
 }

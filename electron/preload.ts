@@ -5,7 +5,7 @@
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { EVENT_NAMES } from '../core/contract/constants';
-import { EVENT_CHANNEL, INVOKE_CHANNEL } from './channels';
+import { EVENT_CHANNEL, INVOKE_CHANNEL, PICK_CHANNEL } from './channels';
 
 type Listener = (data: unknown) => void;
 const listeners = new Map<string, Set<Listener>>();
@@ -37,6 +37,11 @@ contextBridge.exposeInMainWorld('onair', {
     return () => {
       set.delete(fn);
     };
+  },
+  /** Native picker for the ffmpeg binary or the storage folder; the main process checks and saves the choice. */
+  pickSetting(key: unknown): Promise<unknown> {
+    if (key !== 'ffmpeg' && key !== 'storage_dir') return Promise.resolve({ ok: false, error: { code: 'VALIDATION', message: 'unknown setting' } });
+    return ipcRenderer.invoke(PICK_CHANNEL, key);
   },
   pathForFile(file: unknown): string {
     // a File crossing the context bridge; webUtils refuses anything else

@@ -22,6 +22,10 @@ const studio = createStudio(
     data_dir: dataDir,
     hls,
     log_level: 'silent',
+    // every load client is on 127.0.0.1: the per-address limits would cap the bench, not the server
+    limits: { rtmp_max_conn_per_ip: 0, http_max_conn_per_ip: 0 },
+    // benches read /api/server without credentials (loopback bench only)
+    auth: { api: false },
   },
   { logToStdout: false },
 );

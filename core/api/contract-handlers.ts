@@ -1,6 +1,7 @@
 import type { Logger } from 'pino';
 import { makeSign } from '../auth/sign';
 import type { OnAirConfig } from '../config';
+import { EXEC_SETTINGS } from '../exec-settings';
 import { ListenerApplyError, type ListenerName, type ListenInfo } from '../config-apply';
 import { configPatchOf, overlayConfig, saveConfigPatch, settingsOf } from '../config-store';
 import {
@@ -17,7 +18,6 @@ import type { LogTail } from '../log';
 import type { Stream } from '../media/stream';
 import { CommandError } from './command-error';
 import { createJobHandlers } from './jobs-handlers';
-import { panelToken } from './panel-auth';
 import { createRecordingHandlers, revealJob } from './recordings-handlers';
 import { serverStats, streamStats, VERSION } from './stats';
 
@@ -90,6 +90,10 @@ export function createHandlers(studio: StudioPort, opts: HandlerOptions = {}): H
     },
     'server.config.get': () => settingsOf(studio.config),
     'server.config.set': async (patch) => {
+      // settings that execute things come only from the config file or the desktop app's file picker
+      for (const k of EXEC_SETTINGS) {
+        if (patch[k] !== undefined) throw new CommandError('FORBIDDEN', `"${k}" can be changed only in the config file or with the desktop app's Browse button`, [{ path: k, message: 'set it in the config file or with the desktop app' }]);
+      }
       const merged = SettingsSchema.safeParse(mergeSettings(settingsOf(studio.config), patch));
       if (!merged.success) throw new CommandError('VALIDATION', merged.error.issues[0]?.message ?? 'invalid settings', issuesOf(merged.error));
       let applied;
@@ -121,7 +125,7 @@ export function createHandlers(studio: StudioPort, opts: HandlerOptions = {}): H
       const h = urlHost(host ?? p?.host ?? cfg.host);
       const path = `/${app}/${name}`;
       const now = Math.floor(Date.now() / 1000);
-      const key = cfg.auth.publish ? `${name}?sign=${makeSign(path, now + 30 * DAY, cfg.auth.secret)}` : name;
+      const key = cfg.auth.publish ? `${name}?sign=${makeSign(path, now + 30 * DAY, cfg.auth.publish_secret || cfg.auth.secret)}` : name;
       const q = cfg.auth.play ? `?sign=${makeSign(path, now + DAY, cfg.auth.secret)}` : '';
       const rtmpPort = p?.rtmp ?? cfg.rtmp.port;
       const httpPort = p?.http ?? cfg.http.port;
@@ -155,7 +159,7 @@ export function createHandlers(studio: StudioPort, opts: HandlerOptions = {}): H
       const limit = args?.limit ?? 200;
       return studio.logs.list(1000).filter((r) => r.level >= min).slice(-limit);
     },
-    'server.panelToken': () => ({ token: studio.config.auth.api ? panelToken(studio.config) : null }),
+    'server.panelToken': () => ({ token: studio.config.auth.api ? studio.ctx.auth.panelToken() : null }),
     ...createRecordingHandlers(studio.recordings),
     ...createJobHandlers(studio.jobs),
     'jobs.reveal': ({ id }) => revealJob(studio.jobs, id),
@@ -190,6 +194,7 @@ function toContractError(e: unknown, cmd: string, log: Logger): ContractError {
   if (e instanceof CommandError) return e.issues ? { code: e.code, message: e.message, issues: e.issues } : { code: e.code, message: e.message };
   if (isOnAirError(e) && e.code === 'NOT_FOUND') return { code: 'NOT_FOUND', message: e.message };
   if (isOnAirError(e) && e.code === 'VALIDATION') return { code: 'VALIDATION', message: e.message };
+  if (isOnAirError(e) && e.code === 'BUSY') return { code: 'BUSY', message: e.message };
   log.error({ err: e, cmd }, 'command failed');
   return { code: 'INTERNAL', message: `${cmd} failed: ${(e as Error).message}` };
 }

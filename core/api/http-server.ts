@@ -6,11 +6,12 @@ import type { ServerContext } from '../ingest/context';
 import { serveHttpFlv } from '../egress/http-flv';
 import { parseFlvUrl } from '../egress/play-gate';
 import { WsFlv } from '../egress/ws-flv';
-import { OnAirError, isOnAirError } from '../errors';
+import { OnAirError, httpStatusOf, isOnAirError } from '../errors';
 import { bind, rebindServer, RebindError, retire } from '../net-bind';
-import { wsAuthorized } from './panel-auth';
-import { rawHttpError, sendError } from './http-util';
-import { Router, type RouteHandler } from './routes';
+import { frontDoor, type RouteAccess } from '../auth/front';
+import { httpDenial, type Decision } from '../auth/decisions';
+import { clientIp, rawHttpError, sendError } from './http-util';
+import { defaultAccess, Router, type RouteHandler } from './routes';
 
 export type ListenerKind = 'http' | 'https';
 export type UpgradeHandler = (req: http.IncomingMessage, socket: Duplex, head: Buffer, url: URL) => boolean;
@@ -25,6 +26,9 @@ export class HttpFront {
   private readonly wsFlv: WsFlv;
   private readonly upgrades: UpgradeHandler[] = [];
   private fallback: RouteHandler | null = null;
+  /** open HTTP/WS connections per client address (limits.http_max_conn_per_ip) */
+  private readonly perIp = new Map<string, number>();
+  private limitLogged = 0;
   /** listeners replaced by rebind(): no longer accepting, their open connections still served until close() */
   private readonly retired = new Set<http.Server>();
 
@@ -41,43 +45,68 @@ export class HttpFront {
     this.fallback = h;
   }
 
-  private cors(): Record<string, string> {
+  /** CORS for media only (FLV/HLS/DASH/recordings), never on /api, the seed routes or uploads; no credentials with `*`. */
+  private mediaCors(): Record<string, string> {
     const origin = this.ctx.config().http.allow_origin;
-    return origin ? { 'access-control-allow-origin': origin, 'access-control-allow-credentials': 'true' } : {};
+    if (!origin) return {};
+    return {
+      'access-control-allow-origin': origin,
+      ...(origin === '*' ? {} : { 'access-control-allow-credentials': 'true', vary: 'Origin' }),
+      'access-control-expose-headers': 'content-length, content-range, accept-ranges, date, age',
+    };
+  }
+
+  private boundHost(): string {
+    const c = this.ctx.config();
+    return c.http.host ?? c.host;
+  }
+
+  /** Host check for every request, Origin check for everything but media (core/auth/front.ts). */
+  private door(req: http.IncomingMessage, access: RouteAccess): Decision {
+    return frontDoor(this.ctx.config(), req.headers, req.method ?? 'GET', 'encrypted' in req.socket, this.boundHost(), access);
   }
 
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const url = new URL(req.url ?? '/', 'http://localhost');
-    const cors = this.cors();
     const method = req.method ?? 'GET';
+    const flv = parseFlvUrl(url.pathname, url.searchParams);
+    const m = flv ? null : this.router.match(method === 'OPTIONS' ? 'GET' : method, url.pathname);
+    const access: RouteAccess = flv ? 'media' : m && m !== 'nomethod' ? m.access : defaultAccess(url.pathname);
+    const cors = access === 'media' ? this.mediaCors() : {};
+    const door = this.door(req, access);
+    if (!door.ok) return this.refuse(res, door, cors);
     if (method === 'OPTIONS') {
-      res.writeHead(204, {
+      // preflights are answered only for media; /api and the seed routes are same-origin only
+      res.writeHead(204, access === 'media' ? {
         ...cors,
-        'access-control-allow-methods': 'GET, POST, PUT, PATCH, DELETE, OPTIONS',
-        'access-control-allow-headers': 'authorization, content-type, range',
+        'access-control-allow-methods': 'GET, HEAD, OPTIONS',
+        'access-control-allow-headers': 'range',
         'access-control-max-age': '600',
-      });
+      } : {});
       res.end();
       return;
     }
-    const flv = parseFlvUrl(url.pathname, url.searchParams);
     if (flv === 'invalid') return sendError(res, 400, 'BAD_STREAM_PATH', 'app and stream names must be letters, digits, _ - .', cors);
     if (flv && (method === 'GET' || method === 'HEAD')) return serveHttpFlv(this.ctx, req, res, flv, cors);
     for (const [k, v] of Object.entries(cors)) res.setHeader(k, v);
-    const protectedPath = url.pathname.startsWith('/api/') || url.pathname === '/metrics';
-    if (protectedPath && !wsAuthorized(this.ctx.config(), req, url)) {
-      return sendError(res, 401, 'UNAUTHORIZED', 'API credentials required (Basic auth or Bearer token)', { 'www-authenticate': 'Basic realm="OnAir Studio"' });
+    if (access === 'api') {
+      const d = this.ctx.auth.authorize('api', url.pathname, { via: 'http', ip: clientIp(req), headers: req.headers, query: url.searchParams });
+      if (!d.ok) return this.refuse(res, d, {}, true);
     }
-    const m = this.router.match(method, url.pathname);
     if (m === 'nomethod') return sendError(res, 405, 'METHOD_NOT_ALLOWED', `${method} is not allowed on ${url.pathname}`);
-    if (!m && this.fallback && !protectedPath && (method === 'GET' || method === 'HEAD')) return this.fallback(req, res, {}, url);
+    if (!m && this.fallback && access === 'public' && (method === 'GET' || method === 'HEAD')) return this.fallback(req, res, {}, url);
     if (!m) return sendError(res, 404, 'NOT_FOUND', `nothing at ${url.pathname}`);
     await m.handler(req, res, m.params, url);
   }
 
+  private refuse(res: http.ServerResponse, d: Exclude<Decision, { ok: true }>, headers: Record<string, string>, challenge = false): void {
+    const h = httpDenial(d, { challenge });
+    sendError(res, h.status, h.code, d.message, { ...headers, ...h.headers });
+  }
+
   private onRequest = (req: http.IncomingMessage, res: http.ServerResponse): void => {
     this.handle(req, res).catch((e: unknown) => {
-      const status = isOnAirError(e) ? (e.code === 'VALIDATION' ? 400 : e.code === 'LIMIT' ? 413 : e.code === 'NOT_FOUND' ? 404 : e.code === 'CONFLICT' ? 409 : e.code === 'IO' ? 507 : 500) : 500;
+      const status = isOnAirError(e) ? httpStatusOf(e.code) : 500;
       if (status === 500) this.ctx.log.error({ err: e, url: req.url }, 'http handler failed');
       if (!res.headersSent) sendError(res, status, isOnAirError(e) ? e.code : 'INTERNAL', (e as Error).message);
       else res.destroy();
@@ -88,6 +117,11 @@ export class HttpFront {
     socket.on('error', () => socket.destroy());
     const url = new URL(req.url ?? '/', 'http://localhost');
     const flv = parseFlvUrl(url.pathname, url.searchParams);
+    const door = this.door(req, flv ? 'media' : 'api');
+    if (!door.ok) {
+      const h = httpDenial(door);
+      return rawHttpError(socket, h.status, h.code, door.message);
+    }
     if (flv === 'invalid') return rawHttpError(socket, 400, 'BAD_STREAM_PATH', 'invalid stream path');
     if (flv) {
       this.wsFlv.upgrade(req, socket, head, flv).catch((e: unknown) => {
@@ -104,6 +138,22 @@ export class HttpFront {
     server.on('request', this.onRequest);
     server.on('upgrade', this.onUpgradeRequest);
     server.on('clientError', (_e, socket) => socket.destroy());
+    server.on('connection', (socket: import('node:net').Socket) => {
+      const ip = socket.remoteAddress ?? '';
+      const max = this.ctx.config().limits.http_max_conn_per_ip;
+      const n = (this.perIp.get(ip) ?? 0) + 1;
+      if (max > 0 && n > max) {
+        if (this.limitLogged++ % 100 === 0) this.ctx.log.warn({ ip, max }, 'http connection refused: too many connections from this address');
+        socket.destroy();
+        return;
+      }
+      this.perIp.set(ip, n);
+      socket.once('close', () => {
+        const left = (this.perIp.get(ip) ?? 1) - 1;
+        if (left <= 0) this.perIp.delete(ip);
+        else this.perIp.set(ip, left);
+      });
+    });
     server.keepAliveTimeout = 5000;
     return server;
   }

@@ -35,6 +35,9 @@ export function createJobHandlers(engine: JobEngine): JobHandlers {
     'jobs.retry': (a) => refusals(() => engine.retry(a.id)),
     'jobs.reorder': (a) => refusals(() => engine.reorder(a.ids)),
     'recordings.fromStream': (a) =>
-      refusals(() => engine.recorder.start({ app: a.app, name: a.name, duration: a.duration, callback: a.callback ? { url: a.callback, extra: {} } : null })),
+      refusals(async () => {
+        if (a.callback) await engine.checkCallback(a.callback);
+        return engine.recorder.start({ app: a.app, name: a.name, duration: a.duration, callback: a.callback ? { url: a.callback, extra: {} } : null });
+      }),
   };
 }

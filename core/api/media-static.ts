@@ -1,7 +1,10 @@
-import { createReadStream, realpathSync, statSync } from 'node:fs';
+import { createReadStream, readFileSync, realpathSync, statSync } from 'node:fs';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import path from 'node:path';
-import { sendError } from './http-util';
+import type { AuthAuthority } from '../auth/authority';
+import { httpDenial } from '../auth/decisions';
+import { suffixPlaylistUris } from '../auth/media-sign';
+import { clientIp, sendError } from './http-util';
 import type { Router } from './routes';
 
 /**
@@ -98,12 +101,34 @@ export function serveMediaFile(file: string, req: IncomingMessage, res: ServerRe
   rs.pipe(res);
 }
 
-/** Mount GET/HEAD /YYYY/MM/DD/<id>/<file> for the media root (read on every request: settings may move it). */
-export function mountMediaStatic(router: Router, root: () => string): void {
+/** A playlist with the request's sign (or token) carried onto its segment URIs. */
+function servePlaylist(file: string, req: IncomingMessage, res: ServerResponse, suffix: string): void {
+  let text: string;
+  try {
+    text = suffixPlaylistUris(readFileSync(file, 'utf8'), suffix);
+  } catch {
+    return sendError(res, 404, 'NOT_FOUND', 'no such media file');
+  }
+  res.writeHead(200, { 'content-type': TYPES['.m3u8'].type, 'cache-control': 'no-cache', 'content-length': Buffer.byteLength(text), 'x-content-type-options': 'nosniff' });
+  res.end(req.method === 'HEAD' ? undefined : text);
+}
+
+/**
+ * Mount GET/HEAD /YYYY/MM/DD/<id>/<file> for the media root (read on every request: settings may move it).
+ * Job outputs, seed recordings and DVR follow auth.play: a sign for the /YYYY/MM/DD/<id> folder.
+ */
+export function mountMediaStatic(router: Router, root: () => string, auth: AuthAuthority): void {
   // patterns keep this route from shadowing any other five-segment path (e.g. under /api)
-  router.add('GET', String.raw`/:y(\d{4})/:m(\d{2})/:d(\d{2})/:id([A-Za-z0-9_-]{1,64})/:file([A-Za-z0-9_-][A-Za-z0-9_.-]{0,127})`, (req, res, params) => {
+  router.add('GET', String.raw`/:y(\d{4})/:m(\d{2})/:d(\d{2})/:id([A-Za-z0-9_-]{1,64})/:file([A-Za-z0-9_-][A-Za-z0-9_.-]{0,127})`, (req, res, params, url) => {
+    const folder = `/${params.y}/${params.m}/${params.d}/${params.id}`;
+    const d = auth.authorize('play', folder, { via: 'http', ip: clientIp(req), headers: req.headers, query: url.searchParams });
+    if (!d.ok) return sendError(res, httpDenial(d).status, httpDenial(d).code, d.message);
     const file = mediaFile(root(), params);
     if (!file) return sendError(res, 404, 'NOT_FOUND', 'no such media file');
+    const sign = url.searchParams.get('sign');
+    const token = url.searchParams.get('token');
+    const suffix = sign ? `?sign=${encodeURIComponent(sign)}` : token ? `?token=${encodeURIComponent(token)}` : '';
+    if (file.endsWith('.m3u8') && suffix) return servePlaylist(file, req, res, suffix);
     serveMediaFile(file, req, res);
-  });
+  }, 'media');
 }

@@ -1,76 +1,60 @@
-import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
-import type { IncomingMessage } from 'node:http';
+import type { AuthAuthority } from '../auth/authority';
+import { httpDenial } from '../auth/decisions';
 import type { OnAirConfig } from '../config';
-import { apiAuthorized } from './api-auth';
-import { readJson, sendError, sendJson } from './http-util';
+import { clientIp, readJson, sendError, sendJson } from './http-util';
 import type { Router } from './routes';
 
 /**
  * How the browser panel gets through the API gate. Browsers cannot set headers on a WebSocket, and a
  * 401 carrying a Basic challenge would pop the browser's own password dialog, so the panel:
  *   GET  /panel/session?token=T  -> { gate, valid }   (never 401)
- *   POST /panel/login {token} | {user, pass} -> { token } | 401 without a challenge
+ *   POST /panel/login {token} | {user, pass} -> { token } | 401 without a challenge | 429 while throttled
  * and connects to /api/ws?token=<panel token>. Scripts keep using Basic/Bearer on /api/*
- * (GET /api/panel-token trades those for the same panel token).
+ * (GET /api/panel-token trades those for the same panel token). Every check goes to the one authority
+ * (core/auth/authority.ts), which throttles wrong credentials per address.
  */
 
-const processKey = randomBytes(32);
-
-/** Changes with the credentials and with every process start. */
-export function panelToken(cfg: OnAirConfig): string {
-  const a = cfg.auth;
-  return createHmac('sha256', processKey).update(`panel\0${a.api_user}\0${a.api_pass}\0${a.api_token ?? ''}`).digest('base64url');
-}
-
-export function same(a: string, b: string): boolean {
-  const x = Buffer.from(a);
-  const y = Buffer.from(b);
-  return x.length === y.length && timingSafeEqual(x, y);
-}
-
-function validPanelToken(cfg: OnAirConfig, t: string | null): boolean {
-  return !!t && same(t, panelToken(cfg));
-}
-
-/**
- * /api/ws and /api/*: the API's own credentials (Basic, Bearer, ?token=<api_token>) or ?token=<panel token>
- * (how the browser panel's <img>, <video> and uploads reach /api/recordings and /api/jobs/upload).
- */
-export function wsAuthorized(cfg: OnAirConfig, req: IncomingMessage, url: URL): boolean {
-  return apiAuthorized(cfg, req, url) || validPanelToken(cfg, url.searchParams.get('token'));
-}
-
-function credentialsOk(cfg: OnAirConfig, body: unknown): boolean {
-  const a = cfg.auth;
-  if (typeof body !== 'object' || body === null) return false;
+function credentialsOf(body: unknown): { token?: string; user?: string; pass?: string } | null {
+  if (typeof body !== 'object' || body === null) return null;
   const b = body as { token?: unknown; user?: unknown; pass?: unknown };
-  if (typeof b.token === 'string' && b.token) return (!!a.api_token && same(b.token, a.api_token)) || validPanelToken(cfg, b.token);
-  if (typeof b.user === 'string' && typeof b.pass === 'string') return !!a.api_pass && same(b.user, a.api_user) && same(b.pass, a.api_pass);
-  return false;
+  if (typeof b.token === 'string' && b.token) return { token: b.token };
+  if (typeof b.user === 'string' && typeof b.pass === 'string') return { user: b.user, pass: b.pass };
+  return null;
 }
 
-export function addPanelAuthRoutes(router: Router, config: () => OnAirConfig): void {
-  let failures = 0;
-  router.add('GET', '/panel/session', (_req, res, _p, url) => {
+export function addPanelAuthRoutes(router: Router, config: () => OnAirConfig, auth: AuthAuthority): void {
+  router.add('GET', '/panel/session', (req, res, _p, url) => {
     const cfg = config();
     const token = url.searchParams.get('token');
-    sendJson(res, 200, { gate: cfg.auth.api, valid: !cfg.auth.api || (!!token && credentialsOk(cfg, { token })) });
+    const ip = clientIp(req);
+    let valid = !cfg.auth.api;
+    if (!valid && token && auth.throttle.lockedFor(ip) === 0) {
+      valid = auth.credentialsOk({ token });
+      if (valid) auth.throttle.succeeded(ip);
+      else auth.throttle.failed(ip);
+    }
+    sendJson(res, 200, { gate: cfg.auth.api, valid });
   });
   router.add('POST', '/panel/login', async (req, res) => {
     const cfg = config();
     const body = await readJson(req, 4096);
     if (!cfg.auth.api) return sendJson(res, 200, { token: null });
-    if (credentialsOk(cfg, body)) {
-      failures = 0;
-      return sendJson(res, 200, { token: panelToken(cfg) });
+    const ip = clientIp(req);
+    const wait = auth.throttle.lockedFor(ip);
+    if (wait > 0) {
+      const h = httpDenial({ ok: false, reason: 'throttled', message: '', retryAfterS: wait });
+      return sendError(res, h.status, h.code, `too many wrong attempts; try again in ${Math.ceil(wait)} s`, h.headers);
     }
-    // slow down guessing: each failure in a row waits a little longer (max 2 s)
-    failures++;
-    await new Promise((r) => setTimeout(r, Math.min(2000, 200 * failures)));
+    const cred = credentialsOf(body);
+    if (cred && auth.credentialsOk(cred)) {
+      auth.throttle.succeeded(ip);
+      return sendJson(res, 200, { token: auth.panelToken() });
+    }
+    auth.throttle.failed(ip);
     sendError(res, 401, 'UNAUTHORIZED', 'wrong token or user name/password');
   });
   router.add('GET', '/api/panel-token', (_req, res) => {
     const cfg = config();
-    sendJson(res, 200, { auth: cfg.auth.api, token: cfg.auth.api ? panelToken(cfg) : null });
+    sendJson(res, 200, { auth: cfg.auth.api, token: cfg.auth.api ? auth.panelToken() : null });
   });
 }

@@ -1,6 +1,7 @@
 import type { ServerContext } from '../ingest/context';
 import { isValidName } from '../media/stream-path';
-import { sendError, sendJson } from './http-util';
+import { httpDenial } from '../auth/decisions';
+import { clientIp, sendError, sendJson } from './http-util';
 import { prometheusMetrics } from './metrics';
 import type { Router } from './routes';
 import { serverStats, streamStats, streamsStats } from './stats';
@@ -15,9 +16,12 @@ export function addStatsRoutes(router: Router, ctx: ServerContext, startedAt: nu
     if (!s) return sendError(res, 404, 'STREAM_NOT_FOUND', `no stream /${p.app}/${p.stream}`);
     sendJson(res, 200, streamStats(s));
   });
-  const snapshots = new Snapshots(ctx.config);
+  const snapshots = new Snapshots(ctx.config, ctx.ffmpeg);
   ctx.registry.on('unpublished', (s) => snapshots.forget(s.path));
-  router.add('GET', '/api/streams/:app/:stream/snapshot.jpg', async (_req, res, p, url) => {
+  router.add('GET', '/api/streams/:app/:stream/snapshot.jpg', async (req, res, p, url) => {
+    // a picture of the stream is a play: signed when auth.play is on (or the caller holds API credentials)
+    const d = ctx.auth.authorize('play', `/${p.app}/${p.stream}`, { via: 'http', ip: clientIp(req), headers: req.headers, query: url.searchParams });
+    if (!d.ok) return sendError(res, httpDenial(d).status, httpDenial(d).code, d.message);
     const s = ctx.registry.get(`/${p.app}/${p.stream}`);
     if (!s?.publisher) return sendError(res, 404, 'STREAM_NOT_FOUND', `no live stream /${p.app}/${p.stream}`);
     const w = Number(url.searchParams.get('width') ?? 320);

@@ -1,3 +1,4 @@
+import type { AuthAuthority } from '../auth/authority';
 import type { HandlerOptions, StudioPort } from './contract-handlers';
 import { createDispatch, createHandlers, type Dispatch, type Handlers } from './contract-handlers';
 import { ContractEvents } from './contract-events';
@@ -23,11 +24,11 @@ export interface StudioApiOptions extends HandlerOptions {
  * Mount the contract on a studio: the WebSocket transport at /api/ws, the panel's login routes
  * (panel-auth.ts) and the panel's static files at /.
  */
-export function mountStudioApi(studio: StudioPort & { readonly http: HttpFront }, opts: StudioApiOptions = {}): StudioApi {
+export function mountStudioApi(studio: StudioPort & { readonly http: HttpFront; readonly auth: AuthAuthority }, opts: StudioApiOptions = {}): StudioApi {
   const handlers = createHandlers(studio, opts);
   const inner = createDispatch(handlers, studio.log);
   const events = new ContractEvents(studio);
-  const ws = new WsTransport({ config: () => studio.config, dispatch: (c, a) => dispatch(c, a), events, log: studio.log });
+  const ws = new WsTransport({ config: () => studio.config, auth: studio.auth, dispatch: (c, a) => dispatch(c, a), events, log: studio.log });
   const dispatch: Dispatch = async (cmd, args) => {
     const r = await inner(cmd, args);
     // new credentials: panels connected with the old ones are closed once this answer has gone out
@@ -35,7 +36,7 @@ export function mountStudioApi(studio: StudioPort & { readonly http: HttpFront }
     return r;
   };
   studio.http.onUpgrade(ws.upgrade);
-  addPanelAuthRoutes(studio.http.router, () => studio.config);
+  addPanelAuthRoutes(studio.http.router, () => studio.config, studio.auth);
   studio.http.setFallback(panelHandler(studio.config.http.webroot ?? opts.panelDir ?? defaultPanelDir()));
   return {
     handlers,

@@ -14,6 +14,11 @@ export interface UploadLimits {
   maxParts?: number;
   /** file parts in one body (default 4) */
   maxFiles?: number;
+  /**
+   * Called with the fields read so far when a file part begins, before a byte of it is written; throwing
+   * refuses the upload (how the seed's `key` field is checked before the file it precedes is stored).
+   */
+  beforeFile?: (fields: ReadonlyMap<string, string[]>) => void;
 }
 
 export interface ReceivedFile {
@@ -72,6 +77,7 @@ export async function receiveMultipart(req: IncomingMessage, dir: string, limits
       if (++parts > (limits.maxParts ?? 64)) throw new OnAirError('LIMIT', 'multipart: too many parts');
       if (h.filename !== null) {
         if (form.files.length >= (limits.maxFiles ?? 4)) throw new OnAirError('LIMIT', 'multipart: too many files');
+        limits.beforeFile?.(form.fields);
         const file: ReceivedFile = { field: h.name, filename: h.filename, contentType: h.contentType, path: path.join(dir, `${randomBytes(12).toString('hex')}.part`), size: 0 };
         form.files.push(file);
         const ws = createWriteStream(file.path, { flags: 'wx' });

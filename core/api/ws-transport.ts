@@ -1,5 +1,6 @@
 import type { IncomingMessage } from 'node:http';
-import { isIP } from 'node:net';
+import type { AuthAuthority } from '../auth/authority';
+import { httpDenial } from '../auth/decisions';
 import type { Logger } from 'pino';
 import { WebSocket, WebSocketServer, type RawData } from 'ws';
 import type { OnAirConfig } from '../config';
@@ -7,8 +8,7 @@ import { RequestFrameSchema, WS_CLOSE_GOING_AWAY, WS_PATH, type ReplyFrame } fro
 import type { Dispatch } from './contract-handlers';
 import type { ContractEvents } from './contract-events';
 import type { UpgradeHandler } from './http-server';
-import { rawHttpError } from './http-util';
-import { wsAuthorized } from './panel-auth';
+import { clientIp, rawHttpError } from './http-util';
 
 /** Events are dropped for a client whose socket has this much unsent (replies are never dropped). */
 const MAX_BUFFERED = 4 * 1024 * 1024;
@@ -19,36 +19,10 @@ export const WS_CLOSE_CREDENTIALS = 4001;
 
 export interface WsTransportDeps {
   config: () => OnAirConfig;
+  auth: AuthAuthority;
   dispatch: Dispatch;
   events: ContractEvents;
   log: Logger;
-}
-
-/** An IP literal or localhost: what a DNS-rebinding page cannot put in the Host header. */
-function literalHost(hostHeader: string | undefined): boolean {
-  if (!hostHeader) return false;
-  let h: string;
-  try {
-    h = new URL(`http://${hostHeader}`).hostname;
-  } catch {
-    return false;
-  }
-  return h === 'localhost' || isIP(h.replace(/^\[|\]$/g, '')) !== 0;
-}
-
-/**
- * Without the API gate, a browser may drive the studio only from a page this studio served (same Origin as
- * Host) and only when it reached the studio by IP or localhost (a rebound domain name is refused).
- * Non-browser clients send no Origin and are let in.
- */
-function originAllowed(cfg: OnAirConfig, req: IncomingMessage): boolean {
-  const origin = req.headers.origin;
-  if (!origin || cfg.auth.api) return true;
-  try {
-    return new URL(origin).host === req.headers.host && literalHost(req.headers.host);
-  } catch {
-    return false;
-  }
 }
 
 /**
@@ -64,13 +38,10 @@ export class WsTransport {
 
   readonly upgrade: UpgradeHandler = (req, socket, head, url) => {
     if (url.pathname !== WS_PATH) return false;
-    const cfg = this.deps.config();
-    if (!wsAuthorized(cfg, req, url)) {
-      rawHttpError(socket, 401, 'UNAUTHORIZED', 'API token required: connect with ?token=');
-      return true;
-    }
-    if (!originAllowed(cfg, req)) {
-      rawHttpError(socket, 403, 'FORBIDDEN', 'turn the API gate on to drive the studio from another origin or by host name');
+    // the Host and Origin checks ran at the front door (HttpFront); here the API gate
+    const d = this.deps.auth.authorize('api', WS_PATH, { via: 'ws', ip: clientIp(req), headers: req.headers, query: url.searchParams });
+    if (!d.ok) {
+      rawHttpError(socket, httpDenial(d).status, httpDenial(d).code, `${d.message}: connect with ?token=`);
       return true;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
@@ -82,10 +53,9 @@ export class WsTransport {
 
   /** Close every connection whose credentials the current config no longer accepts. */
   revalidate(): number {
-    const cfg = this.deps.config();
     let n = 0;
     for (const [ws, c] of this.creds) {
-      if (wsAuthorized(cfg, c.req, c.url)) continue;
+      if (this.deps.auth.authorize('api', WS_PATH, { via: 'ws', ip: clientIp(c.req), headers: c.req.headers, query: c.url.searchParams }).ok) continue;
       ws.close(WS_CLOSE_CREDENTIALS, 'credentials changed');
       this.creds.delete(ws);
       n++;

@@ -14,6 +14,8 @@ export const ContractErrorCodes = [
   'NOT_FOUND',
   'APPLY_FAILED', // settings were valid but could not be applied (port in use, unreadable cert); old config kept
   'UNAUTHORIZED',
+  'FORBIDDEN', // not allowed from this client at all (e.g. the ffmpeg path over the contract)
+  'BUSY', // a shared budget is full (ffmpeg processes); try again shortly
   'DISCONNECTED', // client side: the transport went away before the answer came
   'TIMEOUT', // client side: no answer in time
   'INTERNAL',

@@ -153,7 +153,7 @@ export const TranscodeSourceSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('url'), url: HttpUrlSchema }),
 ]);
 
-/** A seed-000 style recording (ffmpeg -c copy from our own HTTP-FLV); not the live fMP4 recorder's Recording. */
+/** The seed-000 view (GET /recording, recordings.fromStream) of a live fMP4 recording: same id as its recordings.* entry. */
 export const StreamRecordingSchema = z.object({
   id: z.string(),
   /** "/app/name" */

@@ -101,7 +101,7 @@ export type PlayAdmission = { ok: true; session: HttpPlaySession } | { ok: false
 export async function openPlaySession(ctx: ServerContext, kind: 'http' | 'ws', req: IncomingMessage, target: PlayTarget): Promise<PlayAdmission> {
   const session = new HttpPlaySession(kind, req, ctx);
   ctx.sessions.add(session);
-  const gate = await admitPlay(ctx, session, target);
+  const gate = await admitPlay(ctx, session, target, kind, req);
   if (gate.ok) return { ok: true, session };
   ctx.sessions.remove(session);
   session.log.info({ path: target.path, code: gate.code }, `${kind}-flv play refused`);

@@ -2,7 +2,8 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ServerContext } from '../ingest/context';
 import type { ByteSink } from '../media/byte-sink';
 import { sendError } from '../api/http-util';
-import { verifySign } from '../auth/sign';
+import { httpDenial } from '../auth/decisions';
+import { clientIp } from '../api/http-util';
 import { flvPlay, openPlaySession } from './flv-session';
 import type { PlayTarget } from './play-gate';
 
@@ -26,8 +27,8 @@ function responseSink(res: ServerResponse, ctx: ServerContext, onClose: (reason:
 export async function serveHttpFlv(ctx: ServerContext, req: IncomingMessage, res: ServerResponse, target: PlayTarget, cors: Record<string, string>): Promise<void> {
   if (req.method === 'HEAD') {
     // a HEAD asks whether the stream is there, without becoming a player (signed like a play when auth.play is on)
-    const auth = ctx.config().auth;
-    if (auth.play && !verifySign(target.path, target.query.sign, auth.secret).ok) return sendError(res, 401, 'SIGN_REQUIRED', 'a valid sign is required', cors);
+    const d = ctx.auth.authorize('play', target.path, { via: 'http', ip: clientIp(req), headers: req.headers, query: target.query });
+    if (!d.ok) return sendError(res, httpDenial(d).status, httpDenial(d).code, d.message, cors);
     const live = ctx.registry.get(target.path)?.publisher != null;
     res.writeHead(live ? 200 : 404, { 'content-type': live ? 'video/x-flv' : 'application/json', 'cache-control': 'no-cache', ...cors });
     res.end();

@@ -1,4 +1,5 @@
-import { verifySign } from '../auth/sign';
+import type { IncomingMessage } from 'node:http';
+import { httpDenial } from '../auth/decisions';
 import { isValidName } from '../media/stream-path';
 import type { ServerContext } from '../ingest/context';
 import type { Session } from '../sessions';
@@ -24,16 +25,12 @@ export function parseFlvUrl(pathname: string, search: URLSearchParams): PlayTarg
   return { app, name, path: `/${app}/${name}`, query };
 }
 
-/** Signed-URL check and prePlay hooks for HTTP-FLV / WS-FLV. */
-export async function admitPlay(ctx: ServerContext, session: Session, target: PlayTarget): Promise<GateResult> {
-  const auth = ctx.config().auth;
-  if (auth.play) {
-    const r = verifySign(target.path, target.query.sign, auth.secret);
-    if (!r.ok) {
-      const status = r.reason === 'missing' ? 401 : 403;
-      const code = r.reason === 'missing' ? 'SIGN_REQUIRED' : r.reason === 'expired' ? 'SIGN_EXPIRED' : 'SIGN_INVALID';
-      return { ok: false, status, code, message: `play ${target.path} refused: sign ${r.reason}` };
-    }
+/** The authority's play check (signed URLs) and the prePlay hooks for HTTP-FLV / WS-FLV. */
+export async function admitPlay(ctx: ServerContext, session: Session, target: PlayTarget, via: 'http' | 'ws', req: IncomingMessage): Promise<GateResult> {
+  const d = ctx.auth.authorize('play', target.path, { via, ip: session.ip, headers: req.headers, query: target.query });
+  if (!d.ok) {
+    const h = httpDenial(d);
+    return { ok: false, status: h.status, code: h.code, message: d.message };
   }
   const pre = await ctx.hooks.pre('prePlay', session, target.path, target.query);
   if (!pre.ok) return { ok: false, status: 403, code: 'REJECTED', message: pre.reason };

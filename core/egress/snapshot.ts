@@ -1,26 +1,42 @@
-import { spawn } from 'node:child_process';
 import type { OnAirConfig } from '../config';
 import { OnAirError } from '../errors';
+import { FfmpegBudget } from '../ffmpeg/budget';
 import { FLV_VIDEO, flvHeader, flvTag } from '../format/flv';
 import { locateFfmpeg } from '../jobs/ffmpeg-locate';
+import { runTool } from '../jobs/ffmpeg-run';
 import type { Stream } from '../media/stream';
 
 const FRESH_MS = 4000;
-const MAX_PARALLEL = 2;
+/** snapshot widths the studio makes (the route refuses others; this is the last line) */
+export const SNAPSHOT_MIN_WIDTH = 16;
+export const SNAPSHOT_MAX_WIDTH = 1920;
+
+/** An even width in SNAPSHOT_MIN_WIDTH..SNAPSHOT_MAX_WIDTH, or null. */
+export function snapshotWidth(v: unknown): number | null {
+  const w = typeof v === 'string' && v.trim() !== '' ? Number(v) : v;
+  if (typeof w !== 'number' || !Number.isInteger(w) || w < SNAPSHOT_MIN_WIDTH || w > SNAPSHOT_MAX_WIDTH) return null;
+  return w - (w % 2);
+}
 
 /**
  * JPEG snapshots of live streams for dashboard tiles: made on request from the stream's newest keyframe
- * (one tiny FLV through ffmpeg, no process per stream), cached for a few seconds.
+ * (one tiny FLV through ffmpeg, no process per stream), cached for a few seconds. Each decode takes a
+ * slot of the studio's ffmpeg budget; when the budget is full a cached picture is served if there is one,
+ * else the request waits its turn and may fail with BUSY.
  */
 export class Snapshots {
   private readonly cache = new Map<string, { at: number; jpeg: Buffer; keyframe: unknown }>();
   private readonly pending = new Map<string, Promise<Buffer>>();
-  private running = 0;
+  private readonly budget: FfmpegBudget;
 
-  constructor(private readonly config: () => OnAirConfig) {}
+  constructor(private readonly config: () => OnAirConfig, budget?: FfmpegBudget) {
+    this.budget = budget ?? new FfmpegBudget(() => config().limits);
+  }
 
   async get(stream: Stream, width = 320): Promise<Buffer> {
-    const key = `${stream.path}@${width}`;
+    const w = snapshotWidth(width);
+    if (w === null) throw new OnAirError('VALIDATION', `width must be an integer from ${SNAPSHOT_MIN_WIDTH} to ${SNAPSHOT_MAX_WIDTH}`);
+    const key = `${stream.path}@${w}`;
     const c = this.cache.get(key);
     if (c && (Date.now() - c.at < FRESH_MS || c.keyframe === stream.lastKeyframe)) return c.jpeg;
     const inflight = this.pending.get(key);
@@ -28,8 +44,8 @@ export class Snapshots {
     const cfg = stream.videoConfig;
     const kf = stream.lastKeyframe;
     if (!cfg || !kf) throw new OnAirError('NOT_FOUND', `${stream.path} has no video keyframe yet`);
-    if (this.running >= MAX_PARALLEL && c) return c.jpeg;
-    const p = this.decode(Buffer.concat([flvHeader(false, true), flvTag(FLV_VIDEO, 0, cfg.body), flvTag(FLV_VIDEO, 0, kf.body)]), width)
+    if (this.budget.full && c) return c.jpeg;
+    const p = this.decode(Buffer.concat([flvHeader(false, true), flvTag(FLV_VIDEO, 0, cfg.body), flvTag(FLV_VIDEO, 0, kf.body)]), w)
       .then((jpeg) => {
         this.cache.set(key, { at: Date.now(), jpeg, keyframe: kf });
         return jpeg;
@@ -42,28 +58,10 @@ export class Snapshots {
   private async decode(flv: Buffer, width: number): Promise<Buffer> {
     const ff = await locateFfmpeg(this.config());
     if (!ff) throw new OnAirError('CONFIG', 'ffmpeg not found: snapshots need it (set "ffmpeg" in the settings)');
-    this.running++;
-    try {
-      return await new Promise<Buffer>((resolve, reject) => {
-        const child = spawn(ff.path, ['-v', 'error', '-f', 'flv', '-i', 'pipe:0', '-frames:v', '1', '-vf', `scale=${width}:-2`, '-f', 'image2', '-c:v', 'mjpeg', '-q:v', '5', 'pipe:1'], { stdio: ['pipe', 'pipe', 'pipe'] });
-        const out: Buffer[] = [];
-        let err = '';
-        child.stdout.on('data', (d: Buffer) => out.push(d));
-        child.stderr.on('data', (d: Buffer) => (err = (err + d.toString()).slice(-2000)));
-        child.stdin.on('error', () => undefined);
-        const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-        child.on('error', (e) => reject(new OnAirError('IO', `snapshot: ${e.message}`)));
-        child.on('close', (code) => {
-          clearTimeout(timer);
-          const jpeg = Buffer.concat(out);
-          if (code === 0 && jpeg.length > 0) resolve(jpeg);
-          else reject(new OnAirError('FORMAT', `snapshot decode failed: ${err.trim() || `exit ${code}`}`));
-        });
-        child.stdin.end(flv);
-      });
-    } finally {
-      this.running--;
-    }
+    const args = ['-v', 'error', '-f', 'flv', '-i', 'pipe:0', '-frames:v', '1', '-vf', `scale=${width}:-2`, '-f', 'image2', '-c:v', 'mjpeg', '-q:v', '5', 'pipe:1'];
+    const r = await runTool(ff.path, args, { budget: this.budget, kind: 'snapshot', input: flv, captureStdout: 16 * 1024 * 1024, stderrBytes: 2000, timeoutMs: 10_000 }).done;
+    if (r.code === 0 && r.stdout.length > 0) return r.stdout;
+    throw new OnAirError('FORMAT', `snapshot decode failed: ${r.stderr.trim() || (r.timedOut ? 'timed out' : `exit ${r.code}`)}`);
   }
 
   forget(path: string): void {

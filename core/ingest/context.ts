@@ -1,5 +1,7 @@
 import type { Logger } from 'pino';
+import type { AuthAuthority } from '../auth/authority';
 import type { OnAirConfig } from '../config';
+import type { FfmpegBudget } from '../ffmpeg/budget';
 import type { Hooks } from '../hooks';
 import type { QueuePolicy } from '../media/backpressure';
 import type { StreamRegistry } from '../media/registry';
@@ -11,9 +13,13 @@ export interface ServerContext {
   registry: StreamRegistry;
   sessions: SessionTable;
   hooks: Hooks;
+  /** the one authority every protocol and route asks (core/auth) */
+  auth: AuthAuthority;
   log: Logger;
   /** byte counters for /api/server */
   net: { inBytes: number; outBytes: number };
+  /** the studio's one budget of ffmpeg processes (jobs, snapshots, thumbnails…); optional for hand-built contexts */
+  ffmpeg?: FfmpegBudget;
 }
 
 export function queuePolicy(cfg: OnAirConfig): QueuePolicy {

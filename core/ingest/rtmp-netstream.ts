@@ -1,4 +1,4 @@
-import { verifySign } from '../auth/sign';
+import { rtmpDenial } from '../auth/decisions';
 import type { AmfValue } from '../format/amf';
 import { UC, dataMsg, userControlMsg } from '../format/rtmp-messages';
 import type { Stream } from '../media/stream';
@@ -52,13 +52,12 @@ export class NetStreams {
     }
   }
 
+  /** Ask the one authority; a refusal answers the table's onStatus code and closes the connection. */
   private checkSign(kind: 'publish' | 'play', path: string, query: Record<string, string>, streamId: number): boolean {
-    const auth = this.s.ctx.config().auth;
-    if (!auth[kind]) return true;
-    const r = verifySign(path, query.sign, auth.secret);
-    if (r.ok) return true;
-    this.status(streamId, 'error', `NetStream.${kind}.Unauthorized`, `Authorization required (sign ${r.reason}).`);
-    this.s.close(`${kind} ${path} unauthorized: sign ${r.reason}`);
+    const d = this.s.ctx.auth.authorize(kind, path, { via: 'rtmp', ip: this.s.ip, query });
+    if (d.ok) return true;
+    this.status(streamId, 'error', rtmpDenial(kind, d), `Authorization required (${d.message}).`);
+    this.s.close(d.message);
     return false;
   }
 

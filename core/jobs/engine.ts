@@ -9,14 +9,21 @@ import { pickH264Encoder, type EncoderChoice } from './encoders';
 import type { StreamRegistry } from '../media/registry';
 import type { Store } from '../store/db';
 import { JobsRepo } from '../store/jobs-repo';
-import { deliverCallback } from './callbacks';
+import type { OutboundPolicy, Resolver } from '../net/outbound';
+import { checkCallbackUrl, deliverCallback } from './callbacks';
 import { coverTimes } from './covers';
 import { locateFfmpeg, locateFfprobe } from './ffmpeg-locate';
 import { downloadToFile, resolveLocalInput } from './inputs';
 import { plannedAddresses } from './job-urls';
+import { signMediaUrl } from '../auth/media-sign';
 import { probeMedia } from './probe';
 import { JobQueue, type QueueEvents } from './queue';
-import { loopbackHost, newMediaId, FfmpegRecorder } from './recording';
+import { loopbackHost, newMediaId, SeedRecorder, type LiveRecordings } from './recording';
+import { FfmpegBudget } from '../ffmpeg/budget';
+import { reapOrphans, StoreProcessTracker } from '../ffmpeg/processes';
+import { liveToolPids, withToolScope } from './ffmpeg-run';
+import { ProcessesRepo } from '../store/processes-repo';
+import { SeedRecordingsRepo } from '../store/seed-recordings-repo';
 import { runTranscode } from './transcode';
 
 export interface JobEngineDeps {
@@ -27,6 +34,12 @@ export interface JobEngineDeps {
   registry: StreamRegistry;
   /** the bound HTTP port, null while not listening */
   httpPort: () => number | null;
+  /** how outbound host names resolve (downloads, callbacks); default node's dns.lookup. Tests stub it */
+  resolver?: Resolver;
+  /** the live fMP4 recorder: seed-000 /recording requests are its recordings (none: /recording is refused) */
+  recordings?: LiveRecordings;
+  /** the studio's ffmpeg budget (default: one of the engine's own, from limits.*) */
+  ffmpeg?: FfmpegBudget;
 }
 
 export type TranscodeSource =
@@ -40,9 +53,22 @@ export interface TranscodeRequest {
   options?: TranscodeOptions;
   /** scheme://host:port for absolute URLs in the callback (default: the studio's own address) */
   baseUrl?: string | null;
+  /** aborted when the client that asked went away: a download in progress stops and its file goes */
+  signal?: AbortSignal;
 }
 
 const WORK_DIR = '.onair-work';
+
+/** an engine built without the live recorder (tests of the queue alone) */
+const NO_LIVE_RECORDINGS: LiveRecordings = {
+  start: () => {
+    throw new OnAirError('CONFIG', 'this studio has no live recorder');
+  },
+  get: (id) => {
+    throw new OnAirError('NOT_FOUND', `no recording ${id}`);
+  },
+  onEnded: () => undefined,
+};
 const safeExt = (name: string): string => {
   const e = path.extname(name.split(/[?#]/)[0]).toLowerCase();
   return /^\.[a-z0-9]{1,5}$/.test(e) ? e : '';
@@ -53,24 +79,45 @@ const safeExt = (name: string): string => {
  * and completion callbacks. Events are the queue's (job.queued … job.cancelled).
  */
 export class JobEngine extends EventEmitter<QueueEvents> {
-  readonly recorder: FfmpegRecorder;
+  readonly recorder: SeedRecorder;
+  /** every ffmpeg/ffprobe of jobs takes a slot of this budget, and is written down in the store while it runs */
+  readonly ffmpeg: FfmpegBudget;
   private q: JobQueue | null = null;
   private tools: Promise<{ ffmpeg: string; ffprobe: string }> | null = null;
   private shutdown = new AbortController();
   private readonly callbacks = new Set<Promise<unknown>>();
+  private readonly recordingCallbacks = new Set<Promise<unknown>>();
 
   constructor(private readonly deps: JobEngineDeps) {
     super();
-    this.recorder = new FfmpegRecorder({
-      config: deps.config,
+    this.ffmpeg = deps.ffmpeg ?? new FfmpegBudget(() => deps.config().limits);
+    this.recorder = new SeedRecorder({
       log: deps.log,
       registry: deps.registry,
-      ffmpeg: async () => (await this.resolveTools()).ffmpeg,
-      httpPort: deps.httpPort,
+      live: deps.recordings ?? NO_LIVE_RECORDINGS,
+      repo: () => {
+        const s = deps.store();
+        return s ? new SeedRecordingsRepo(s.db) : null;
+      },
       mediaRoot: () => mediaRoot(deps.config()),
-      workRoot: () => this.workRoot(),
+      ownBase: () => this.ownBase(),
       shutdown: () => this.shutdown.signal,
+      outbound: () => this.outbound(),
+      track: (p) => {
+        this.recordingCallbacks.add(p);
+        void p.finally(() => this.recordingCallbacks.delete(p));
+      },
     });
+  }
+
+  /** The outbound guard's policy for downloads and callbacks (net.allow_private, the resolver). */
+  outbound(): OutboundPolicy {
+    return { allowPrivate: this.cfg.net.allow_private, resolver: this.deps.resolver };
+  }
+
+  /** Refuse a callback URL up front (bad shape or a private address) -> OutboundError. */
+  checkCallback(url: string): Promise<void> {
+    return checkCallbackUrl(url, this.outbound());
   }
 
   private get cfg(): OnAirConfig {
@@ -95,7 +142,7 @@ export class JobEngine extends EventEmitter<QueueEvents> {
   get queue(): JobQueue {
     if (this.q) return this.q;
     const store = this.deps.store();
-    if (!store) throw new OnAirError('IO', `the job store is not open (is ${this.cfg.data_dir} writable?)`);
+    if (!store) throw new OnAirError('IO', 'the job store is not open (is the data folder writable?)');
     const q = new JobQueue(new JobsRepo(store.db), (job, ctl) => this.runJob(job, ctl), {
       concurrency: () => this.cfg.jobs.concurrency,
       log: this.deps.log,
@@ -158,16 +205,27 @@ export class JobEngine extends EventEmitter<QueueEvents> {
         for (const f of readdirSync(dir)) rmSync(path.join(dir, f), { recursive: true, force: true });
       } catch {}
     }
+    // ffmpeg a crashed studio left running is killed before its job is re-queued (the queue's start does that)
+    const store = this.deps.store();
+    if (store) {
+      const procs = new ProcessesRepo(store.db);
+      const reaped = await reapOrphans(procs, this.deps.log, new Set(liveToolPids()));
+      if (reaped.length) this.deps.log.warn({ killed: reaped.length, jobs: reaped.map((r) => r.jobId).filter(Boolean) }, 'killed ffmpeg processes left by a previous studio process');
+      this.ffmpeg.tracker = new StoreProcessTracker(procs, this.deps.log);
+    }
     q.start();
+    this.recorder.resumeCallbacks();
   }
 
   async stop(): Promise<void> {
     await this.q?.stop();
+    // recording callbacks (the recordings ended just before) get a moment; what is not delivered stays owed in the store
     const cut = setTimeout(() => this.shutdown.abort(), 3000);
-    await this.recorder.stopAll();
+    await Promise.all([...this.recordingCallbacks]);
     clearTimeout(cut);
     this.shutdown.abort();
     await Promise.all([...this.callbacks]);
+    this.ffmpeg.tracker = null;
     this.q?.removeAllListeners();
     this.q = null;
   }
@@ -178,9 +236,9 @@ export class JobEngine extends EventEmitter<QueueEvents> {
   }
 
   /** Check and probe a source; downloads and uploads become files owned by job `id`. Throws InputError. */
-  async prepareInput(id: string, source: TranscodeSource): Promise<JobInput> {
+  async prepareInput(id: string, source: TranscodeSource, cancel?: AbortSignal): Promise<JobInput> {
     const { ffprobe } = await this.resolveTools();
-    const signal = this.shutdown.signal;
+    const signal = cancel ? AbortSignal.any([this.shutdown.signal, cancel]) : this.shutdown.signal;
     if (source.type === 'path') {
       const file = resolveLocalInput(source.path, this.cfg.jobs.allowed_roots);
       return { source: 'path', original: source.path, file, owned: false, probe: await probeMedia(ffprobe, file, { signal }) };
@@ -191,7 +249,7 @@ export class JobEngine extends EventEmitter<QueueEvents> {
     try {
       if (source.type === 'url') {
         const j = this.cfg.jobs;
-        await downloadToFile(source.url, tmp, { maxBytes: j.max_download_bytes, timeoutMs: j.download_timeout_ms, signal });
+        await downloadToFile(source.url, tmp, { maxBytes: j.max_download_bytes, timeoutMs: j.download_timeout_ms, signal, policy: this.outbound() });
       }
       const probe = await probeMedia(ffprobe, tmp, { signal });
       const file = path.join(this.inputsDir(), `${id}${safeExt(source.type === 'url' ? new URL(source.url).pathname : source.filename)}`);
@@ -213,9 +271,19 @@ export class JobEngine extends EventEmitter<QueueEvents> {
       mkdirSync(this.workRoot(), { recursive: true });
     } catch (e) {
       if (req.source.type === 'upload') rmSync(req.source.file, { force: true });
-      throw new OnAirError('IO', `the media folder is not writable: ${(e as Error).message}`, e);
+      // the caller reads the message; where the folder is stays in the log
+      this.deps.log.error({ err: e }, 'the media folder is not writable');
+      throw new OnAirError('IO', 'the media folder is not writable', e);
     }
-    const input = await this.prepareInput(id, req.source);
+    if (o.callback) {
+      try {
+        await this.checkCallback(o.callback);
+      } catch (e) {
+        if (req.source.type === 'upload') rmSync(req.source.file, { force: true });
+        throw e;
+      }
+    }
+    const input = await withToolScope({ budget: this.ffmpeg, kind: 'probe', jobId: id }, () => this.prepareInput(id, req.source, req.signal));
     const now = Date.now();
     const covers = o.covers ?? {};
     const job: Job = {
@@ -267,13 +335,18 @@ export class JobEngine extends EventEmitter<QueueEvents> {
 
   /** The URLs seed 000 answers with (known before the job runs). */
   addresses(job: Job): ReturnType<typeof plannedAddresses> {
-    return plannedAddresses(job, job.options.base_url ?? this.ownBase());
+    const a = plannedAddresses(job, job.options.base_url ?? this.ownBase());
+    // with auth.play on, every output link we hand out carries a sign for the job's folder
+    const sign = (u: string): string => signMediaUrl(this.cfg, u);
+    return { ...a, liveAddress: sign(a.liveAddress), hdAddress: sign(a.hdAddress), masterAddress: sign(a.masterAddress), cover: a.cover.map(sign) };
   }
 
   private async runJob(job: Job, ctl: Parameters<typeof runTranscode>[2]) {
     const { ffmpeg } = await this.resolveTools();
     const encoder = (await this.encoders()).encoder;
-    return runTranscode(job, { ffmpeg, encoder, mediaRoot: mediaRoot(this.cfg), workRoot: this.workRoot(), preset: this.cfg.jobs.x264_preset }, ctl);
+    const deps = { ffmpeg, encoder, mediaRoot: mediaRoot(this.cfg), workRoot: this.workRoot(), preset: this.cfg.jobs.x264_preset };
+    // every ffmpeg of the job takes a budget slot and is written down in the store while it runs
+    return withToolScope({ budget: this.ffmpeg, kind: 'transcode', jobId: job.id }, () => runTranscode(job, deps, ctl));
   }
 
   private onSettled(job: Job): void {
@@ -285,8 +358,8 @@ export class JobEngine extends EventEmitter<QueueEvents> {
       job.status === 'done'
         ? { code: '200', data, msg: null }
         : { code: job.status === 'cancelled' ? '40500' : '500', data: { id: job.id }, msg: job.status === 'cancelled' ? 'job cancelled' : (job.error ?? 'job failed') };
-    const p = deliverCallback({ method: 'POST', url: job.options.callback, body }, { signal: this.shutdown.signal, log: this.deps.log }).then((r) => {
-      if (!r.delivered) this.deps.log.warn({ job: job.id, url: job.options.callback }, 'callback not delivered');
+    const p = deliverCallback({ method: 'POST', url: job.options.callback, body }, { signal: this.shutdown.signal, log: this.deps.log, policy: this.outbound() }).then((r) => {
+      if (!r.delivered) this.deps.log.warn({ job: job.id }, 'callback not delivered');
     });
     this.callbacks.add(p);
     void p.finally(() => this.callbacks.delete(p));

@@ -1,5 +1,8 @@
+import { AsyncLocalStorage } from 'node:async_hooks';
 import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import { OnAirError } from '../errors';
+import type { FfmpegBudget } from '../ffmpeg/budget';
 import { ProgressParser, TailBuffer, type FfmpegProgress } from './ffmpeg-progress';
 
 export { ProgressParser, TailBuffer, type FfmpegProgress } from './ffmpeg-progress';
@@ -8,7 +11,26 @@ export { ProgressParser, TailBuffer, type FfmpegProgress } from './ffmpeg-progre
  * Run ffmpeg (or ffprobe) with an argv array — never a shell — in its own process group, so cancel and
  * shutdown kill it and anything it started. Every live child is tracked; `killAllTools()` and the
  * process 'exit' hook make sure none outlives the studio.
+ *
+ * With a budget (given in the options or by `withToolScope`, which the job engine wraps around a job), a
+ * run first waits for one of the studio's ffmpeg slots (`done` rejects with OnAirError BUSY when none
+ * frees up in time), and the budget's tracker writes the process into the store while it runs.
  */
+
+/** What a run inherits from the code around it (the job engine sets it per job). */
+export interface ToolScope {
+  budget: FfmpegBudget;
+  /** transcode, probe, cover… (the store's record of the process) */
+  kind?: string;
+  jobId?: string | null;
+}
+
+const scope = new AsyncLocalStorage<ToolScope>();
+
+/** Run `fn` so every runTool inside it (however deep, across awaits) uses this budget and labels. */
+export function withToolScope<T>(s: ToolScope, fn: () => T): T {
+  return scope.run(s, fn);
+}
 
 export interface RunOptions {
   /** add `-progress pipe:1 -nostats` and parse it (ffmpeg only) */
@@ -26,6 +48,12 @@ export interface RunOptions {
   captureStdout?: number;
   /** bytes of stderr kept (default 8 KiB) */
   stderrBytes?: number;
+  /** written to stdin, then stdin is closed (default: no stdin) */
+  input?: Buffer;
+  /** the studio's ffmpeg budget (default: the scope's, if any) */
+  budget?: FfmpegBudget;
+  /** what the process is for (default: the scope's kind, else the program name) */
+  kind?: string;
 }
 
 export interface RunResult {
@@ -44,8 +72,6 @@ export interface ToolRun {
   readonly done: Promise<RunResult>;
   /** SIGTERM the whole group, SIGKILL after the grace period; resolves when the process is gone */
   cancel(): Promise<RunResult>;
-  /** ask ffmpeg to finish cleanly (SIGINT to ffmpeg only: it writes the trailer), then cancel after `graceMs` */
-  stop(graceMs?: number): Promise<RunResult>;
 }
 
 /** ffmpeg exited non-zero (or was killed). `stderr` is the tail. */
@@ -86,11 +112,67 @@ export function liveToolPids(): number[] {
   return [...live].map((c) => c.pid).filter((p): p is number => p !== undefined);
 }
 
+const emptyResult = (cancelled: boolean, stderr = ''): RunResult => ({ code: null, signal: null, stderr, stdout: Buffer.alloc(0), cancelled, timedOut: false, last: null });
+
 export function runTool(bin: string, args: readonly string[], opts: RunOptions = {}): ToolRun {
+  const s = scope.getStore();
+  const budget = opts.budget ?? s?.budget;
+  if (!budget) return spawnTool(bin, args, opts, null);
+  const label = { budget, kind: opts.kind ?? s?.kind ?? path.basename(bin), jobId: s?.jobId ?? null };
+  // wait for a slot; cancel/abort while waiting ends the run as cancelled without starting anything
+  const wait = new AbortController();
+  const onAbort = (): void => wait.abort();
+  if (opts.signal?.aborted) wait.abort();
+  else opts.signal?.addEventListener('abort', onAbort, { once: true });
+  let inner: ToolRun | null = null;
+  const done = budget.acquire(wait.signal).then(
+    (release) => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (wait.signal.aborted) {
+        release();
+        return emptyResult(true);
+      }
+      let run: ToolRun;
+      try {
+        run = spawnTool(bin, args, opts, label);
+      } catch (e) {
+        release();
+        throw e;
+      }
+      inner = run;
+      return run.done.finally(release);
+    },
+    (e: unknown) => {
+      opts.signal?.removeEventListener('abort', onAbort);
+      if (wait.signal.aborted) return emptyResult(true);
+      throw e;
+    },
+  );
+  return {
+    get pid() {
+      return inner?.pid ?? -1;
+    },
+    done,
+    cancel() {
+      if (inner) return inner.cancel();
+      wait.abort();
+      return done;
+    },
+  };
+}
+
+function spawnTool(bin: string, args: readonly string[], opts: RunOptions, label: { budget: FfmpegBudget; kind: string; jobId: string | null } | null): ToolRun {
   installExitHook();
   const argv = opts.progress ? ['-hide_banner', '-nostdin', '-nostats', '-progress', 'pipe:1', ...args] : [...args];
-  const child = spawn(bin, argv, { stdio: ['ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', windowsHide: true, shell: false });
+  const child = spawn(bin, argv, { stdio: [opts.input ? 'pipe' : 'ignore', 'pipe', 'pipe'], detached: process.platform !== 'win32', windowsHide: true, shell: false });
   live.add(child);
+  const tracker = label?.budget.tracker ?? null;
+  const pid = child.pid;
+  if (tracker && pid !== undefined) tracker.add({ pid, kind: label?.kind ?? path.basename(bin), cmd: bin, jobId: label?.jobId ?? null });
+  if (opts.input && child.stdin) {
+    child.stdin.on('error', () => undefined);
+    child.stdin.end(opts.input);
+  }
   const tail = new TailBuffer(opts.stderrBytes ?? 8192);
   const parser = opts.progress ? new ProgressParser(opts.durationSeconds ?? null) : null;
   const stdoutCap = opts.captureStdout ?? 0;
@@ -142,6 +224,7 @@ export function runTool(bin: string, args: readonly string[], opts: RunOptions =
       if (settled) return;
       settled = true;
       live.delete(child);
+      if (tracker && pid !== undefined) tracker.remove(pid);
       if (killTimer) clearTimeout(killTimer);
       if (timeout) clearTimeout(timeout);
       opts.signal?.removeEventListener('abort', onAbort);
@@ -169,15 +252,6 @@ export function runTool(bin: string, args: readonly string[], opts: RunOptions =
       cancelled = true;
       terminate();
       return done;
-    },
-    stop(graceMs = 5000) {
-      if (child.pid !== undefined && child.exitCode === null) {
-        try {
-          process.kill(child.pid, 'SIGINT');
-        } catch {}
-      }
-      const t = setTimeout(() => terminate(), graceMs);
-      return done.finally(() => clearTimeout(t));
     },
   };
 }

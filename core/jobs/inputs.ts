@@ -1,7 +1,8 @@
 import { createWriteStream, realpathSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
-import { Readable, Transform } from 'node:stream';
+import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
+import { OutboundError, outboundRequest, parseOutboundUrl, type OutboundPolicy, type OutboundResponse } from '../net/outbound';
 import { InputError } from './probe';
 
 /**
@@ -53,36 +54,37 @@ export function resolveLocalInput(given: string, roots: readonly string[]): stri
 export interface DownloadLimits {
   maxBytes: number;
   timeoutMs: number;
+  /** aborted when the studio stops or the client that asked went away */
   signal?: AbortSignal;
+  /** which addresses may be reached (net.allow_private) and how names resolve */
+  policy: OutboundPolicy;
 }
 
-/** Parse and check a download URL: http/https only. */
+/** Parse and check a download URL: http/https only, no credentials. */
 export function parseDownloadUrl(raw: string): URL {
-  let u: URL;
   try {
-    u = new URL(raw);
-  } catch {
-    throw new InputError('download', 'not a URL');
+    return parseOutboundUrl(raw, 'download');
+  } catch (e) {
+    throw new InputError('download', (e as Error).message, e);
   }
-  if (u.protocol !== 'http:' && u.protocol !== 'https:') throw new InputError('download', `only http and https URLs can be downloaded (got ${u.protocol})`);
-  if (u.username || u.password) throw new InputError('download', 'URLs with credentials are not accepted');
-  return u;
 }
 
 /**
- * Stream a URL to `dest`. Non-2xx, a body over `maxBytes`, an empty body, or taking longer than
- * `timeoutMs` -> InputError('download') (or 'too_large'); `dest` is removed on any failure.
+ * Stream a URL to `dest` through the outbound guard (private addresses refused, redirects checked
+ * hop by hop). Non-2xx, a body over `maxBytes`, an empty body, or taking longer than `timeoutMs`
+ * -> InputError('download') (or 'too_large'); `dest` is removed on any failure, including a cancel.
+ * Messages are short and never carry the remote's answer or a local path.
  */
 export async function downloadToFile(raw: string, dest: string, limits: DownloadLimits): Promise<{ bytes: number; contentType: string | null }> {
-  const url = parseDownloadUrl(raw);
   const timeout = AbortSignal.timeout(limits.timeoutMs);
   const signal = limits.signal ? AbortSignal.any([timeout, limits.signal]) : timeout;
   let bytes = 0;
+  let res: OutboundResponse | null = null;
   try {
-    const res = await fetch(url, { signal, redirect: 'follow', headers: { 'user-agent': 'OnAir-Studio' } });
-    if (res.url && !/^https?:/.test(res.url)) throw new InputError('download', 'redirected to a non-http URL');
-    if (!res.ok || !res.body) throw new InputError('download', `download failed: HTTP ${res.status}`);
-    const declared = Number(res.headers.get('content-length'));
+    res = await outboundRequest(raw, limits.policy, { signal, label: 'download' });
+    const { status, headers, body } = res;
+    if (status < 200 || status > 299) throw new InputError('download', `download failed: HTTP ${status}`);
+    const declared = Number(headers['content-length']);
     if (Number.isFinite(declared) && declared > limits.maxBytes) throw new InputError('too_large', `download is ${declared} bytes, over the ${limits.maxBytes} byte limit`);
     const counter = new Transform({
       transform(chunk: Buffer, _enc, cb) {
@@ -91,14 +93,17 @@ export async function downloadToFile(raw: string, dest: string, limits: Download
         else cb(null, chunk);
       },
     });
-    await pipeline(Readable.fromWeb(res.body as import('node:stream/web').ReadableStream<Uint8Array>), counter, createWriteStream(dest), { signal });
+    await pipeline(body, counter, createWriteStream(dest), { signal });
     if (bytes === 0) throw new InputError('download', 'download was empty (0 bytes)');
-    return { bytes, contentType: res.headers.get('content-type') };
+    const ct = headers['content-type'];
+    return { bytes, contentType: typeof ct === 'string' ? ct : null };
   } catch (e) {
+    res?.body.destroy();
     rmSync(dest, { force: true });
     if (e instanceof InputError) throw e;
-    if (timeout.aborted) throw new InputError('download', `download took longer than ${limits.timeoutMs} ms`, e);
+    if (timeout.aborted) throw new InputError('download', 'download failed: timeout', e);
     if (limits.signal?.aborted) throw new InputError('download', 'download cancelled', e);
-    throw new InputError('download', `download failed: ${(e as Error).message}`, e);
+    if (e instanceof OutboundError) throw new InputError('download', e.message, e);
+    throw new InputError('download', 'download failed: connection lost', e);
   }
 }

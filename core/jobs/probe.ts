@@ -104,7 +104,11 @@ export async function probeMedia(ffprobe: string, file: string, opts: { signal?:
   }).done;
   if (r.cancelled) throw new OnAirError('INTERNAL', 'probe cancelled');
   if (r.signal && !r.timedOut) throw new InputError('not_video', `${label}: ffprobe crashed (${r.signal}) reading it; it is not a video this ffprobe can read (configure another ffprobe)`);
-  if (r.code !== 0) throw new InputError('not_video', `${label} is not a supported video (${r.stderr.trim().split('\n').pop() ?? 'ffprobe failed'})`);
+  if (r.code !== 0) {
+    // ffprobe names the input by its full path ("file:/…/x.download: Invalid data…"): callers see only the name
+    const last = (r.stderr.trim().split('\n').pop() ?? '').split(fileArg(file)).join(label).split(file).join(label).slice(0, 200);
+    throw new InputError('not_video', `${label} is not a supported video (${last || 'ffprobe failed'})`);
+  }
   let json: unknown;
   try {
     json = JSON.parse(r.stdout.toString('utf8'));

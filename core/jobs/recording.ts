@@ -1,28 +1,40 @@
 import { randomInt } from 'node:crypto';
-import { existsSync, mkdirSync, renameSync, rmSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import { makeSign } from '../auth/sign';
-import type { OnAirConfig } from '../config';
-import type { StreamRecording as Recording } from '../contract/jobs';
+import type { StreamRecording } from '../contract/jobs';
+import type { Recording } from '../contract/recordings';
+import { isOnAirError, OnAirError } from '../errors';
 import type { StreamRegistry } from '../media/registry';
 import { streamPath } from '../media/stream-path';
+import type { OutboundPolicy } from '../net/outbound';
+import type { SeedRecordingRow, SeedRecordingsRepo } from '../store/seed-recordings-repo';
 import { deliverCallback } from './callbacks';
-import { runTool, type ToolRun } from './ffmpeg-run';
-import { fileArg, InputError } from './probe';
+import { InputError } from './probe';
 import { outputUrl } from './transcode';
 
-export interface RecordingDeps {
-  config: () => OnAirConfig;
+/** The live fMP4 recorder, as the seed route needs it (core/egress/record RecordingManager fits). */
+export interface LiveRecordings {
+  start(streamPath: string, o: { id?: string; file?: string; maxDurationMs?: number; exclusive?: boolean }): Recording;
+  get(id: string): Recording;
+  /** called once when any recording ends (done or failed) */
+  onEnded(fn: (r: Recording) => void): void;
+}
+
+export interface SeedRecorderDeps {
   log: Logger;
   registry: StreamRegistry;
-  ffmpeg: () => Promise<string>;
-  /** the bound HTTP port (the recorder reads our own HTTP-FLV) */
-  httpPort: () => number | null;
+  live: LiveRecordings;
+  /** the store's table of seed recordings; null while the store is not open */
+  repo: () => SeedRecordingsRepo | null;
   mediaRoot: () => string;
-  workRoot: () => string;
-  /** aborted when the studio stops (callbacks give up) */
+  /** scheme://host:port of the studio itself (neturi when the request named no host) */
+  ownBase: () => string;
+  /** aborted when the studio stops (a callback not delivered by then is sent at the next start) */
   shutdown: () => AbortSignal;
+  /** the outbound guard's policy for the callback */
+  outbound: () => OutboundPolicy;
+  /** hand a delivery in progress to the owner, so stop() can wait for it */
+  track: (p: Promise<unknown>) => void;
 }
 
 export interface RecordRequest {
@@ -49,95 +61,134 @@ export function loopbackHost(h: string): string {
 }
 
 /**
- * Records live streams to MP4 with `ffmpeg -c copy` from the studio's own HTTP-FLV output. A recording
- * ends when the stream ends, after `duration`, or at shutdown (ffmpeg is asked to finish the file);
- * the MP4 is written in a scratch folder and renamed into `<mediaRoot>/YYYY/MM/DD/<id>/<id>.mp4`.
+ * Seed 000's `GET /recording`, made by the live fMP4 recorder (one recorder in the product): the file is
+ * written as it goes at `<mediaRoot>/YYYY/MM/DD/<id>/<id>.mp4` (served at the same URL path), ends with the
+ * stream or after `duration`, and survives kill -9 (the next start finalizes it). The callback owed to the
+ * caller is kept in the store until it is delivered, so a crash does not lose it either.
  */
-export class FfmpegRecorder {
-  private readonly recs = new Map<string, { rec: Recording; run: ToolRun | null; done: Promise<void>; stopping: boolean }>();
+export class SeedRecorder {
+  private readonly sending = new Set<string>();
 
-  constructor(private readonly deps: RecordingDeps) {}
-
-  list(): Recording[] {
-    return [...this.recs.values()].map((r) => ({ ...r.rec }));
+  constructor(private readonly deps: SeedRecorderDeps) {
+    deps.live.onEnded((r) => this.onEnded(r));
   }
 
-  get(id: string): Recording | null {
-    const r = this.recs.get(id);
-    return r ? { ...r.rec } : null;
+  private requireRepo(): SeedRecordingsRepo {
+    const r = this.deps.repo();
+    if (!r) throw new OnAirError('IO', 'the recordings index is not open (is the data folder writable?)');
+    return r;
   }
 
   /** Start recording a live stream. Not live -> InputError('missing'). */
-  async start(req: RecordRequest): Promise<Recording> {
+  async start(req: RecordRequest): Promise<StreamRecording> {
     const sp = streamPath(req.app, req.name);
     const stream = this.deps.registry.get(sp.path);
     if (!stream || stream.publisher === null) throw new InputError('missing', `stream ${sp.path} is not live`);
-    const port = this.deps.httpPort();
-    if (port === null) throw new InputError('missing', 'the HTTP listener is not running');
-    const ffmpeg = await this.deps.ffmpeg();
-    const cfg = this.deps.config();
+    const repo = this.requireRepo();
     const { id, dir } = newMediaId();
-    const work = path.join(this.deps.workRoot(), `${id}.rec`);
-    const finalDir = path.join(this.deps.mediaRoot(), dir);
-    const fileName = `${id}.mp4`;
-    mkdirSync(work, { recursive: true });
-    let src = `http://${loopbackHost(cfg.http.host ?? cfg.host)}:${port}${sp.path}.flv`;
-    if (cfg.auth.play) src += `?sign=${makeSign(sp.path, Math.floor(Date.now() / 1000) + 24 * 3600, cfg.auth.secret)}`;
-    const args = ['-hide_banner', '-nostdin', '-v', 'error', '-rw_timeout', '15000000', '-i', src, '-map', '0:v?', '-map', '0:a?', '-c', 'copy'];
-    if (req.duration) args.push('-t', String(req.duration));
-    args.push('-movflags', '+faststart', '-f', 'mp4', '-y', fileArg(path.join(work, fileName)));
-    const rec: Recording = {
-      id, stream: sp.path, status: 'recording', file: path.join(finalDir, fileName), url: outputUrl(dir, fileName), started_at: Date.now(), finished_at: null, error: null,
+    // written down before the recording runs: from here on a crash must not lose the callback
+    const row: SeedRecordingRow = {
+      id, dir, callbackUrl: req.callback?.url ?? null, extra: req.callback?.extra ?? {}, baseUrl: req.baseUrl ?? null,
+      callbackState: req.callback ? 'pending' : 'none', createdAt: Date.now(),
     };
-    const run = runTool(ffmpeg, args, { stderrBytes: 4096 });
-    const entry = { rec, run: run as ToolRun | null, done: Promise.resolve(), stopping: false };
-    this.recs.set(id, entry);
-    this.deps.log.info({ recording: id, stream: sp.path }, 'recording started');
-    entry.done = run.done.then(async (r) => {
-      entry.run = null;
-      const tmp = path.join(work, fileName);
-      const size = existsSync(tmp) ? statSync(tmp).size : 0;
-      // ffmpeg exits 255 after SIGINT, having written the trailer
-      if ((r.code === 0 || entry.stopping) && size > 0) {
-        mkdirSync(path.dirname(finalDir), { recursive: true });
-        rmSync(finalDir, { recursive: true, force: true });
-        renameSync(work, finalDir);
-        rec.status = 'done';
-      } else {
-        rmSync(work, { recursive: true, force: true });
-        rec.status = 'failed';
-        rec.error = `ffmpeg ${r.code === null ? 'failed' : `exited ${r.code}`}: ${r.stderr.trim().split('\n').pop() ?? ''}`.trim();
-      }
-      rec.finished_at = Date.now();
-      this.deps.log.info({ recording: id, status: rec.status, err: rec.error ?? undefined }, 'recording finished');
-      if (req.callback) await this.callback(rec, req.callback, req.baseUrl ?? `http://${loopbackHost(cfg.http.host ?? cfg.host)}:${port}`);
-    }).catch((e: unknown) => {
-      rmSync(work, { recursive: true, force: true });
-      rec.status = 'failed';
-      rec.error = (e as Error).message;
-      rec.finished_at = Date.now();
+    repo.insert(row);
+    let rec: Recording;
+    try {
+      const file = path.join(this.deps.mediaRoot(), dir, `${id}.mp4`);
+      rec = this.deps.live.start(sp.path, { id, file, maxDurationMs: req.duration ? req.duration * 1000 : undefined, exclusive: false });
+    } catch (e) {
+      repo.delete(id);
+      if (isOnAirError(e) && e.code === 'NOT_FOUND') throw new InputError('missing', e.message, e);
+      throw e;
+    }
+    this.deps.log.info({ recording: id, stream: sp.path }, 'seed recording started');
+    return view(row, rec);
+  }
+
+  list(): StreamRecording[] {
+    const repo = this.deps.repo();
+    if (!repo) return [];
+    return repo.list().flatMap((row) => {
+      const r = this.liveRow(row.id);
+      return r ? [view(row, r)] : [];
     });
-    return { ...rec };
   }
 
-  private async callback(rec: Recording, cb: { url: string; extra: Record<string, string> }, base: string): Promise<void> {
-    const query: Record<string, string> = { ...cb.extra, t: String(rec.finished_at ?? Date.now()) };
-    if (rec.status === 'done') {
-      query.diskuri = rec.file;
-      query.neturi = base.replace(/\/+$/, '') + rec.url;
+  get(id: string): StreamRecording | null {
+    const row = this.deps.repo()?.get(id);
+    const r = row ? this.liveRow(id) : null;
+    return row && r ? view(row, r) : null;
+  }
+
+  private liveRow(id: string): Recording | null {
+    try {
+      return this.deps.live.get(id);
+    } catch {
+      return null;
+    }
+  }
+
+  /** At start: send the callbacks a previous process owed (its recordings were finalized by the recorder). */
+  resumeCallbacks(): void {
+    const repo = this.deps.repo();
+    if (!repo) return;
+    for (const row of repo.pending()) {
+      const r = this.liveRow(row.id);
+      if (r?.status === 'recording') continue;
+      this.deliver(row, r);
+    }
+  }
+
+  private onEnded(r: Recording): void {
+    let row: SeedRecordingRow | null = null;
+    try {
+      row = this.deps.repo()?.get(r.id) ?? null;
+    } catch {}
+    if (!row) return;
+    this.deps.log.info({ recording: r.id, status: r.status, ms: r.durationMs }, 'seed recording finished');
+    if (row.callbackState === 'pending') this.deliver(row, r);
+  }
+
+  /** GET the caller's URL with its fields, t, and diskuri + neturi (or error). `r` null: the recording is gone. */
+  private deliver(row: SeedRecordingRow, r: Recording | null): void {
+    if (!row.callbackUrl || this.sending.has(row.id)) return;
+    this.sending.add(row.id);
+    const v = r ? view(row, r) : null;
+    const query: Record<string, string> = { ...row.extra, t: String(r?.endedAt ?? Date.now()) };
+    if (v?.status === 'done') {
+      query.diskuri = v.file;
+      query.neturi = (row.baseUrl ?? this.deps.ownBase()).replace(/\/+$/, '') + v.url;
     } else {
-      query.error = rec.error ?? 'recording failed';
+      query.error = v?.error ?? 'the recording was deleted';
     }
-    await deliverCallback({ method: 'GET', url: cb.url, query }, { signal: this.deps.shutdown(), log: this.deps.log });
+    const signal = this.deps.shutdown();
+    const p = deliverCallback({ method: 'GET', url: row.callbackUrl, query }, { signal, log: this.deps.log, policy: this.deps.outbound() })
+      .then((res) => {
+        if (res.delivered) this.deps.repo()?.setCallbackState(row.id, 'sent');
+        else if (!signal.aborted) {
+          this.deps.repo()?.setCallbackState(row.id, 'gave_up');
+          this.deps.log.warn({ recording: row.id }, 'recording callback not delivered');
+        }
+        // aborted by shutdown: still 'pending', sent at the next start
+      })
+      .catch((e: unknown) => this.deps.log.warn({ recording: row.id, err: (e as Error).message }, 'recording callback bookkeeping failed'))
+      .finally(() => this.sending.delete(row.id));
+    this.deps.track(p);
   }
+}
 
-  /** End every recording (ffmpeg finishes the MP4), wait for them to be published. */
-  async stopAll(): Promise<void> {
-    const all = [...this.recs.values()];
-    for (const r of all) {
-      r.stopping = true;
-      void r.run?.stop(5000);
-    }
-    await Promise.all(all.map((r) => r.done));
-  }
+/** The seed-000 shape of a live recording. Interrupted (a crash) but with media = done: the file plays to its end. */
+function view(row: SeedRecordingRow, r: Recording): StreamRecording {
+  let status: StreamRecording['status'] = 'done';
+  let error = r.error;
+  if (r.status === 'recording') status = 'recording';
+  else if (r.status === 'failed') status = 'failed';
+  else if (r.size === 0 || r.durationMs === 0) {
+    status = 'failed';
+    error = error ?? 'nothing was recorded (no media arrived)';
+  } else if (r.status === 'done') error = null;
+  return {
+    id: r.id, stream: r.stream, status, file: r.file, url: outputUrl(row.dir, path.basename(r.file)),
+    started_at: r.startedAt, finished_at: r.endedAt, error: status === 'done' ? null : error,
+  };
 }

@@ -1,6 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { OnAirError } from '../errors';
+import { PROCESSES_MIGRATION } from './processes-repo';
 import { RECORDINGS_MIGRATION } from './recordings-repo';
+import { SEED_RECORDINGS_MIGRATION } from './seed-recordings-repo';
 
 /**
  * Schema steps, applied in order; `PRAGMA user_version` holds how many have run. Later features add
@@ -30,6 +32,9 @@ export const migrations: readonly string[] = [
   CREATE INDEX jobs_pick ON jobs (status, priority DESC, position, created_at);`,
   // 2: the recordings index (live streams recorded to fragmented MP4)
   RECORDINGS_MIGRATION,
+  // 3: ffmpeg/ffprobe processes while they run (killed at the next start if they outlived a crash),
+  //    and seed-000 /recording requests with the callback they are owed
+  `${PROCESSES_MIGRATION}\n${SEED_RECORDINGS_MIGRATION}`,
 ];
 
 /** Bring a database up to date. A database newer than this build refuses to open (CONFIG). */

@@ -48,12 +48,15 @@ describe('contract over /api/ws', () => {
   });
 
   it('server.config.set: applies, persists, and refuses bad types before they reach the core', async () => {
-    const r = (await ok('server.config.set', { rtmp: { gop_cache: false }, ffmpeg: '' })) as { settings: { rtmp: { gop_cache: boolean } }; restarted: string[]; saved_to: string };
+    const r = (await ok('server.config.set', { rtmp: { gop_cache: false } })) as { settings: { rtmp: { gop_cache: boolean } }; restarted: string[]; saved_to: string };
     expect(r.settings.rtmp.gop_cache).toBe(false);
     expect(r.restarted).toEqual([]);
     expect(rig.t.studio.config.rtmp.gop_cache).toBe(false);
     expect(r.saved_to).toBe(path.join(dataDir, 'config.json'));
-    expect(JSON.parse(readFileSync(r.saved_to, 'utf8'))).toEqual({ rtmp: { gop_cache: false }, ffmpeg: '' });
+    expect(JSON.parse(readFileSync(r.saved_to, 'utf8'))).toEqual({ rtmp: { gop_cache: false } });
+    // settings that execute things never come over the contract (config file or the desktop picker only)
+    await fails('server.config.set', { ffmpeg: '' }, 'FORBIDDEN');
+    await fails('server.config.set', { storage_dir: '/tmp' }, 'FORBIDDEN');
 
     const before = JSON.stringify(rig.t.studio.config);
     let e = await fails('server.config.set', { rtmp: { port: 'abc' } }, 'VALIDATION');

@@ -23,7 +23,11 @@ describe('onair serve', () => {
     const api = await waitFor(() => /API\s+(http:\/\/\S+)/.exec(out)?.[1], 'printed API URL', 20_000);
     expect(out).toMatch(/RTMP in\s+rtmp:\/\/127\.0\.0\.1:\d+\/live/);
     expect(out).toContain(path.join(tmp, 'data'));
-    const res = await fetch(api);
+    // the API gate is on by default: the printed panel URL carries the generated token (0600 in the data folder)
+    const token = /Panel\s+http:\/\/\S+\/\?token=([A-Za-z0-9_-]+)/.exec(out)?.[1];
+    expect(token).toBeTruthy();
+    expect((await fetch(api)).status).toBe(401);
+    const res = await fetch(api, { headers: { authorization: `Bearer ${token}` } });
     expect(res.status).toBe(200);
     const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
     child.kill('SIGINT');

@@ -40,7 +40,7 @@ describe('seed-000 API error codes', () => {
         res.end(Buffer.alloc(300_000));
       },
     });
-    t = await jobsStudio(path.join(dir, 'data'), { allowed_roots: [roots], api_keys: ['k1'], download_timeout_ms: 800, max_download_bytes: 200_000, max_upload_bytes: 200_000 });
+    t = await jobsStudio(path.join(dir, 'data'), { allowed_roots: [roots], api_keys: ['k1'], download_timeout_ms: 800, max_download_bytes: 200_000, max_upload_bytes: 200_000 }, { auth: { api: false }, net: { allow_private: ['127.0.0.1'] } });
   });
   afterAll(async () => {
     await t?.stop();
@@ -51,9 +51,10 @@ describe('seed-000 API error codes', () => {
   const hls = (p: Record<string, string>) => getJson(t.httpUrl(`/hls?${q({ key: 'k1', ...p })}`));
   const upload = (file: Blob | null, fields: Record<string, string> = {}, key = 'k1') => {
     const fd = new FormData();
-    if (file) fd.append('file', file, 'clip.mp4');
-    for (const [k, v] of Object.entries(fields)) fd.append(k, v);
+    // the key goes before the file: it is checked before a byte of the file is written
     fd.append('key', key);
+    for (const [k, v] of Object.entries(fields)) fd.append(k, v);
+    if (file) fd.append('file', file, 'clip.mp4');
     return getJson(t.httpUrl('/update'), { method: 'POST', body: fd });
   };
 
@@ -96,7 +97,9 @@ describe('seed-000 API error codes', () => {
     for (const uri of [web.url('/missing.mp4'), web.url('/never-ends.mp4'), web.url('/huge.mp4'), 'ftp://127.0.0.1/x.mp4', 'http://127.0.0.1:1/x.mp4']) {
       const r = await hls({ way: 'url', uri });
       expect(r.code, uri).toBe('40504');
+      expect(r.msg, uri).not.toMatch(/nope|\/tmp\//); // neither the remote's answer nor a local path
     }
+    expect((await hls({ way: 'url', uri: web.url('/missing.mp4') })).msg).toBe('download failed: HTTP 404');
     const rec = await getJson(t.httpUrl('/recording?m3u8=/live/nobody&key=k1'));
     expect(rec.code).toBe('40504');
     expect(rec.msg).toMatch(/not live/);
@@ -133,7 +136,7 @@ describe('seed-000 API: 500 when the studio cannot take the job', () => {
     await makeVideo(path.join(dir, 'ok.mp4'), { seconds: 1 });
     // the media root is a regular file: nothing can be written under it
     writeFileSync(path.join(dir, 'media-is-a-file'), 'x');
-    t = await jobsStudio(path.join(dir, 'data'), { allowed_roots: [dir] }, { http: { port: 0, mediaroot: path.join(dir, 'media-is-a-file') } });
+    t = await jobsStudio(path.join(dir, 'data'), { allowed_roots: [dir] }, { auth: { api: false }, http: { port: 0, mediaroot: path.join(dir, 'media-is-a-file') } });
   });
   afterAll(async () => {
     await t?.stop();
@@ -144,6 +147,7 @@ describe('seed-000 API: 500 when the studio cannot take the job', () => {
     const r = await getJson(t.httpUrl(`/hls?way=disk&uri=${encodeURIComponent(path.join(dir, 'ok.mp4'))}`));
     expect(r.code).toBe('500');
     expect(r.msg).toMatch(/media folder is not writable/);
+    expect(r.msg).not.toContain(dir); // where files live stays in the log
     expect(r.data).toBeNull();
   });
 });

@@ -5,7 +5,9 @@ import { ffprobe, publishTestPattern, type Run } from '../helpers/ffmpeg';
 import { cleanup, ffmpegChildren, filesUnder, getJson, jobsStudio, tempDir, testHttp, type TestHttp } from '../helpers/jobs';
 import { waitFor, type TestStudio } from '../helpers/studio';
 
-/** Seed 000's GET /recording: a live stream to MP4 via our own HTTP-FLV, then a GET callback. */
+const seedConfig = { auth: { api: false }, net: { allow_private: ['127.0.0.1'] } };
+
+/** Seed 000's GET /recording, made by the live fMP4 recorder (no ffmpeg), then a GET callback. */
 describe('GET /recording', () => {
   let dir: string;
   let t: TestStudio;
@@ -15,7 +17,7 @@ describe('GET /recording', () => {
   beforeAll(async () => {
     dir = tempDir();
     web = await testHttp();
-    t = await jobsStudio(path.join(dir, 'data'));
+    t = await jobsStudio(path.join(dir, 'data'), { api_keys: ['k'] }, seedConfig);
     pub = publishTestPattern(t.rtmpUrl('/live/cam'), { size: '320x240', rate: 25, seconds: 6 });
     await waitFor(() => t.studio.registry.get('/live/cam')?.publisher, 'stream live', 15_000);
   });
@@ -26,15 +28,20 @@ describe('GET /recording', () => {
     cleanup(dir);
   });
 
-  it('records for `duration` seconds and until the stream ends; calls back with the caller fields, diskuri, neturi, t', async () => {
-    const cb = web.url('/done?id=1');
+  it('records for `duration` seconds and until the stream ends; calls back with the callback URL fields, diskuri, neturi, t', async () => {
+    const cb = web.url('/done?id=1&room=blue');
     const short = await getJson<{ id: string; diskuri: string; neturi: string }>(
-      t.httpUrl(`/recording?m3u8=${encodeURIComponent(t.httpUrl('/live/cam.m3u8'))}&duration=2&callback=${encodeURIComponent(cb)}&room=blue`),
+      t.httpUrl(`/recording?key=k&m3u8=${encodeURIComponent(t.httpUrl('/live/cam.m3u8'))}&duration=2&callback=${encodeURIComponent(cb)}`),
     );
     expect(short.code).toBe('200');
     expect(short.data.neturi).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/\d{4}\/\d{2}\/\d{2}\/(\d+)\/\1\.mp4$/);
-    const full = await getJson<{ id: string }>(t.httpUrl(`/recording?m3u8=/live/cam&callback=${encodeURIComponent(web.url('/done?id=2'))}`));
+    expect(short.data.id).toBe(/\/(\d+)\.mp4$/.exec(short.data.neturi)?.[1]);
+    // one recorder in the product: the seed recording is a live recording with the same id
+    expect(t.studio.recordings.get(short.data.id)).toMatchObject({ status: 'recording', file: short.data.diskuri });
+    const full = await getJson<{ id: string }>(t.httpUrl(`/recording?key=k&m3u8=/live/cam&callback=${encodeURIComponent(web.url('/done?id=2'))}`));
     expect(full.code).toBe('200');
+    // the live recorder spawns no process
+    expect(ffmpegChildren().filter((c) => c.pid !== pub.child.pid)).toEqual([]);
 
     const first = await waitFor(() => web.received.find((r) => r.url.searchParams.get('id') === '1'), 'callback 1', 20_000);
     expect(first.method).toBe('GET');
@@ -45,6 +52,7 @@ describe('GET /recording', () => {
     expect(existsSync(q.diskuri)).toBe(true);
     const r = await fetch(q.neturi);
     expect(r.headers.get('content-type')).toBe('video/mp4');
+    await r.arrayBuffer();
     const probe = await ffprobe(q.neturi);
     expect(probe.streams.map((s) => s.codec_name).sort()).toEqual(['aac', 'h264']);
     expect(Math.abs(Number(probe.format?.duration) - 2)).toBeLessThan(0.6);
@@ -54,28 +62,38 @@ describe('GET /recording', () => {
     const p2 = await ffprobe(second.url.searchParams.get('neturi')!);
     expect(Number(p2.format?.duration)).toBeGreaterThan(3);
     expect(t.studio.jobs.recorder.list().map((x) => x.status)).toEqual(['done', 'done']);
-    expect(ffmpegChildren().filter((c) => c.comm !== 'ffmpeg' || c.pid !== pub.child.pid)).toEqual([]);
+    expect(web.received.filter((x) => x.url.pathname === '/done')).toHaveLength(2);
     expect(filesUnder(path.join(dir, 'data', 'media', '.onair-work'))).toEqual([]);
+  });
+
+  it('answers 40504 for a stream that is not live, and records nothing', async () => {
+    const before = t.studio.recordings.list().length;
+    const r = await getJson(t.httpUrl('/recording?key=k&m3u8=/live/nobody'));
+    expect(r.code).toBe('40504');
+    expect(t.studio.recordings.list()).toHaveLength(before);
   });
 });
 
 describe('recordings at shutdown', () => {
-  it('studio.stop() ends a recording cleanly: the MP4 is finished and published, no ffmpeg is left', async () => {
+  it('studio.stop() ends a recording cleanly: the MP4 is finished and published, its callback sent, no ffmpeg is left', async () => {
     const dir = tempDir();
-    const t = await jobsStudio(path.join(dir, 'data'));
+    const web = await testHttp();
+    const t = await jobsStudio(path.join(dir, 'data'), {}, seedConfig);
     const pub = publishTestPattern(t.rtmpUrl('/live/bye'), { size: '320x240', rate: 25, seconds: 20 });
     try {
       await waitFor(() => t.studio.registry.get('/live/bye')?.publisher, 'stream live', 15_000);
-      const rec = await t.studio.jobs.recorder.start({ app: 'live', name: 'bye' });
-      await waitFor(() => filesUnder(path.join(dir, 'data', 'media', '.onair-work')).length > 0, 'recording started');
-      await new Promise((r) => setTimeout(r, 2000));
+      const rec = await t.studio.jobs.recorder.start({ app: 'live', name: 'bye', callback: { url: web.url('/bye'), extra: {} } });
+      expect(rec.status).toBe('recording');
+      await waitFor(() => t.studio.recordings.get(rec.id).size > 10_000, 'recording written');
+      await new Promise((r) => setTimeout(r, 1500));
       await t.stop();
       expect(ffmpegChildren().filter((c) => c.pid !== pub.child.pid)).toEqual([]);
-      expect(t.studio.jobs.recorder.get(rec.id)?.status).toBe('done');
+      expect(web.received.map((x) => x.url.searchParams.get('diskuri'))).toEqual([rec.file]);
       const probe = await ffprobe(rec.file);
       expect(Number(probe.format?.duration)).toBeGreaterThan(1);
     } finally {
       pub.child.kill('SIGKILL');
+      await web.close();
       cleanup(dir);
     }
   });

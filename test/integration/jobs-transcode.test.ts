@@ -43,7 +43,8 @@ describe('transcode to HLS: disk, URL and upload', () => {
         createReadStream(src).pipe(res);
       },
     });
-    t = await jobsStudio(path.join(dir, 'data'), { allowed_roots: [dir] });
+    // the download and callback server is on loopback, which outbound requests refuse unless allowed
+    t = await jobsStudio(path.join(dir, 'data'), { allowed_roots: [dir] }, { auth: { api: false }, net: { allow_private: ['127.0.0.1'] } });
   });
   afterAll(async () => {
     await t?.stop();

@@ -1,13 +1,13 @@
-import { mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compatCodeOf, parseCoverTimes, parseStreamRef } from '../../core/api/compat-routes';
 import { boundaryOf, MultipartParser, parseDisposition, type PartHeaders } from '../../core/api/multipart';
 import { OnAirError } from '../../core/errors';
-import { parseDownloadUrl, resolveLocalInput } from '../../core/jobs/inputs';
+import { downloadToFile, parseDownloadUrl, resolveLocalInput } from '../../core/jobs/inputs';
 import { baseUrlFromHost } from '../../core/jobs/job-urls';
 import { InputError, parseProbe } from '../../core/jobs/probe';
-import { cleanup, tempDir } from '../helpers/jobs';
+import { cleanup, tempDir, testHttp } from '../helpers/jobs';
 
 describe('local path inputs', () => {
   let dir: string;
@@ -52,6 +52,34 @@ describe('local path inputs', () => {
   it('download URLs are http(s) without credentials', () => {
     expect(parseDownloadUrl('https://example.com/a.mp4').hostname).toBe('example.com');
     for (const u of ['file:///etc/passwd', 'ftp://x/y', 'http://u:p@x/y', 'nonsense']) expect(() => parseDownloadUrl(u), u).toThrow(InputError);
+  });
+
+  it('downloads go through the outbound guard; failures say little and leave no file', async () => {
+    const web = await testHttp({
+      '/gone.mp4': (_q, res) => {
+        res.writeHead(404, { 'content-type': 'text/plain' });
+        res.end('internal admin panel says: secret-token-123');
+      },
+      '/ok.mp4': (_q, res) => res.end('0123456789'),
+    });
+    const dest = path.join(dir, 'dl.part');
+    const limits = (allowPrivate: string[]) => ({ maxBytes: 1000, timeoutMs: 5000, policy: { allowPrivate } });
+    const fail = async (url: string, allow: string[]): Promise<InputError> => {
+      const e = await downloadToFile(url, dest, limits(allow)).then(() => null, (x: unknown) => x);
+      expect(e).toBeInstanceOf(InputError);
+      expect(existsSync(dest)).toBe(false);
+      return e as InputError;
+    };
+    try {
+      expect((await fail(web.url('/ok.mp4'), [])).message).toBe('download refused: private address');
+      expect(web.received).toEqual([]);
+      const e404 = await fail(web.url('/gone.mp4'), ['127.0.0.1']);
+      expect([e404.reason, e404.message]).toEqual(['download', 'download failed: HTTP 404']);
+      expect((await fail('http://127.0.0.1:1/x.mp4', ['127.0.0.1'])).message).toBe('download failed: connection refused');
+      expect(await downloadToFile(web.url('/ok.mp4'), dest, limits(['127.0.0.0/8']))).toMatchObject({ bytes: 10 });
+    } finally {
+      await web.close();
+    }
   });
 });
 

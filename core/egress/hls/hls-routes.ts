@@ -1,6 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { verifySign } from '../../auth/sign';
-import { sendError } from '../../api/http-util';
+import { httpDenial } from '../../auth/decisions';
+import { clientIp, sendError } from '../../api/http-util';
 import type { Router } from '../../api/routes';
 import type { ServerContext } from '../../ingest/context';
 import { isValidName } from '../../media/stream-path';
@@ -30,14 +30,11 @@ export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsMan
     const m = FILE.exec(p.file);
     if (!m || !isValidName(p.app) || !isValidName(p.stream)) return sendError(res, 404, 'NOT_FOUND', `nothing at ${url.pathname}`);
     const path = `/${p.app}/${p.stream}`;
-    const auth = ctx.config().auth;
-    let suffix = '';
-    if (auth.play) {
-      const sign = url.searchParams.get('sign') ?? undefined;
-      const r = verifySign(path, sign, auth.secret);
-      if (!r.ok) return sendError(res, r.reason === 'missing' ? 401 : 403, r.reason === 'missing' ? 'SIGN_REQUIRED' : 'SIGN_INVALID', `play ${path} refused: sign ${r.reason}`);
-      suffix = `?sign=${encodeURIComponent(sign!)}`;
-    }
+    const d = ctx.auth.authorize('play', path, { via: 'http', ip: clientIp(req), headers: req.headers, query: url.searchParams });
+    if (!d.ok) return sendError(res, httpDenial(d).status, httpDenial(d).code, d.message);
+    const sign = ctx.config().auth.play ? url.searchParams.get('sign') : null;
+    const token = ctx.config().auth.play && !sign ? url.searchParams.get('token') : null;
+    const suffix = sign ? `?sign=${encodeURIComponent(sign)}` : token ? `?token=${encodeURIComponent(token)}` : '';
     const hls = manager.get(path);
     if (!hls) return sendError(res, 404, 'STREAM_NOT_FOUND', `no live HLS for ${path} (is it publishing, and is HLS on for app "${p.app}"?)`);
     const s = hls.settings;
@@ -96,9 +93,8 @@ export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsMan
     }
     const part = cmaf.find(seq)?.parts[idx];
     if (!part) return sendError(res, 404, 'SEGMENT_GONE', `part ${file} is not available`);
-    void req;
     return send(res, hls, 'video/mp4', part.data, SEGMENT_HEADERS);
-  });
+  }, 'media');
 }
 
 async function serveDash(res: ServerResponse, hls: LiveHls, file: string, m: RegExpExecArray, suffix: string): Promise<void> {

@@ -32,9 +32,11 @@ export class Recorder implements Subscriber {
   private initWritten = false;
   private out: WriteStream | null = null;
   private lastCut = -1;
+  private firstTs = -1;
   private done = false;
 
-  constructor(readonly id: string, readonly file: string, private readonly ev: RecorderEvents) {}
+  /** `maxDurationMs`: end by itself (cleanly, like stop) once that much media time is written */
+  constructor(readonly id: string, readonly file: string, private readonly ev: RecorderEvents, private readonly maxDurationMs: number | null = null) {}
 
   start(init: StreamStart): void {
     if (this.done) return;
@@ -63,6 +65,10 @@ export class Recorder implements Subscriber {
     const m = this.muxer;
     if (!m || this.done || p.kind === 'data') return;
     try {
+      if (!p.seqHeader && this.maxDurationMs !== null) {
+        if (this.firstTs < 0) this.firstTs = p.timestamp;
+        else if (p.timestamp - this.firstTs >= this.maxDurationMs) return this.end('duration reached');
+      }
       m.push(p);
       if (!this.initWritten) {
         if (!m.ready) return;

@@ -9,6 +9,7 @@ import { OnAirError } from '../../errors';
 import type { StreamRegistry } from '../../media/registry';
 import type { Stream } from '../../media/stream';
 import type { RecordingsRepo } from '../../store/recordings-repo';
+import { finalizeFmp4 } from './finalize';
 import { Recorder } from './recorder';
 
 export interface RecordingEvents {
@@ -25,6 +26,18 @@ export interface RecordingDeps {
   thumbnail?: (file: string, out: string) => Promise<boolean>;
 }
 
+/** How a recording is made; the defaults are the panel's (one recording per stream, in record.folder). */
+export interface StartOptions {
+  /** the recording's id (default: a random one) */
+  id?: string;
+  /** where the MP4 goes (default: <record folder>/<app>/<name>/<time>-<id>.mp4) */
+  file?: string;
+  /** end by itself after this much media time */
+  maxDurationMs?: number;
+  /** false: may run next to other recordings of the same stream (seed-000 /recording) */
+  exclusive?: boolean;
+}
+
 const stamp = (d: Date): string => d.toISOString().replace(/[:]/g, '-').replace(/\..*$/, '');
 
 /**
@@ -32,25 +45,43 @@ const stamp = (d: Date): string => d.toISOString().replace(/[:]/g, '-').replace(
  * (and Node-Media-Server `trans.tasks` with mp4: true), an index in the SQLite store, retention.
  */
 export class RecordingManager extends EventEmitter<RecordingEvents> {
-  private readonly active = new Map<string, { rec: Recorder; stream: Stream; row: Recording; lastSave: number }>();
+  private readonly active = new Map<string, { rec: Recorder; stream: Stream; row: Recording; lastSave: number; exclusive: boolean }>();
   private repo: RecordingsRepo | null = null;
+  private readonly thumbnails = new Set<Promise<void>>();
 
   constructor(private readonly deps: RecordingDeps) {
     super();
     deps.registry.on('published', (s) => this.onPublished(s));
   }
 
-  /** Attach the index; recordings a dead process left behind become 'interrupted'. */
+  /**
+   * Attach the index. Recordings a dead process left behind become 'interrupted' and are finalized: a torn
+   * last fragment is cut off and their size and duration are measured from the file (it plays to its end).
+   */
   attach(repo: RecordingsRepo): void {
     this.repo = repo;
     for (const r of repo.markInterrupted(Date.now())) {
       let size = r.size;
+      let durationMs = r.durationMs;
       try {
-        size = statSync(r.file).size;
-      } catch {}
-      repo.update(r.id, { size, error: 'the app stopped while recording; the file plays up to its last fragment' });
+        const f = finalizeFmp4(r.file);
+        size = f.size;
+        durationMs = f.durationMs;
+      } catch {
+        try {
+          size = statSync(r.file).size;
+        } catch {}
+      }
+      repo.update(r.id, { size, durationMs, error: 'the app stopped while recording; the file plays up to its last fragment' });
+      this.deps.log.warn({ id: r.id, path: r.stream, bytes: size, ms: durationMs }, 'recording interrupted by a crash was finalized');
     }
     this.prune();
+  }
+
+  /** Called once when any recording ends (done or failed). */
+  onEnded(fn: (r: Recording) => void): void {
+    this.on('recording.stopped', fn);
+    this.on('recording.failed', fn);
   }
 
   folder(): string {
@@ -78,16 +109,19 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     return this.repo;
   }
 
-  start(streamPath: string): Recording {
+  start(streamPath: string, o: StartOptions = {}): Recording {
     const repo = this.requireRepo();
     const stream = this.deps.registry.get(streamPath);
     if (!stream?.publisher) throw new OnAirError('NOT_FOUND', `${streamPath} is not live`);
-    for (const a of this.active.values()) if (a.stream.path === streamPath) throw new OnAirError('CONFLICT', `${streamPath} is already being recorded`);
+    if (o.exclusive !== false) {
+      for (const a of this.active.values()) if (a.stream.path === streamPath && a.exclusive) throw new OnAirError('CONFLICT', `${streamPath} is already being recorded`);
+    }
     const disk = this.disk();
     if (disk.low) throw new OnAirError('IO', `only ${Math.round(disk.free / 1048576)} MB free in ${disk.folder}; free some space or lower record.min_free_mb`);
-    const id = randomUUID().slice(0, 12);
+    const id = o.id ?? randomUUID().slice(0, 12);
+    if (this.active.has(id) || repo.get(id)) throw new OnAirError('CONFLICT', `recording ${id} exists`);
     const started = new Date();
-    const file = path.join(this.folder(), stream.app, stream.name, `${stamp(started)}-${id}.mp4`);
+    const file = o.file ?? path.join(this.folder(), stream.app, stream.name, `${stamp(started)}-${id}.mp4`);
     const v = stream.videoInfo;
     const a = stream.audioInfo;
     const row: Recording = {
@@ -99,8 +133,8 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
       onProgress: (bytes, dur) => this.progress(id, bytes, dur),
       onFailed: (reason) => this.finish(id, 'failed', reason),
       onClosed: () => this.finish(id, 'done', null),
-    });
-    this.active.set(id, { rec, stream, row, lastSave: Date.now() });
+    }, o.maxDurationMs ?? null);
+    this.active.set(id, { rec, stream, row, lastSave: Date.now(), exclusive: o.exclusive !== false });
     stream.addSubscriber(rec);
     this.deps.log.info({ id, path: streamPath, file }, 'recording started');
     this.emit('recording.started', row);
@@ -135,7 +169,8 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     }
     this.deps.log.info({ id, path: row.stream, bytes: size, ms: row.durationMs }, 'recording stopped');
     this.emit('recording.stopped', row);
-    void this.makeThumbnail(row);
+    const thumb = this.makeThumbnail(row).finally(() => this.thumbnails.delete(thumb));
+    this.thumbnails.add(thumb);
     this.prune();
   }
 
@@ -143,7 +178,11 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     if (!this.deps.thumbnail || row.size === 0) return;
     const out = row.file.replace(/\.mp4$/, '.jpg');
     const ok = await this.deps.thumbnail(row.file, out).catch(() => false);
-    if (ok) this.repo?.update(row.id, { thumbnail: out });
+    if (ok) {
+      try {
+        this.repo?.update(row.id, { thumbnail: out });
+      } catch {}
+    }
     else this.deps.log.warn({ id: row.id, file: row.file }, 'could not make a thumbnail for the recording');
   }
 
@@ -247,5 +286,7 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
         }),
     );
     await Promise.all(waits);
+    // thumbnails of the recordings that just ended: their ffmpeg must not outlive the studio
+    await Promise.all([...this.thumbnails]);
   }
 }

@@ -1,18 +1,20 @@
-import { spawn } from 'node:child_process';
 import type { OnAirConfig } from '../../config';
+import type { FfmpegBudget } from '../../ffmpeg/budget';
 import { locateFfmpeg } from '../../jobs/ffmpeg-locate';
+import { runTool } from '../../jobs/ffmpeg-run';
 
-/** A 320-px-wide JPEG of the first second of a recording (argv only, no shell; killed after 20 s). */
-export async function recordingThumbnail(cfg: OnAirConfig, file: string, out: string): Promise<boolean> {
+/**
+ * A 320-px-wide JPEG of the first second of a recording (argv only, no shell; killed after 20 s).
+ * Takes a slot of the studio's ffmpeg budget when given one; false when it cannot be made (or the budget is busy).
+ */
+export async function recordingThumbnail(cfg: OnAirConfig, file: string, out: string, budget?: FfmpegBudget): Promise<boolean> {
   const ff = await locateFfmpeg(cfg);
   if (!ff) return false;
-  return new Promise((resolve) => {
-    const child = spawn(ff.path, ['-v', 'error', '-y', '-ss', '1', '-i', file, '-frames:v', '1', '-vf', 'scale=320:-2', out], { stdio: 'ignore' });
-    const timer = setTimeout(() => child.kill('SIGKILL'), 20_000);
-    child.on('error', () => resolve(false));
-    child.on('close', (code) => {
-      clearTimeout(timer);
-      resolve(code === 0);
-    });
-  });
+  const args = ['-v', 'error', '-nostdin', '-y', '-ss', '1', '-i', file, '-frames:v', '1', '-vf', 'scale=320:-2', out];
+  try {
+    const r = await runTool(ff.path, args, { budget, kind: 'thumbnail', timeoutMs: 20_000, stderrBytes: 1024 }).done;
+    return r.code === 0;
+  } catch {
+    return false;
+  }
 }

@@ -23,6 +23,8 @@ export interface OnAirBridge {
   on(event: string, cb: (data: unknown) => void): () => void;
   /** the local path of a dropped or picked File (Electron webUtils); '' when it has none */
   pathForFile?(file: File): string;
+  /** the desktop app's native picker for the ffmpeg binary or the storage folder (checked and saved by the core) */
+  pickSetting?(key: 'ffmpeg' | 'storage_dir'): Promise<Reply>;
 }
 
 declare global {

@@ -13,10 +13,13 @@ export function useMediaBase(): string | null {
   return `http://${mediaHost(true, ports.host)}:${ports.http}`;
 }
 
-/** An absolute URL for a path on the core; /api paths carry the panel token as ?token= when the gate is on. */
+/**
+ * An absolute URL for a path on the core; /api paths and media outputs (/YYYY/MM/DD/…, signed when auth.play
+ * is on) carry the panel token as ?token= when the gate is on.
+ */
 export function mediaUrl(base: string, path: string, token: string | null): string {
   const u = new URL(path, base);
-  if (token && u.pathname.startsWith('/api/')) u.searchParams.set('token', token);
+  if (token && (u.pathname.startsWith('/api/') || /^\/\d{4}\/\d{2}\/\d{2}\//.test(u.pathname)) && !u.searchParams.has('sign')) u.searchParams.set('token', token);
   return u.toString();
 }
 

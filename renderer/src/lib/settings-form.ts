@@ -84,8 +84,7 @@ export function patchOf(orig: Settings, f: SettingsForm): SettingsPatch {
   if (f.apiPass !== o.apiPass) auth.api_pass = f.apiPass;
   if (f.apiToken !== o.apiToken) auth.api_token = f.apiToken;
   if (Object.keys(auth).length) p.auth = auth;
-  if (f.storage !== o.storage) p.storage_dir = f.storage;
-  if (f.ffmpeg !== o.ffmpeg) p.ffmpeg = f.ffmpeg;
+  // storage_dir and ffmpeg are never sent: the core refuses them over the contract (native picker / config file only)
   const hls: NonNullable<SettingsPatch['hls']> = {};
   if (f.hlsOn !== o.hlsOn) hls.enabled = f.hlsOn;
   if (f.llOn !== o.llOn) hls.ll = f.llOn;

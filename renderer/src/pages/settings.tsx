@@ -71,6 +71,21 @@ export function SettingsPage() {
     }
   };
 
+  // the ffmpeg binary and the storage folder execute/write: only the desktop app's native picker or the config file
+  const picker = window.onair?.pickSetting;
+  const pick = (key: 'ffmpeg' | 'storage_dir') => async (): Promise<void> => {
+    if (!picker) return;
+    const r = await picker(key);
+    if (!r.ok) return setBanner({ kind: 'error', text: t('settings.failed', { reason: r.error.message }) });
+    const fresh = await client().call('server.config.get');
+    setOrig(fresh);
+    setForm(formOf(fresh));
+    void reloadStatus(client());
+    toast('ok', t('settings.saved'));
+  };
+  const browse = (key: 'ffmpeg' | 'storage_dir') =>
+    picker ? <button type="button" className="btn" onClick={() => void pick(key)()}>{t('settings.exec.browse')}</button> : null;
+  const execHint = picker ? t('settings.exec.picker') : t('settings.exec.fileOnly');
   const mediaDefault = status ? `${status.data_dir}/media` : '…';
   const ff = status?.ffmpeg;
   return (
@@ -109,7 +124,7 @@ export function SettingsPage() {
         <fieldset className="card">
           <legend className="card-title">{t('settings.streaming')}</legend>
           <Toggle name="gop" label={t('settings.gop')} checked={form.gop} onChange={set('gop')} />
-          <Field name="storage" label={t('settings.storage')} value={form.storage} onChange={set('storage')} error={errors.storage} hint={t('settings.storage.hint', { dir: mediaDefault })} />
+          <Field name="storage" label={t('settings.storage')} value={form.storage} onChange={set('storage')} error={errors.storage} disabled after={browse('storage_dir')} hint={`${t('settings.storage.hint', { dir: mediaDefault })} · ${execHint}`} />
           <Field
             name="ffmpeg"
             label={t('settings.ffmpeg')}
@@ -117,7 +132,9 @@ export function SettingsPage() {
             onChange={set('ffmpeg')}
             error={errors.ffmpeg}
             placeholder={ff?.path}
-            hint={ff ? `${t('settings.ffmpeg.hint')} · ${ff.path} (${ff.version.slice(0, 40)})` : t('settings.ffmpeg.hint')}
+            disabled
+            after={browse('ffmpeg')}
+            hint={`${ff ? `${t('settings.ffmpeg.hint')} · ${ff.path} (${ff.version.slice(0, 40)})` : t('settings.ffmpeg.hint')} · ${execHint}`}
           />
         </fieldset>
         <fieldset className="card">
