@@ -1,7 +1,10 @@
 /**
  * RTMP chunk stream: reassembly of messages from chunks (ChunkReader) and chunking (encodeChunks).
  * Pure byte logic on the hot path: bodies are kept as slices of the pushed buffers and joined once
- * per message; only a header split across two pushes is copied (at most 18 bytes).
+ * per message; only a header split across two pushes is copied (at most 18 bytes), and the part of a
+ * message still incomplete at the end of a push is copied when it is small next to that push
+ * (rtmp-chunk-state.ts), so partial messages never hold much more memory than their own bytes.
+ * Every limit (message size, bytes in partial messages, chunk streams) is a ChunkLimits value.
  *
  * The reader keeps references to pushed buffers until the messages using them are complete, and a
  * large single-chunk message payload may be a slice of a pushed buffer: callers must not reuse or
@@ -9,6 +12,7 @@
  */
 import { OnAirError } from '../errors';
 import { EXT_TIMESTAMP, MAX_CHUNK_SIZE } from './rtmp-chunk-encode';
+import { newStream, settleParts, type ChunkStream } from './rtmp-chunk-state';
 
 export { encodeChunks } from './rtmp-chunk-encode';
 
@@ -26,41 +30,20 @@ const MAX_HEADER = 18; // 3 basic + 11 message + 4 extended timestamp
 const COPY_BELOW = 1024;
 const MSG_HEADER_SIZE = [11, 7, 3, 0];
 
-interface ChunkStream {
-  readonly csid: number;
-  /** a fmt 0 header (or the librtmp fmt 1 on csid 2) has been seen */
-  seen: boolean;
-  timestamp: number;
-  /** raw timestamp field of the last fmt 0/1/2 header (fmt 3 new messages add it) */
-  delta: number;
-  length: number;
-  type: number;
-  streamId: number;
-  /** the last fmt 0/1/2 header used an extended timestamp */
-  extended: boolean;
-  /** the last extended timestamp value read on this chunk stream */
-  extValue: number;
-  /** a message is being assembled */
-  active: boolean;
-  got: number;
-  parts: Buffer[];
+/** What one peer may make the reader hold. Unset = no limit (buffered: 4 x maxMessageSize). */
+export interface ChunkLimits {
+  /** the largest message a header may declare (default 8 MiB) */
+  maxMessageSize?: number;
+  /** body bytes held in partial messages over all chunk streams */
+  maxBufferedBytes?: number;
+  /** chunk-stream ids that may be opened at all (each keeps a little state) */
+  maxChunkStreams?: number;
+  /** chunk streams that may hold a partial message at once */
+  maxPartialStreams?: number;
 }
 
-function newStream(csid: number): ChunkStream {
-  return {
-    csid,
-    seen: false,
-    timestamp: 0,
-    delta: 0,
-    length: 0,
-    type: 0,
-    streamId: 0,
-    extended: false,
-    extValue: 0,
-    active: false,
-    got: 0,
-    parts: [],
-  };
+function limitError(message: string): OnAirError {
+  return new OnAirError('LIMIT', `RTMP chunk: ${message}`);
 }
 
 function formatError(message: string): OnAirError {
@@ -68,8 +51,19 @@ function formatError(message: string): OnAirError {
 }
 
 export class ChunkReader {
-  private readonly maxMessageSize: number;
-  private readonly maxBufferedBytes: number;
+  private maxMessageSize = 0;
+  private maxBufferedBytes = 0;
+  private maxChunkStreams = Infinity;
+  private maxPartialStreams = Infinity;
+  /** chunk streams opened, and those holding a partial message */
+  private opened = 0;
+  private partial = 0;
+  /** chunk streams that got body bytes in the current push (settled at its end) */
+  private readonly touched: ChunkStream[] = [];
+  /** stop reading after a message this accepts; the bytes after it wait in `held` */
+  private haltWhen: ((m: RtmpMessage) => boolean) | null = null;
+  private halted = false;
+  private held: Buffer | null = null;
   private size = DEFAULT_CHUNK_SIZE;
   private total = 0;
   private readonly low: Array<ChunkStream | undefined> = [];
@@ -84,9 +78,38 @@ export class ChunkReader {
   private failure: unknown = null;
   private out: RtmpMessage[] = [];
 
-  constructor(opts?: { maxMessageSize?: number; maxBufferedBytes?: number }) {
-    this.maxMessageSize = opts?.maxMessageSize ?? 8 * 1024 * 1024;
-    this.maxBufferedBytes = opts?.maxBufferedBytes ?? 4 * this.maxMessageSize;
+  constructor(opts?: ChunkLimits) {
+    this.setLimits(opts ?? {});
+  }
+
+  /** Replace the limits (e.g. wider once the peer's connect is accepted); what is held already stays. */
+  setLimits(opts: ChunkLimits): void {
+    this.maxMessageSize = opts.maxMessageSize ?? 8 * 1024 * 1024;
+    this.maxBufferedBytes = opts.maxBufferedBytes ?? 4 * this.maxMessageSize;
+    this.maxChunkStreams = opts.maxChunkStreams ?? Infinity;
+    this.maxPartialStreams = opts.maxPartialStreams ?? Infinity;
+  }
+
+  /**
+   * Stop after the next message `when` accepts (null: never): the bytes after it are kept unread, and
+   * later pushes are queued behind them, until `release()`. Lets a session change limits between messages.
+   */
+  haltAfter(when: ((m: RtmpMessage) => boolean) | null): void {
+    this.haltWhen = when;
+  }
+
+  /** Bytes kept unread since a halt. */
+  get heldBytes(): number {
+    return this.held === null ? 0 : this.held.length;
+  }
+
+  /** Resume after a halt (no-op otherwise): read the bytes kept since, and return their messages. */
+  release(): RtmpMessage[] {
+    if (!this.halted) return [];
+    this.halted = false;
+    const held = this.held;
+    this.held = null;
+    return held === null ? [] : this.push(held);
   }
 
   get chunkSize(): number {
@@ -100,9 +123,15 @@ export class ChunkReader {
   push(chunk: Buffer): RtmpMessage[] {
     if (this.failure !== null) throw this.failure;
     this.out = [];
+    if (this.halted) {
+      this.held = this.held === null ? chunk : Buffer.concat([this.held, chunk]);
+      return this.out;
+    }
     try {
       this.total += chunk.length;
       this.consume(chunk);
+      if (this.held !== null) this.total -= this.held.length; // counted again when released
+      settleParts(this.touched, chunk.length);
     } catch (e) {
       this.failure = e;
       throw e;
@@ -113,12 +142,17 @@ export class ChunkReader {
   private stream(csid: number): ChunkStream {
     if (csid < 64) {
       let cs = this.low[csid];
-      if (cs === undefined) this.low[csid] = cs = newStream(csid);
+      if (cs === undefined) this.low[csid] = cs = this.open(csid);
       return cs;
     }
     let cs = this.high.get(csid);
-    if (cs === undefined) this.high.set(csid, (cs = newStream(csid)));
+    if (cs === undefined) this.high.set(csid, (cs = this.open(csid)));
     return cs;
+  }
+
+  private open(csid: number): ChunkStream {
+    if (++this.opened > this.maxChunkStreams) throw limitError(`more than ${this.maxChunkStreams} chunk streams`);
+    return newStream(csid);
   }
 
   private consume(chunk: Buffer): void {
@@ -136,7 +170,8 @@ export class ChunkReader {
         // The header ended inside the carried bytes (a fmt 3 peek that found no repeated extended
         // timestamp): the rest of them are body bytes, read before the new chunk.
         this.run(Buffer.from(head.subarray(h, carried)), 0);
-        this.consume(chunk);
+        if (this.halted) this.held = Buffer.concat([this.held ?? Buffer.alloc(0), chunk]);
+        else this.consume(chunk);
         return;
       }
       off = h - carried;
@@ -148,18 +183,26 @@ export class ChunkReader {
     const end = chunk.length;
     let off = start;
     for (;;) {
+      if (this.halted) {
+        if (off < end) this.held = chunk.subarray(off);
+        return;
+      }
       if (this.bodyLeft > 0) {
         const avail = end - off;
         if (avail === 0) return;
         const cs = this.body as ChunkStream;
         const n = avail < this.bodyLeft ? avail : this.bodyLeft;
+        if (cs.mark < 0) {
+          cs.mark = cs.parts.length;
+          this.touched.push(cs);
+        }
         cs.parts.push(chunk.subarray(off, off + n));
         cs.got += n;
         this.buffered += n;
         off += n;
         this.bodyLeft -= n;
         if (this.buffered > this.maxBufferedBytes) {
-          throw new OnAirError('LIMIT', `RTMP chunk: more than ${this.maxBufferedBytes} bytes in partial messages`);
+          throw limitError(`more than ${this.maxBufferedBytes} bytes in partial messages`);
         }
         if (cs.got === cs.length) this.complete(cs);
         continue;
@@ -256,6 +299,7 @@ export class ChunkReader {
       cs.streamId = streamId;
       cs.active = true;
       cs.got = 0;
+      if (++this.partial > this.maxPartialStreams) throw limitError(`more than ${this.maxPartialStreams} chunk streams with partial messages`);
     }
     this.body = cs;
     const left = cs.length - cs.got;
@@ -266,7 +310,7 @@ export class ChunkReader {
 
   private checkLength(msgLen: number): void {
     if (msgLen > this.maxMessageSize) {
-      throw new OnAirError('LIMIT', `RTMP chunk: message of ${msgLen} bytes exceeds limit ${this.maxMessageSize}`);
+      throw limitError(`message of ${msgLen} bytes exceeds limit ${this.maxMessageSize}`);
     }
   }
 
@@ -277,11 +321,15 @@ export class ChunkReader {
     else if (parts.length === 0) payload = Buffer.alloc(0);
     else payload = Buffer.concat(parts, cs.length);
     cs.parts = [];
+    cs.mark = -1;
+    cs.tail = null;
     cs.active = false;
+    this.partial--;
     this.buffered -= cs.got;
     cs.got = 0;
     const msg: RtmpMessage = { csid: cs.csid, type: cs.type, streamId: cs.streamId, timestamp: cs.timestamp, payload };
     this.out.push(msg);
+    if (this.haltWhen !== null && this.haltWhen(msg)) this.halted = true;
     if (msg.type === 1) this.applySetChunkSize(payload);
     else if (msg.type === 2) this.applyAbort(payload);
   }
@@ -299,7 +347,10 @@ export class ChunkReader {
     const cs = csid < 64 ? this.low[csid] : this.high.get(csid);
     if (cs === undefined || !cs.active) return;
     this.buffered -= cs.got;
+    this.partial--;
     cs.parts = [];
+    cs.mark = -1;
+    cs.tail = null;
     cs.got = 0;
     cs.active = false;
   }

@@ -12,6 +12,7 @@ import { newSessionId, type Session } from '../sessions';
 import type { ServerContext } from './context';
 import { ingestAudio, ingestData, ingestVideo } from './media-packets';
 import { NetStreams } from './rtmp-netstream';
+import { Deadline, connectedLimits, isConnectCommand, preconnectLimits } from './rtmp-preconnect';
 
 const WINDOW_ACK = 5_000_000;
 
@@ -37,6 +38,8 @@ export class RtmpSession implements Session {
   private handshakeBytes = 0;
   private lastRecv = Date.now();
   private pingTimer: NodeJS.Timeout | null = null;
+  /** the handshake, then the connect command, must arrive in time */
+  private readonly deadline = new Deadline((e) => this.fail(e));
   private busy = false;
   private backlog: RtmpMessage[] = [];
   private closed = false;
@@ -46,7 +49,10 @@ export class RtmpSession implements Session {
   constructor(readonly socket: Socket, readonly ctx: ServerContext) {
     this.ip = socket.remoteAddress ?? '';
     this.log = ctx.log.child({ session: this.id, ip: this.ip, proto: 'rtmp' });
-    this.reader = new ChunkReader({ maxMessageSize: ctx.config().rtmp.max_message_size });
+    const cfg = ctx.config();
+    this.reader = new ChunkReader(preconnectLimits(cfg));
+    this.reader.haltAfter(isConnectCommand);
+    this.deadline.arm(cfg.limits.rtmp_handshake_timeout_ms, 'handshake');
     this.streams = new NetStreams(this);
     socket.setNoDelay(true);
     socket.on('data', (d: Buffer) => this.onData(d));
@@ -93,6 +99,7 @@ export class RtmpSession implements Session {
           return;
         }
         this.handshakeDone = true;
+        this.deadline.arm(this.ctx.config().limits.rtmp_handshake_timeout_ms, 'connect after handshake');
         this.handshakeBytes += d.length - (r.rest?.length ?? 0);
         chunk = r.rest;
         if (!chunk || chunk.length === 0) return;
@@ -145,6 +152,11 @@ export class RtmpSession implements Session {
     this.backlog = [];
     try {
       this.process(queued, 0);
+      // bytes the reader kept unread after `connect`: now read under the limits connect decided
+      if (!this.busy && !this.closed) {
+        this.process(this.reader.release(), 0);
+        this.maybeAck();
+      }
     } catch (e) {
       this.fail(e);
     }
@@ -241,6 +253,7 @@ export class RtmpSession implements Session {
 
   private async onConnect(tid: number, obj: AmfValue): Promise<void> {
     if (this.app) throw new OnAirError('PROTOCOL', 'connect sent twice');
+    this.deadline.clear();
     const o = (typeof obj === 'object' && obj !== null && !Array.isArray(obj) && !(obj instanceof Date) ? obj : {}) as Record<string, AmfValue>;
     const rawApp = typeof o.app === 'string' ? o.app : '';
     const app = rawApp.split('?')[0].replace(/\/+$/, '');
@@ -253,6 +266,8 @@ export class RtmpSession implements Session {
       this.close(pre.ok ? 'connect rejected' : pre.reason);
       return;
     }
+    this.reader.setLimits(connectedLimits(this.ctx.config()));
+    this.reader.haltAfter(null);
     const chunkSize = this.ctx.config().rtmp.chunk_size;
     this.send(windowAckSizeMsg(WINDOW_ACK));
     this.send(setPeerBandwidthMsg(WINDOW_ACK, 2));
@@ -294,6 +309,7 @@ export class RtmpSession implements Session {
     if (this.closed) return;
     this.closed = true;
     if (this.pingTimer) clearInterval(this.pingTimer);
+    this.deadline.clear();
     const level = reason === 'peer closed' ? 'info' : 'warn';
     this.log[level]({ reason, bytesIn: this.bytesIn }, 'rtmp session closed');
     this.streams.closeAll(reason);
