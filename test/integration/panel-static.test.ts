@@ -29,7 +29,7 @@ afterAll(async () => {
 
 function raw(pathname: string): Promise<string> {
   return new Promise((resolve, reject) => {
-    const s = net.connect(t.ports.http, '127.0.0.1', () => s.end(`GET ${pathname} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n`));
+    const s = net.connect(t.ports.http, '127.0.0.1', () => s.end(`GET ${pathname} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n`));
     let out = '';
     s.on('data', (d) => (out += d.toString()));
     s.on('end', () => resolve(out));

@@ -86,7 +86,7 @@ describe('recordings', () => {
   it('survives kill -9: the file plays up to its last fragment and the next start marks it interrupted', async () => {
     const dataDir = path.join(tmp, 'c');
     const cfg = path.join(tmp, 'c.json');
-    writeFileSync(cfg, JSON.stringify({ rtmp: { port: 0 }, http: { port: 0 }, log_level: 'warn' }));
+    writeFileSync(cfg, JSON.stringify({ rtmp: { port: 0 }, http: { port: 0 }, log_level: 'warn', auth: { api: false } }));
     const child = spawn(process.execPath, [path.join(root, 'bin/onair.mjs'), 'serve', '--config', cfg], { env: { ...process.env, ONAIR_DATA_DIR: dataDir }, stdio: ['ignore', 'pipe', 'pipe'] });
     let out = '';
     child.stdout.on('data', (d: Buffer) => (out += d.toString()));

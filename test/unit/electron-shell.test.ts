@@ -104,10 +104,15 @@ describe('electron main', () => {
 });
 
 describe('electron preload', () => {
-  it('exposes exactly window.onair = { invoke, on, pathForFile }', async () => {
+  it('exposes exactly window.onair = { invoke, on, pathForFile, pickSetting }', async () => {
     await import('../../electron/preload');
     const api = fake.exposed.get('onair')!;
-    expect(Object.keys(api).sort()).toEqual(['invoke', 'on', 'pathForFile']);
+    expect(Object.keys(api).sort()).toEqual(['invoke', 'on', 'pathForFile', 'pickSetting']);
+    // the native picker for settings that execute things: only the two known keys reach the main process
+    await api.pickSetting('ffmpeg');
+    expect(fake.rendererInvokes.at(-1)).toEqual(['onair:pick-setting', 'ffmpeg']);
+    expect(await api.pickSetting('../etc')).toMatchObject({ ok: false });
+    expect(fake.rendererInvokes.at(-1)).toEqual(['onair:pick-setting', 'ffmpeg']);
     // the local path of a dropped File (webUtils); anything else gets ''
     const dropped = Object.assign(new File(['x'], 'clip.mp4'), { path: '/home/me/clip.mp4' });
     expect(api.pathForFile(dropped)).toBe('/home/me/clip.mp4');
