@@ -1,5 +1,6 @@
 /** CPU and memory of a child process from /proc (Linux only). */
 import { execFileSync } from 'node:child_process';
+import { procStat } from '../../core/ffmpeg/processes';
 import { readFileSync } from 'node:fs';
 
 let clkTck = 0;
@@ -24,20 +25,10 @@ export interface StatLine {
   ticks: number;
 }
 
-/** /proc/<pid>/stat, or null when the process is gone. */
+/** /proc/<pid>/stat, or null when the process is gone (parsed by the core's reader). */
 export function readStat(pid: number): StatLine | null {
-  let text: string;
-  try {
-    text = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  } catch {
-    return null;
-  }
-  // comm may contain spaces and parentheses: fields start after the last ')'
-  const close = text.lastIndexOf(')');
-  const comm = text.slice(text.indexOf('(') + 1, close);
-  // fields after "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime ...
-  const f = text.slice(close + 2).split(' ');
-  return { pid, ppid: Number(f[1]), comm, ticks: Number(f[11]) + Number(f[12]) };
+  const st = procStat(pid);
+  return st ? { pid, ppid: st.ppid, comm: st.comm, ticks: st.ticks } : null;
 }
 
 /** utime + stime of the process (all threads), in seconds; null when the process is gone. */

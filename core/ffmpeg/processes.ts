@@ -11,10 +11,13 @@ import type { ProcessTracker } from './budget';
  * start time since the same boot (Linux /proc), and the same program name.
  */
 
-interface ProcStat {
+export interface ProcStat {
   comm: string;
   state: string;
+  ppid: number;
   pgrp: number;
+  /** utime + stime (all threads), clock ticks */
+  ticks: number;
   startTime: string;
 }
 
@@ -30,7 +33,7 @@ export function procStat(pid: number): ProcStat | null {
   if (close < 0) return null;
   const f = text.slice(close + 2).split(' ');
   // after "pid (comm) ": state ppid pgrp session tty tpgid flags minflt cminflt majflt cmajflt utime stime cutime cstime priority nice threads itrealvalue starttime
-  return { comm: text.slice(text.indexOf('(') + 1, close), state: f[0], pgrp: Number(f[2]), startTime: f[19] };
+  return { comm: text.slice(text.indexOf('(') + 1, close), state: f[0], ppid: Number(f[1]), pgrp: Number(f[2]), ticks: Number(f[11]) + Number(f[12]), startTime: f[19] };
 }
 
 let bootIdCache: string | null | undefined;
