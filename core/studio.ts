@@ -81,6 +81,7 @@ export class Studio {
       gopCache: this.cfg.rtmp.gop_cache,
       gopMaxBytes: this.cfg.gop_limits.max_bytes,
       gopMaxPackets: this.cfg.gop_limits.max_packets,
+      reconnectWindowMs: this.cfg.hls.cleanup_after_s * 1000,
     }));
     this.auth = new AuthAuthority(() => this.cfg);
     this.ctx = { config: () => this.cfg, registry: this.registry, sessions: new SessionTable(), hooks: this.hooks, auth: this.auth, log, net: { inBytes: 0, outBytes: 0 }, ffmpeg: new FfmpegBudget(() => this.cfg.limits) };

@@ -26,6 +26,8 @@ export abstract class PlayerBase implements Subscriber {
   readonly ip: string;
   readonly protocol: Protocol;
   readonly connectCreated = new Date();
+  /** a player waits for a dropped publisher (the reconnect window) and continues on the same connection */
+  readonly survivesDrop = true;
   bytes = 0;
   protected readonly sink: ByteSink;
   protected readonly log: Logger;

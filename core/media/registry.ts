@@ -4,6 +4,8 @@ import { Stream, type StreamLimits } from './stream';
 export interface RegistryEvents {
   published: [stream: Stream];
   unpublished: [stream: Stream];
+  /** the stream is over: its publisher left and did not return within the reconnect window */
+  ended: [stream: Stream];
 }
 
 /** All streams of one studio, by "/app/name". Streams with neither publisher nor subscribers are removed. */
@@ -23,7 +25,10 @@ export class StreamRegistry extends EventEmitter<RegistryEvents> {
     const key = `/${app}/${name}`;
     let s = this.streams.get(key);
     if (!s) {
-      s = new Stream(app, name, this.limits());
+      s = new Stream(app, name, this.limits(), (over) => {
+        this.emit('ended', over);
+        this.release(over);
+      });
       this.streams.set(key, s);
     }
     return s;

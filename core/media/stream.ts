@@ -3,6 +3,7 @@ import { Burst } from './burst';
 import { GopCache } from './gop-cache';
 import type { MediaPacket } from './packet';
 import { RateMeter } from './rate-meter';
+import { StreamClock } from './stream-clock';
 import type { StreamStart, Subscriber } from './subscriber';
 
 /** The publishing side of a stream, as the stream and the stats API see it. */
@@ -20,6 +21,8 @@ export interface StreamLimits {
   gopCache: boolean;
   gopMaxBytes: number;
   gopMaxPackets: number;
+  /** how long subscribers wait for a dropped publisher to come back (hls.cleanup_after_s), ms; 0 = end at once */
+  reconnectWindowMs: number;
 }
 
 /** Audio written since the last flush may wait this long for the next video frame, so it shares that write. */
@@ -60,9 +63,21 @@ export class Stream {
   private pendingVideo = false;
   private holdTimer: NodeJS.Timeout | null = null;
   private burst = new Burst();
+  /** one media clock across publisher sessions: a reconnect continues the timestamps */
+  private readonly clock = new StreamClock();
+  /** the publisher dropped; subscribers that survive drops wait until this fires */
+  private dropTimer: NodeJS.Timeout | null = null;
+  /** a publisher came back within the window: the sequence headers it had, to tell what changed */
+  private returning: { changed: { video: boolean; audio: boolean }; audioFrames: number } | null = null;
 
-  constructor(readonly app: string, readonly name: string, private readonly limits: StreamLimits) {
+  /** `onOver` runs when the stream is really over (publisher gone past the reconnect window). */
+  constructor(readonly app: string, readonly name: string, private readonly limits: StreamLimits, private readonly onOver: (s: Stream) => void = () => undefined) {
     this.gop = new GopCache(limits.gopMaxBytes, limits.gopMaxPackets);
+  }
+
+  /** The publisher dropped and the stream waits for it (subscribers stay attached). */
+  get reconnecting(): boolean {
+    return this.dropTimer !== null;
   }
 
   get path(): string {
@@ -84,13 +99,51 @@ export class Stream {
   attachPublisher(p: PublisherHandle): void {
     this.publisher = p;
     this.publishedAt = new Date();
+    this.clock.newSession();
+    if (this.dropTimer) {
+      // back within the window: subscribers continue; tell them at the new session's first keyframe
+      clearTimeout(this.dropTimer);
+      this.dropTimer = null;
+      this.returning = { changed: { video: false, audio: false }, audioFrames: 0 };
+    }
   }
 
-  /** The publisher left: end every subscriber and reset the codec state for the next publisher. */
+  /**
+   * The publisher left. Subscribers that survive drops (players, HLS) wait up to the reconnect window for the
+   * next publisher; the others end now. With nobody waiting, or when the window passes, the stream is over.
+   */
   detachPublisher(reason: string): void {
     this.flushNow();
     this.publisher = null;
     this.publishedAt = null;
+    this.returning = null;
+    const stay = (s: Subscriber): boolean => s.survivesDrop === true && this.limits.reconnectWindowMs > 0;
+    for (const s of [...this.subscribers]) {
+      if (stay(s)) continue;
+      this.subscribers.delete(s);
+      s.end(reason);
+    }
+    this.gop.clear();
+    this.lastKeyframe = null;
+    if (this.subscribers.size === 0 || this.limits.reconnectWindowMs <= 0) return this.over(reason);
+    for (const s of [...this.subscribers]) {
+      try {
+        s.publisherLeft?.();
+      } catch (e) {
+        this.dropFaulty(s, e);
+      }
+    }
+    this.dropTimer = setTimeout(() => {
+      this.dropTimer = null;
+      this.over(`${reason}; no publisher came back in ${Math.round(this.limits.reconnectWindowMs / 1000)} s`);
+    }, this.limits.reconnectWindowMs);
+    this.dropTimer.unref();
+  }
+
+  /** The stream is really over: end every subscriber, reset the codec state, let the registry drop it. */
+  private over(reason: string): void {
+    if (this.dropTimer) clearTimeout(this.dropTimer);
+    this.dropTimer = null;
     for (const s of [...this.subscribers]) s.end(reason);
     this.subscribers.clear();
     this.ready = false;
@@ -100,35 +153,59 @@ export class Stream {
     this.expectVideo = this.expectAudio = false;
     this.audioSinceStart = 0;
     this.gop.clear();
+    this.onOver(this);
   }
+
 
   setMetadata(p: MediaPacket, fields: Record<string, unknown>): void {
     this.metadata = p;
     this.metaFields = fields;
     if ('videocodecid' in fields || fields.hasVideo === true) this.expectVideo = true;
     if ('audiocodecid' in fields || fields.hasAudio === true) this.expectAudio = true;
-    if (this.ready) this.fanout(p);
+    if (this.ready && !this.returning) this.fanout(p);
   }
 
   setVideoConfig(p: MediaPacket, info: VideoCodecInfo): void {
-    this.videoConfig = p;
+    const q = { ...p, timestamp: this.clock.now() };
+    const same = this.videoConfig?.body.equals(p.body) ?? false;
+    this.videoConfig = q;
     this.videoInfo = info;
     this.expectVideo = true;
-    if (this.ready) this.fanout(p);
+    if (this.returning && !same) this.returning.changed.video = true;
+    if (this.ready && !same) this.fanout(q);
   }
 
   setAudioConfig(p: MediaPacket, info: AudioCodecInfo): void {
-    this.audioConfig = p;
+    const q = { ...p, timestamp: this.clock.now() };
+    const same = this.audioConfig?.body.equals(p.body) ?? false;
+    this.audioConfig = q;
     this.audioInfo = info;
     this.expectAudio = true;
-    if (this.ready) this.fanout(p);
+    if (this.returning && !same) this.returning.changed.audio = true;
+    if (this.ready && !same) this.fanout(q);
   }
 
   /** the newest video keyframe (for snapshots), whatever the GOP cache setting */
   lastKeyframe: MediaPacket | null = null;
 
-  /** A media frame (not a sequence header) from the publisher. */
-  push(p: MediaPacket): void {
+  /** A media frame (not a sequence header) from the publisher, on the session's clock. */
+  push(input: MediaPacket): void {
+    const p: MediaPacket = { ...input, timestamp: this.clock.map(input.timestamp) };
+    if (this.returning) {
+      // a returning publisher joins its waiting subscribers at its first keyframe (audio-only: first frame)
+      if (p.kind === 'audio') this.returning.audioFrames++;
+      const joins = this.hasVideo ? (p.kind === 'video' && p.keyframe) || this.returning.audioFrames > MAX_AUDIO_BEFORE_KEYFRAME : p.kind === 'audio';
+      if (!joins) return;
+      const changed = this.returning.changed;
+      this.returning = null;
+      for (const s of [...this.subscribers]) {
+        try {
+          s.publisherReturned?.(changed);
+        } catch (e) {
+          this.dropFaulty(s, e);
+        }
+      }
+    }
     if (p.kind === 'video') {
       this.video.add(p.body.length);
       if (p.keyframe) this.lastKeyframe = p;
@@ -137,7 +214,7 @@ export class Stream {
       this.audio.add(p.body.length);
       if (!this.expectAudio) this.expectAudio = true;
     }
-    if (this.limits.gopCache || !this.ready) this.gop.push(p, this.hasVideo);
+    if (this.limits.gopCache || !this.ready) this.gop.push(p, this.hasVideo, p.timestamp);
     if (this.ready) {
       this.fanout(p);
       return;
@@ -149,7 +226,7 @@ export class Stream {
 
   /** A data message other than onMetaData (cue points, text): passed through, not cached. */
   pushData(p: MediaPacket): void {
-    if (this.ready) this.fanout(p);
+    if (this.ready && !this.returning) this.fanout({ ...p, timestamp: this.clock.map(p.timestamp) });
   }
 
   private becomeReady(): void {
@@ -260,7 +337,7 @@ export class Stream {
   }
 
   get idle(): boolean {
-    return this.publisher === null && this.subscribers.size === 0 && this.waiting.size === 0;
+    return this.publisher === null && this.dropTimer === null && this.subscribers.size === 0 && this.waiting.size === 0;
   }
 
   sample(now: number): void {

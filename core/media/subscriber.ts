@@ -20,8 +20,24 @@ export interface Subscriber {
   send(packet: MediaPacket): void;
   /** End of one ingest burst: write what was coalesced. `burst` holds every packet fanned out since the last flush. */
   flush(burst?: Burst): void;
-  /** The publisher left or the stream was kicked. */
+  /**
+   * The stream is over: the publisher left and did not come back within the reconnect window
+   * (`hls.cleanup_after_s`), or — for a subscriber without `survivesDrop` — the publisher left.
+   */
   end(reason: string): void;
+  /**
+   * Stay attached when the publisher drops: wait up to the reconnect window for it to come back (players, HLS).
+   * Without it (recorders) the subscriber is ended at the drop, as before.
+   */
+  readonly survivesDrop?: boolean;
+  /** The publisher dropped; the stream may come back within the reconnect window (close what is open, no ENDLIST). */
+  publisherLeft?(): void;
+  /**
+   * A publisher is back within the window. Called just before its first packet (a video keyframe, or the first
+   * audio frame of an audio-only stream). Timestamps continue the old session's (one media clock per stream);
+   * `changed` says which codec configurations differ (their new sequence headers are sent as packets).
+   */
+  publisherReturned?(changed: { video: boolean; audio: boolean }): void;
 }
 
 export interface StreamStart {

@@ -13,7 +13,7 @@ import { waitFor } from '../helpers/studio';
 
 function engineOn(dataDir: string, jobs: Record<string, unknown>): JobEngine {
   const cfg = parseConfig({ data_dir: dataDir, log_level: 'silent', jobs: { x264_preset: 'ultrafast', ...jobs } });
-  const registry = new StreamRegistry(() => ({ gopCache: true, gopMaxBytes: 1 << 20, gopMaxPackets: 1000 }));
+  const registry = new StreamRegistry(() => ({ gopCache: true, gopMaxBytes: 1 << 20, gopMaxPackets: 1000, reconnectWindowMs: 0 }));
   const store = openStore(dataDir);
   const engine = new JobEngine({ store: () => store, config: () => cfg, log: pino({ level: 'silent' }), registry, httpPort: () => null });
   const stop = engine.stop.bind(engine);

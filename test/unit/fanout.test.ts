@@ -28,7 +28,7 @@ const video = (ts: number, key: boolean): MediaPacket => ({ kind: 'video', times
 const audio = (ts: number): MediaPacket => ({ kind: 'audio', timestamp: ts, cts: 0, keyframe: false, seqHeader: false, body: Buffer.from([0xaf, 1, ts & 0xff]) });
 
 function liveStream(): Stream {
-  const s = new Stream('live', 'x', { gopCache: true, gopMaxBytes: 1 << 20, gopMaxPackets: 1000 });
+  const s = new Stream('live', 'x', { gopCache: true, gopMaxBytes: 1 << 20, gopMaxPackets: 1000, reconnectWindowMs: 0 });
   s.setVideoConfig({ kind: 'video', timestamp: 0, cts: 0, keyframe: false, seqHeader: true, body: avcConfig }, { codec: 'H264', profile: 'High', level: 4, width: 1920, height: 1080 });
   s.push(video(0, true));
   return s;
