@@ -16,6 +16,22 @@ const isObj = (v: unknown): v is Obj => typeof v === 'object' && v !== null && !
 
 export const SAVED_CONFIG_FILE = 'config.json';
 
+/** How a secret is shown to clients: never whole, only its last 4 characters ("" stays ""). */
+export function maskSecret(v: string): string {
+  return v ? `••••${v.length > 8 ? v.slice(-4) : ''}` : '';
+}
+
+/** Whether a settings value is a mask we handed out (sending it back means "unchanged"). */
+export function isMask(v: unknown): boolean {
+  return typeof v === 'string' && v.startsWith('••••');
+}
+
+/** The settings as answered to clients: secrets masked (see settingsOf for the real values). */
+export function publicSettingsOf(cfg: OnAirConfig): Settings {
+  const s = settingsOf(cfg);
+  return { ...s, auth: { ...s.auth, secret: maskSecret(s.auth.secret), api_pass: maskSecret(s.auth.api_pass), api_token: maskSecret(s.auth.api_token) } };
+}
+
 export function settingsOf(cfg: OnAirConfig): Settings {
   const a = cfg.auth;
   return {

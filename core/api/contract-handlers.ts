@@ -3,7 +3,7 @@ import { makeSign } from '../auth/sign';
 import type { OnAirConfig } from '../config';
 import { EXEC_SETTINGS } from '../exec-settings';
 import { ListenerApplyError, type ListenerName, type ListenInfo } from '../config-apply';
-import { configPatchOf, overlayConfig, saveConfigPatch, settingsOf } from '../config-store';
+import { configPatchOf, isMask, overlayConfig, publicSettingsOf, saveConfigPatch, settingsOf } from '../config-store';
 import {
   commands, isCommandName, mergeSettings, SettingsSchema,
   type CommandName, type CommandParsedArgs, type CommandResult, type ContractError, type ContractIssue, type Reply, type StreamInfo,
@@ -88,12 +88,14 @@ export function createHandlers(studio: StudioPort, opts: HandlerOptions = {}): H
         mode: opts.mode ?? 'headless',
       };
     },
-    'server.config.get': () => settingsOf(studio.config),
+    // secrets go out masked (last 4 characters); a mask sent back means "unchanged"
+    'server.config.get': () => publicSettingsOf(studio.config),
     'server.config.set': async (patch) => {
       // settings that execute things come only from the config file or the desktop app's file picker
       for (const k of EXEC_SETTINGS) {
         if (patch[k] !== undefined) throw new CommandError('FORBIDDEN', `"${k}" can be changed only in the config file or with the desktop app's Browse button`, [{ path: k, message: 'set it in the config file or with the desktop app' }]);
       }
+      if (patch.auth) for (const k of ['secret', 'api_pass', 'api_token'] as const) if (isMask(patch.auth[k])) delete patch.auth[k];
       const merged = SettingsSchema.safeParse(mergeSettings(settingsOf(studio.config), patch));
       if (!merged.success) throw new CommandError('VALIDATION', merged.error.issues[0]?.message ?? 'invalid settings', issuesOf(merged.error));
       let applied;
@@ -115,7 +117,7 @@ export function createHandlers(studio: StudioPort, opts: HandlerOptions = {}): H
       studio.log.info({ restarted: applied.restarted, keys: Object.keys(patch) }, 'settings applied');
       // a tighter retention applies now, not at the next recording's end
       if (patch.record) studio.recordings.prune();
-      return { settings: settingsOf(applied.config), restarted: applied.restarted, ports: applied.ports, saved_to: saved };
+      return { settings: publicSettingsOf(applied.config), restarted: applied.restarted, ports: applied.ports, saved_to: saved };
     },
     'streams.list': () => liveStreams(ctx),
     'streams.get': ({ app, name }) => streamInfo(find(app, name)),

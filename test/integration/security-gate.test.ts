@@ -238,6 +238,20 @@ describe('auth.play covers every output: recordings, job outputs, DVR, snapshots
     expect((await fetch(t.httpUrl(`/2026/01/02/job1/seg-0.ts?sign=${sign}`))).status).toBe(200);
   });
 
+  it('secrets never come back whole from the API; a mask sent back changes nothing', async () => {
+    const ws = await connectWs(t.wsUrl('/api/ws'));
+    const got = await ws.call('server.config.get');
+    expect(got.ok).toBe(true);
+    const auth = (got.ok ? got.result : null) as { auth: { secret: string } };
+    expect(auth.auth.secret).toBe('••••et-1');
+    expect(JSON.stringify(got)).not.toContain(SECRET);
+    const set = await ws.call('server.config.set', { auth: { secret: auth.auth.secret, play: true } });
+    expect(set.ok).toBe(true);
+    expect(JSON.stringify(set)).not.toContain(SECRET);
+    expect(t.studio.config.auth.secret).toBe(SECRET);
+    ws.close();
+  });
+
   it('snapshots, HLS and FLV of a stream need the play sign; an expired sign answers the same code everywhere', async () => {
     const expired = `?sign=${makeSign('/live/s', 1503458721, SECRET)}`;
     for (const p of ['/api/streams/live/s/snapshot.jpg', '/live/s/index.m3u8', '/live/s.flv']) {
