@@ -44,25 +44,76 @@ export function mediaFile(root: string, p: Record<string, string>): string | nul
   return real;
 }
 
-function parseRange(h: string | undefined, size: number): { start: number; end: number } | 'bad' | null {
-  if (!h) return null;
-  const m = /^bytes=(\d*)-(\d*)$/.exec(h.trim());
-  if (!m || (m[1] === '' && m[2] === '')) return 'bad';
-  let start: number;
-  let end: number;
+/** What a Range header asks of a representation of `size` bytes (RFC 9110 §14.1.2, §14.2). */
+export type RangeAnswer =
+  /** no Range, or one this server ignores (another unit, invalid syntax, several ranges): 200 with everything */
+  | { kind: 'full' }
+  | { kind: 'partial'; start: number; end: number }
+  /** one byte range that does not overlap the representation: 416, with the size in an unsatisfied-range Content-Range */
+  | { kind: 'unsatisfiable' };
+
+const RANGE_SPEC = /^(\d*)-(\d*)$/;
+
+/**
+ * One `bytes` range is served; several ranges are ignored (a server may, RFC 9110 §14.2: no multipart answers
+ * here), as are other units and invalid syntax (e.g. `bytes=5-1`). Unsatisfiable: a first byte at or past the
+ * end, or a suffix of 0 bytes.
+ */
+export function parseRange(h: string | undefined, size: number): RangeAnswer {
+  if (!h) return { kind: 'full' };
+  const eq = h.indexOf('=');
+  if (eq < 0 || h.slice(0, eq).trim().toLowerCase() !== 'bytes') return { kind: 'full' };
+  const specs = h.slice(eq + 1).split(',').map((x) => x.trim()).filter((x) => x !== '');
+  if (specs.length !== 1) return { kind: 'full' };
+  const m = RANGE_SPEC.exec(specs[0]);
+  if (!m || (m[1] === '' && m[2] === '')) return { kind: 'full' };
   if (m[1] === '') {
     const n = Number(m[2]);
-    start = Math.max(0, size - n);
-    end = size - 1;
-  } else {
-    start = Number(m[1]);
-    end = m[2] === '' ? size - 1 : Math.min(Number(m[2]), size - 1);
+    if (n === 0) return { kind: 'unsatisfiable' };
+    if (size === 0) return { kind: 'full' }; // nothing to cut: the whole (empty) body
+    return { kind: 'partial', start: Math.max(0, size - n), end: size - 1 };
   }
-  if (start > end || start >= size) return 'bad';
-  return { start, end };
+  const start = Number(m[1]);
+  const last = m[2] === '' ? Infinity : Number(m[2]);
+  if (last < start) return { kind: 'full' }; // invalid range-spec: ignored
+  if (start >= size) return { kind: 'unsatisfiable' };
+  return { kind: 'partial', start, end: Math.min(last, size - 1) };
 }
 
-export function serveMediaFile(file: string, req: IncomingMessage, res: ServerResponse): void {
+/** A strong validator for a file: its size and modification time. */
+export function fileEtag(size: number, mtimeMs: number): string {
+  return `"${size.toString(16)}-${Math.floor(mtimeMs).toString(16)}"`;
+}
+
+/**
+ * If-Range (RFC 9110 §13.1.5): the Range applies only when the validator names this representation — an
+ * entity tag that matches strongly (a weak tag never does), or an HTTP-date equal to Last-Modified.
+ */
+export function ifRangeMatches(h: string | undefined, etag: string, lastModified: string): boolean {
+  if (h === undefined) return true;
+  const v = h.trim();
+  if (v.startsWith('W/')) return false;
+  if (v.startsWith('"')) return v === etag;
+  const d = Date.parse(v);
+  return !Number.isNaN(d) && d === Date.parse(lastModified);
+}
+
+/** If-None-Match (weak comparison, `*`) or, without it, If-Modified-Since: the client's copy is current. */
+function notModified(req: IncomingMessage, etag: string, mtime: Date): boolean {
+  const inm = req.headers['if-none-match'];
+  if (inm !== undefined) {
+    const weak = (t: string): string => t.trim().replace(/^W\//, '');
+    return inm.trim() === '*' || inm.split(',').some((t) => weak(t) === weak(etag));
+  }
+  const ims = Date.parse(req.headers['if-modified-since'] ?? '');
+  return !Number.isNaN(ims) && Math.floor(mtime.getTime() / 1000) * 1000 <= ims;
+}
+
+/**
+ * A file with ETag and Last-Modified, 304 for a current conditional GET, and one byte range (206) when asked
+ * for and If-Range allows it; what is not supported in a Range is ignored (200 with everything).
+ */
+export function serveMediaFile(file: string, req: IncomingMessage, res: ServerResponse, opts: { cache?: string } = {}): void {
   let size: number;
   let mtime: Date;
   try {
@@ -74,23 +125,35 @@ export function serveMediaFile(file: string, req: IncomingMessage, res: ServerRe
     return sendError(res, 404, 'NOT_FOUND', 'no such media file');
   }
   const t = TYPES[path.extname(file).toLowerCase()] ?? { type: 'application/octet-stream', cache: 'no-cache' };
+  const etag = fileEtag(size, mtime.getTime());
+  const lastModified = mtime.toUTCString();
   const headers: Record<string, string | number> = {
     'content-type': t.type,
-    'cache-control': t.cache,
+    'cache-control': opts.cache ?? t.cache,
     'accept-ranges': 'bytes',
-    'last-modified': mtime.toUTCString(),
+    etag,
+    'last-modified': lastModified,
     'x-content-type-options': 'nosniff',
   };
-  const range = parseRange(req.headers.range, size);
-  if (range === 'bad') {
-    res.writeHead(416, { ...headers, 'content-range': `bytes */${size}` });
+  if (notModified(req, etag, mtime)) {
+    const { 'content-type': _ct, ...rest } = headers;
+    res.writeHead(304, rest);
     res.end();
     return;
   }
-  const start = range?.start ?? 0;
-  const end = range?.end ?? size - 1;
-  const status = range ? 206 : 200;
-  res.writeHead(status, { ...headers, 'content-length': size === 0 ? 0 : end - start + 1, ...(range ? { 'content-range': `bytes ${start}-${end}/${size}` } : {}) });
+  const asked = parseRange(req.headers.range, size);
+  const ifRange = req.headers['if-range'];
+  const current = ifRangeMatches(Array.isArray(ifRange) ? ifRange.join(', ') : ifRange, etag, lastModified);
+  const range = asked.kind !== 'full' && current ? asked : { kind: 'full' as const };
+  if (range.kind === 'unsatisfiable') {
+    res.writeHead(416, { ...headers, 'content-range': `bytes */${size}`, 'content-length': 0 });
+    res.end();
+    return;
+  }
+  const start = range.kind === 'partial' ? range.start : 0;
+  const end = range.kind === 'partial' ? range.end : size - 1;
+  const partial = range.kind === 'partial' ? { 'content-range': `bytes ${start}-${end}/${size}` } : {};
+  res.writeHead(range.kind === 'partial' ? 206 : 200, { ...headers, 'content-length': size === 0 ? 0 : end - start + 1, ...partial });
   if (req.method === 'HEAD' || size === 0) {
     res.end();
     return;

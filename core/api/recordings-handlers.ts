@@ -16,7 +16,7 @@ import { CommandError } from './command-error';
 type RecCommands = typeof recordingCommands;
 type Args<K extends keyof RecCommands> = z.output<RecCommands[K]['args']>;
 type Result<K extends keyof RecCommands> = z.input<RecCommands[K]['result']>;
-export type RecordingHandlers = { [K in keyof RecCommands]: (args: Args<K>) => Result<K> };
+export type RecordingHandlers = { [K in keyof RecCommands]: (args: Args<K>) => Result<K> | Promise<Result<K>> };
 type RevealResult = z.output<(typeof commands)['jobs.reveal']['result']>;
 
 function refusals<T>(fn: () => T): T {
@@ -35,6 +35,7 @@ export function createRecordingHandlers(rec: RecordingManager): RecordingHandler
     'recordings.list': () => refusals(() => ({ recordings: rec.list(), disk: rec.disk() })),
     'recordings.get': ({ id }) => refusals(() => rec.get(id)),
     'recordings.start': ({ stream }) => refusals(() => rec.start(stream)),
+    // the final state: the recorder has finished the file (bounded wait)
     'recordings.stop': ({ id }) => refusals(() => rec.stop(id)),
     'recordings.delete': ({ id }) =>
       refusals(() => {

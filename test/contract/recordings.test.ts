@@ -56,8 +56,14 @@ describe('recordings over /api/ws', () => {
     const live = (await ok('recordings.get', { id: r.id })) as Recording;
     expect(live.status).toBe('recording');
     expect(live.size).toBeGreaterThan(0);
-    await ok('recordings.stop', { id: r.id });
+    // the answer is the final state, not 'recording': the recorder has written and closed the file
+    const final = (await ok('recordings.stop', { id: r.id })) as Recording;
+    expect(final).toMatchObject({ id: r.id, status: 'done', error: null });
+    expect(final.durationMs).toBeGreaterThan(1000);
+    expect(final.size).toBeGreaterThan(10_000);
+    expect(final.endedAt).toBeGreaterThanOrEqual(final.startedAt);
     const stopped = await rig.c.waitEvent('recording.stopped', (e) => e.data.id === r.id);
+    expect(stopped.data).toMatchObject({ status: final.status, durationMs: final.durationMs, size: final.size });
     events['recording.stopped'].parse(stopped.data);
     expect(stopped.data.status).toBe('done');
     expect(stopped.data.durationMs).toBeGreaterThan(1000);

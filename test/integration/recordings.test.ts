@@ -1,15 +1,58 @@
 import { spawn } from 'node:child_process';
-import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, openSync, readSync, closeSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Recording } from '../../core/contract/recordings';
-import { decodeFrames, ffprobe, publishTestPattern } from '../helpers/ffmpeg';
+import { layoutOf } from '../../core/format/fmp4-index';
+import { CHROMIUM } from '../helpers/browser';
+import { decodeFrames, FFPROBE, ffprobe, publishTestPattern, run } from '../helpers/ffmpeg';
 import { sleep, startStudio, waitFor } from '../helpers/studio';
 
 const root = path.resolve(import.meta.dirname, '../..');
 const tmp = mkdtempSync(path.join(os.tmpdir(), 'onair-rec-'));
 afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+/** The durations the file's header declares (ms), read as a player reads them. */
+function headerDurations(file: string): { mvhd: number; mehd: number | null; tracks: number[] } {
+  const fd = openSync(file, 'r');
+  try {
+    const head = Buffer.alloc(Math.min(64 * 1024, statSync(file).size));
+    readSync(fd, head, 0, head.length, 0);
+    const l = layoutOf(head);
+    if (!l) throw new Error('no moov');
+    const at = (f: { offset: number; size: number }): number => (f.size === 8 ? Number(head.readBigUInt64BE(f.offset)) : head.readUInt32BE(f.offset));
+    return { mvhd: at(l.mvhd), mehd: l.mehd && at(l.mehd), tracks: l.tracks.map((t) => Math.round((at(t.mdhd) * 1000) / t.timescale)) };
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** ffprobe's duration, and how many moof boxes it had to read to get it (1: it read the header, not the file). */
+async function probeDuration(input: string): Promise<{ duration: number; moofsRead: number }> {
+  const r = await run(FFPROBE, ['-v', 'trace', '-show_entries', 'format=duration', '-of', 'json', input], 30_000).done;
+  const moofsRead = (r.stderr.match(/type:'moof'/g) ?? []).length;
+  return { duration: Number((JSON.parse(r.stdout.toString()) as { format: { duration: string } }).format.duration), moofsRead };
+}
+
+/** video.duration in Chromium right at loadedmetadata for a <video src>. */
+async function chromiumDuration(url: string): Promise<number | null> {
+  const { chromium } = await import('playwright-core');
+  const browser = await chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--disable-background-networking'] });
+  try {
+    const page = await browser.newPage();
+    await page.goto(url.replace(/\/api\/.*$/, '/api/recordings'));
+    return await page.evaluate((src) => new Promise<number | null>((resolve, reject) => {
+      const v = document.createElement('video');
+      v.muted = true;
+      v.onloadedmetadata = () => resolve(Number.isFinite(v.duration) ? v.duration : null);
+      v.onerror = () => reject(new Error(v.error?.message ?? 'video error'));
+      v.src = src;
+    }), url);
+  } finally {
+    await browser.close();
+  }
+}
 
 async function api<T>(base: string, method: string, p: string, body?: unknown): Promise<{ status: number; json: T }> {
   const r = await fetch(base + p, { method, headers: body ? { 'content-type': 'application/json' } : {}, body: body ? JSON.stringify(body) : undefined });
@@ -35,6 +78,22 @@ describe('recordings', () => {
       await sleep(4000);
       const stopped = await api<Recording>(base, 'POST', `/api/recordings/${started.json.id}/stop`);
       expect(stopped.status).toBe(200);
+      // the answer is the final state: the file is written, closed and indexed
+      expect(stopped.json.status).toBe('done');
+      expect(stopped.json.durationMs).toBeGreaterThan(3000);
+      expect(stopped.json.size).toBe(statSync(stopped.json.file).size);
+      // the header declares the real duration (mvhd, mehd, every track's mdhd) ...
+      const hd = headerDurations(stopped.json.file);
+      expect(hd.mvhd).toBe(stopped.json.durationMs);
+      expect(hd.mehd).toBe(hd.mvhd);
+      for (const t of hd.tracks) expect(Math.abs(t - hd.mvhd)).toBeLessThan(100);
+      // ... and a sidx to the end of the file: ffprobe reads the length after one moof instead of scanning them all
+      const pd = await probeDuration(stopped.json.file);
+      expect(pd.moofsRead).toBe(1);
+      expect(Math.abs(pd.duration * 1000 - stopped.json.durationMs)).toBeLessThan(50);
+      const cd = await chromiumDuration(`${base}/api/recordings/${started.json.id}/file`);
+      expect(cd).not.toBeNull();
+      expect(Math.abs(cd! * 1000 - stopped.json.durationMs)).toBeLessThan(50);
       const done = await waitFor(async () => {
         const r = await api<Recording>(base, 'GET', `/api/recordings/${started.json.id}`);
         return r.json.status === 'done' && r.json.thumbnail ? r.json : null;
@@ -47,8 +106,27 @@ describe('recordings', () => {
       const dec = await decodeFrames(done.file, 90);
       expect(dec.stderr).toBe('');
       expect(dec.frames).toBe(90);
-      const file = await fetch(`${base}/api/recordings/${done.id}/file`, { headers: { range: 'bytes=0-99' } });
+      const fileUrl = `${base}/api/recordings/${done.id}/file`;
+      const file = await fetch(fileUrl, { headers: { range: 'bytes=0-99' } });
       expect(file.status).toBe(206);
+      expect(file.headers.get('content-range')).toBe(`bytes 0-99/${done.size}`);
+      const etag = file.headers.get('etag');
+      expect(etag).toMatch(/^"[0-9a-f]+-[0-9a-f]+"$/);
+      expect(file.headers.get('last-modified')).toBeTruthy();
+      await file.arrayBuffer();
+      // RFC 9110: what is not supported is ignored (200, everything); a range past the end is 416
+      const multi = await fetch(fileUrl, { headers: { range: 'bytes=0-1,5-9' } });
+      expect(multi.status).toBe(200);
+      expect((await multi.arrayBuffer()).byteLength).toBe(done.size);
+      const past = await fetch(fileUrl, { headers: { range: `bytes=${done.size}-` } });
+      expect(past.status).toBe(416);
+      expect(past.headers.get('content-range')).toBe(`bytes */${done.size}`);
+      const ifRange = await fetch(fileUrl, { headers: { range: 'bytes=0-99', 'if-range': etag! } });
+      expect(ifRange.status).toBe(206);
+      await ifRange.arrayBuffer();
+      const stale = await fetch(fileUrl, { headers: { range: 'bytes=0-99', 'if-range': '"0-0"' } });
+      expect(stale.status).toBe(200);
+      expect((await stale.arrayBuffer()).byteLength).toBe(done.size);
       const list = await api<{ recordings: Recording[]; disk: { free: number; used: number } }>(base, 'GET', '/api/recordings');
       expect(list.json.recordings.map((r) => r.id)).toContain(done.id);
       expect(list.json.disk.free).toBeGreaterThan(0);
@@ -106,6 +184,8 @@ describe('recordings', () => {
       const dec = await decodeFrames(rec.json.file, 60);
       expect(dec.stderr).toBe('');
       expect(dec.frames).toBe(60);
+      // while live the header followed the media written so far
+      expect(headerDurations(rec.json.file).mvhd).toBeGreaterThan(0);
     } finally {
       pub.child.kill('SIGKILL');
       child.kill('SIGKILL');
@@ -115,6 +195,12 @@ describe('recordings', () => {
       const list = t.studio.recordings.list();
       expect(list[0]).toMatchObject({ status: 'interrupted' });
       expect(list[0].size).toBeGreaterThan(10_000);
+      expect(list[0].durationMs).toBeGreaterThan(3000);
+      // finalized like a clean close: real durations and a sidx in the header
+      expect(headerDurations(list[0].file).mvhd).toBe(list[0].durationMs);
+      const pd = await probeDuration(list[0].file);
+      expect(pd.moofsRead).toBe(1);
+      expect(Math.abs(pd.duration * 1000 - list[0].durationMs)).toBeLessThan(50);
     } finally {
       await t.stop();
     }
@@ -130,7 +216,7 @@ describe('recordings', () => {
         const r = t.studio.recordings.start('/live/ret');
         ids.push(r.id);
         await sleep(2500);
-        t.studio.recordings.stop(r.id);
+        expect((await t.studio.recordings.stop(r.id)).status).toBe('done');
         await waitFor(() => t.studio.recordings.list().find((x) => x.id === r.id)?.status !== 'recording' || !t.studio.recordings.list().some((x) => x.id === r.id), 'stopped');
       }
       const left = t.studio.recordings.list().map((r) => r.id);

@@ -186,15 +186,37 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     else this.deps.log.warn({ id: row.id, file: row.file }, 'could not make a thumbnail for the recording');
   }
 
-  stop(id: string): Recording {
+  /**
+   * Stop a recording and answer its final state ('done' with its duration and size) once the recorder has
+   * written and closed the file — at most `waitMs` later (then: as it is at that moment).
+   */
+  async stop(id: string, waitMs = 5000): Promise<Recording> {
     const a = this.active.get(id);
     if (!a) {
       const r = this.requireRepo().get(id);
       if (!r) throw new OnAirError('NOT_FOUND', `no recording ${id}`);
       return r;
     }
-    a.rec.end('stopped by user');
-    return { ...a.row, status: 'recording' };
+    let final: Recording | null = null;
+    await new Promise<void>((resolve) => {
+      const done = (): void => {
+        clearTimeout(timer);
+        this.off('recording.stopped', onEnd);
+        this.off('recording.failed', onEnd);
+        resolve();
+      };
+      const onEnd = (r: Recording): void => {
+        if (r.id !== id) return;
+        final = r;
+        done();
+      };
+      const timer = setTimeout(done, waitMs);
+      this.on('recording.stopped', onEnd);
+      this.on('recording.failed', onEnd);
+      a.rec.end('stopped by user');
+    });
+    // the row as it ended (retention may already have deleted it), or as it is now when the wait ran out
+    return final ?? this.get(id);
   }
 
   list(): Recording[] {

@@ -14,12 +14,17 @@ export function addRecordingRoutes(router: Router, rec: RecordingManager): void 
     if (!parsed.success) return sendError(res, 400, 'VALIDATION', z.prettifyError(parsed.error));
     sendJson(res, 201, rec.start(parsed.data.stream));
   });
-  router.add('POST', '/api/recordings/:id/stop', (_req, res, p) => sendJson(res, 200, rec.stop(p.id)));
+  // answers the final state: waits (bounded) for the recorder to finish the file
+  router.add('POST', '/api/recordings/:id/stop', async (_req, res, p) => sendJson(res, 200, await rec.stop(p.id)));
   router.add('DELETE', '/api/recordings/:id', (_req, res, p) => {
     rec.delete(p.id);
     sendJson(res, 200, { ok: true });
   });
-  router.add('GET', '/api/recordings/:id/file', (req, res, p) => serveMediaFile(rec.get(p.id).file, req, res));
+  router.add('GET', '/api/recordings/:id/file', (req, res, p) => {
+    const r = rec.get(p.id);
+    // a file still being written (or indexed at its close) changes under the same URL
+    serveMediaFile(r.file, req, res, r.status === 'recording' ? { cache: 'no-cache' } : {});
+  });
   router.add('GET', '/api/recordings/:id/thumbnail', (req, res, p) => {
     const r = rec.get(p.id);
     if (!r.thumbnail) return sendError(res, 404, 'NO_THUMBNAIL', 'no thumbnail for this recording yet');
