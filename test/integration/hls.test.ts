@@ -41,10 +41,14 @@ describe('live HLS, LL-HLS and DASH', () => {
     expect(durations.length).toBeGreaterThanOrEqual(2);
     for (const d of durations) expect(Math.abs(d - 1)).toBeLessThan(0.05); // GOP = 1 s, target 1 s
     expect(text).toMatch(/#EXT-X-PROGRAM-DATE-TIME:\d{4}-/);
-    const seg = /seg-\d+\.ts/.exec(text)![0];
+    expect(text).toMatch(/#EXT-X-TARGETDURATION:2\n/); // ceil(1.5 x segment_seconds), fixed
+    // every name carries the packager's epoch: a URL never changes its bytes, so it may be immutable
+    const seg = /seg-[0-9a-z]+-\d+\.ts/.exec(text)![0];
     const sr = await fetch(t.httpUrl(`/live/h/${seg}`));
     expect(sr.headers.get('content-type')).toBe('video/mp2t');
-    expect(sr.headers.get('cache-control')).toContain('max-age');
+    expect(sr.headers.get('cache-control')).toContain('immutable');
+    expect((await fetch(t.httpUrl(`/live/h/${seg.replace(/-(\d+)\.ts$/, 'x-$1.ts')}`))).status).toBe(404);
+    expect((await fetch(t.httpUrl('/live/h/seg-0.ts'))).status).toBe(404);
     const bytes = Buffer.from(await sr.arrayBuffer());
     expect(bytes[0]).toBe(0x47);
     expect(bytes.length % 188).toBe(0);
@@ -54,22 +58,23 @@ describe('live HLS, LL-HLS and DASH', () => {
     const text = await (await fetch(t.httpUrl('/live/h/ll.m3u8'))).text();
     expect(text).toContain('#EXT-X-SERVER-CONTROL:CAN-BLOCK-RELOAD=YES');
     expect(text).toMatch(/#EXT-X-PART-INF:PART-TARGET=0\.200/);
-    expect(text).toMatch(/#EXT-X-PART:DURATION=[\d.]+,URI="part-\d+\.\d+\.m4s",INDEPENDENT=YES/);
-    const hint = /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-(\d+)\.(\d+)\.m4s"/.exec(text);
+    expect(text).toMatch(/#EXT-X-PART:DURATION=[\d.]+,URI="part-[0-9a-z]+-\d+\.\d+\.m4s",INDEPENDENT=YES/);
+    const hint = /#EXT-X-PRELOAD-HINT:TYPE=PART,URI="part-([0-9a-z]+)-(\d+)\.(\d+)\.m4s"/.exec(text);
     expect(hint).not.toBeNull();
-    const [msn, part] = [Number(hint![1]), Number(hint![2])];
+    const [epoch, msn, part] = [hint![1], Number(hint![2]), Number(hint![3])];
     // ask for the hinted part: the request blocks until it exists, then answers with a playlist holding it
     const t0 = Date.now();
     const blocked = await (await fetch(t.httpUrl(`/live/h/ll.m3u8?_HLS_msn=${msn}&_HLS_part=${part}`))).text();
     expect(Date.now() - t0).toBeLessThan(3000);
-    expect(blocked).toContain(`part-${msn}.${part}.m4s`);
+    expect(blocked).toContain(`part-${epoch}-${msn}.${part}.m4s`);
     // the hinted part itself can be requested before it exists
-    const p = await fetch(t.httpUrl(`/live/h/part-${msn}.${part + 1}.m4s`));
+    const p = await fetch(t.httpUrl(`/live/h/part-${epoch}-${msn}.${part + 1}.m4s`));
     expect([200, 404]).toContain(p.status);
     const far = await fetch(t.httpUrl(`/live/h/ll.m3u8?_HLS_msn=${msn + 50}`));
     expect(far.status).toBe(400);
     const bad = await fetch(t.httpUrl('/live/h/ll.m3u8?_HLS_msn=abc'));
     expect(bad.status).toBe(400);
+    expect((await fetch(t.httpUrl(`/live/h/ll.m3u8?_HLS_part=${part}`))).status).toBe(400);
   });
 
   it('the playlists report the live edge within a second or two of the publisher', async () => {
@@ -77,6 +82,17 @@ describe('live HLS, LL-HLS and DASH', () => {
     const pdts = [...text.matchAll(/#EXT-X-PROGRAM-DATE-TIME:(\S+)/g)].map((m) => Date.parse(m[1]));
     const last = pdts[pdts.length - 1];
     expect(Date.now() - last).toBeLessThan(2500);
+  });
+
+  it('the MPD points <UTCTiming> at our /time route, which answers ISO time with CORS', async () => {
+    const mpd = await (await fetch(t.httpUrl('/live/h/index.mpd'))).text();
+    const utc = /<UTCTiming schemeIdUri="urn:mpeg:dash:utc:http-iso:2014" value="([^"]+)"\/>/.exec(mpd);
+    expect(utc?.[1]).toBe(t.httpUrl('/time'));
+    const r = await fetch(utc![1], { headers: { origin: 'https://player.example' } });
+    expect(r.status).toBe(200);
+    expect(r.headers.get('access-control-allow-origin')).toBeTruthy();
+    expect(Math.abs(Date.parse(await r.text()) - Date.now())).toBeLessThan(1000);
+    expect(mpd).toMatch(/media="dash-v-seg-[0-9a-z]+-\$Number\$\.m4s"/);
   });
 
   it('unknown files and streams get 404 JSON; traversal is refused', async () => {
@@ -91,7 +107,7 @@ describe('live HLS, LL-HLS and DASH', () => {
 describe('HLS faults', () => {
   let t: TestStudio;
   beforeAll(async () => {
-    t = await startStudio({ hls: { segment_seconds: 1, cleanup_after_s: 1 } });
+    t = await startStudio({ hls: { segment_seconds: 1, cleanup_after_s: 3 } });
   });
   afterAll(() => t.stop());
 
@@ -113,24 +129,28 @@ describe('HLS faults', () => {
     }
   });
 
-  it('a publisher that reconnects continues the playlist with a discontinuity; it is removed after cleanup_after_s', async () => {
+  it('a publisher that reconnects continues the playlist with one discontinuity; ENDLIST and removal only after cleanup_after_s', async () => {
     const p1 = publishTestPattern(t.rtmpUrl('/live/re'), { size: '320x240', seconds: 30 });
     await waitFor(() => t.studio.registry.get('/live/re')?.ready, 'first publish', 15_000);
     await sleep(2500);
+    expect((await fetch(t.httpUrl('/live/re/index.mpd'))).status).toBe(200); // DASH starts on its first request
     p1.child.kill('SIGKILL');
     await waitFor(() => !t.studio.registry.get('/live/re')?.publisher, 'first publisher gone');
-    const ended = await (await fetch(t.httpUrl('/live/re/index.m3u8'))).text();
-    expect(ended).toContain('#EXT-X-ENDLIST');
+    const away = await (await fetch(t.httpUrl('/live/re/index.m3u8'))).text();
+    expect(away).not.toContain('#EXT-X-ENDLIST'); // a drop is not the end
+    expect((await fetch(t.httpUrl('/live/re/index.mpd'))).status).toBe(200); // the MPD stays too
     const p2 = publishTestPattern(t.rtmpUrl('/live/re'), { size: '320x240', seconds: 30 });
     try {
       await waitFor(async () => (await (await fetch(t.httpUrl('/live/re/index.m3u8'))).text()).includes('#EXT-X-DISCONTINUITY\n'), 'discontinuity after reconnect', 15_000);
       const text = await (await fetch(t.httpUrl('/live/re/index.m3u8'))).text();
       expect(text).not.toContain('#EXT-X-ENDLIST');
+      expect(text.match(/#EXT-X-DISCONTINUITY\n/g)).toHaveLength(1);
     } finally {
       p2.child.kill('SIGKILL');
     }
     await waitFor(() => !t.studio.registry.get('/live/re')?.publisher, 'second publisher gone');
-    await waitFor(async () => (await fetch(t.httpUrl('/live/re/index.m3u8'))).status === 404, 'playlist removed after cleanup', 5000);
+    await waitFor(async () => (await (await fetch(t.httpUrl('/live/re/index.m3u8'))).text()).includes('#EXT-X-ENDLIST'), 'ENDLIST after the window', 8000, 200);
+    await waitFor(async () => (await fetch(t.httpUrl('/live/re/index.m3u8'))).status === 404, 'playlist removed after cleanup', 8000, 200);
   });
 
   it('a publisher that changes resolution mid-stream gets a discontinuity, never a crash', async () => {
@@ -166,7 +186,8 @@ describe('HLS faults', () => {
 
 describe('DVR: the whole event as VOD HLS', () => {
   it('writes every segment to the media folder and ends the playlist with EXT-X-ENDLIST', async () => {
-    const t = await startStudio({ hls: { segment_seconds: 1, dvr: true } });
+    // the event ends (ENDLIST) when no publisher came back within cleanup_after_s
+    const t = await startStudio({ hls: { segment_seconds: 1, dvr: true, cleanup_after_s: 1 } });
     const pub = publishTestPattern(t.rtmpUrl('/live/dvr'), { size: '320x240', seconds: 5 });
     try {
       await waitFor(() => t.studio.hls.get('/live/dvr')?.dvr, 'dvr started', 15_000);

@@ -16,11 +16,11 @@ export class DvrWriter {
   /** URL path of the playlist */
   readonly url: string;
   private readonly lines: string[] = [];
-  private target = 1;
   private failed = false;
   private first = true;
 
-  constructor(root: string, app: string, name: string, private readonly log: Logger, now = new Date()) {
+  /** `target`: EXT-X-TARGETDURATION, fixed (the live playlists' one; no segment rounds above it) */
+  constructor(root: string, app: string, name: string, private readonly log: Logger, private readonly target: number, now = new Date()) {
     const d = `${now.getFullYear()}/${two(now.getMonth() + 1)}/${two(now.getDate())}`;
     this.id = `${app}_${name}_${two(now.getHours())}${two(now.getMinutes())}${two(now.getSeconds())}`.slice(0, 64).replace(/[^A-Za-z0-9_-]/g, '-');
     this.dir = path.join(root, d, this.id);
@@ -34,7 +34,6 @@ export class DvrWriter {
       if (seg.discontinuity && !this.first) this.lines.push('#EXT-X-DISCONTINUITY');
       this.first = false;
       writeFileSync(path.join(this.dir, `seg-${seg.seq}.ts`), seg.data);
-      this.target = Math.max(this.target, Math.ceil(seg.duration / 1000));
       this.lines.push(`#EXT-X-PROGRAM-DATE-TIME:${new Date(seg.pdt).toISOString()}`, `#EXTINF:${(seg.duration / 1000).toFixed(3)},`, `seg-${seg.seq}.ts`);
       this.writePlaylist(false);
     } catch (e) {
@@ -51,7 +50,7 @@ export class DvrWriter {
     renameSync(tmp, path.join(this.dir, 'index.m3u8'));
   }
 
-  /** The publisher left: the playlist becomes VOD. */
+  /** The stream is over (not on a publisher drop: a reconnect continues the event): the playlist becomes VOD. */
   end(): void {
     if (this.failed || this.first) return;
     try {

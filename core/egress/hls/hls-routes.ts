@@ -5,13 +5,17 @@ import type { Router } from '../../api/routes';
 import type { ServerContext } from '../../ingest/context';
 import { isValidName } from '../../media/stream-path';
 import type { HlsManager } from './hls-manager';
-import { segmentChunks } from './cmaf-segmenter';
+import { segmentChunks, type CmafSegmenter } from './cmaf-segmenter';
 import type { LiveHls } from './live-hls';
 import { dashMpd, llPlaylist, tsPlaylist, type MpdTrack } from './playlists';
+import { addTimeRoute, timeUrl } from './time-route';
 
-const FILE_RE = String.raw`index\.m3u8|ll\.m3u8|index\.mpd|init-\d+\.mp4|seg-\d+\.(?:ts|m4s)|part-\d+\.\d+\.m4s|dash-[va]-(?:init|seg)-\d+\.(?:mp4|m4s)`;
-const FILE = /^(index\.m3u8|ll\.m3u8|index\.mpd|init-(\d+)\.mp4|seg-(\d+)\.(ts|m4s)|part-(\d+)\.(\d+)\.m4s|dash-([va])-(init|seg)-(\d+)\.(mp4|m4s))$/;
+/** every segment, part and init name carries the epoch of the packager that made it (see playlists.names) */
+const E = '[0-9a-z]{6,24}';
+const FILE_RE = String.raw`index\.m3u8|ll\.m3u8|index\.mpd|init-${E}-\d+\.mp4|seg-${E}-\d+\.(?:ts|m4s)|part-${E}-\d+\.\d+\.m4s|dash-[va]-(?:init|seg)-${E}-\d+\.(?:mp4|m4s)`;
+const FILE = new RegExp(String.raw`^(index\.m3u8|ll\.m3u8|index\.mpd|init-(${E})-(\d+)\.mp4|seg-(${E})-(\d+)\.(ts|m4s)|part-(${E})-(\d+)\.(\d+)\.m4s|dash-([va])-(init|seg)-(${E})-(\d+)\.(mp4|m4s))$`);
 const PLAYLIST_HEADERS = { 'cache-control': 'no-cache, no-store' };
+/** only URLs unique for their bytes (epoch in the name) are immutable */
 const SEGMENT_HEADERS = { 'cache-control': 'public, max-age=3600, immutable' };
 
 function send(res: ServerResponse, hls: LiveHls, type: string, body: Buffer | Buffer[] | string, headers: Record<string, string>): void {
@@ -24,8 +28,11 @@ function send(res: ServerResponse, hls: LiveHls, type: string, body: Buffer | Bu
   res.end();
 }
 
-/** GET /app/stream/{index.m3u8, ll.m3u8, index.mpd, init-N.mp4, seg-N.ts|m4s, part-N.M.m4s} */
+const gone = (res: ServerResponse, file: string): void => sendError(res, 404, 'SEGMENT_GONE', `${file} is not available (it left the live window, or belongs to an earlier session)`);
+
+/** GET /app/stream/{index.m3u8, ll.m3u8, index.mpd, init-E-N.mp4, seg-E-N.ts|m4s, part-E-N.M.m4s, dash-…}, and GET /time */
 export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsManager): void {
+  addTimeRoute(router);
   router.add('GET', `/:app/:stream/:file(${FILE_RE})`, async (req: IncomingMessage, res: ServerResponse, p, url) => {
     const m = FILE.exec(p.file);
     if (!m || !isValidName(p.app) || !isValidName(p.stream)) return sendError(res, 404, 'NOT_FOUND', `nothing at ${url.pathname}`);
@@ -43,48 +50,29 @@ export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsMan
       if (!hls.ts || !s.hls) return sendError(res, 404, 'HLS_OFF', `HLS is off for app "${p.app}"`);
       if (!hls.ts.segments.length) await hls.waitFor(() => hls.ts!.segments.length > 0, s.segmentMs * 3);
       if (!hls.ts.segments.length) return sendError(res, 404, 'NOT_READY', 'no segment yet; retry shortly');
-      const body = tsPlaylist(hls.ts.segments, { mediaSequence: hls.ts.mediaSequence, discontinuitySequence: hls.ts.discontinuitySequence, segmentMs: s.segmentMs, ended: hls.ended, suffix });
+      const body = tsPlaylist(hls.ts.segments, { epoch: hls.epoch, mediaSequence: hls.ts.mediaSequence, discontinuitySequence: hls.ts.discontinuitySequence, targetMs: s.targetMs, ended: hls.ended, suffix });
       return send(res, hls, 'application/vnd.apple.mpegurl', body, PLAYLIST_HEADERS);
     }
-    if (file.endsWith('.ts')) {
-      const seg = hls.ts?.find(Number(m[3]));
-      return seg ? send(res, hls, 'video/mp2t', seg.data, SEGMENT_HEADERS) : sendError(res, 404, 'SEGMENT_GONE', `segment ${file} is not in the live window`);
+    if (m[6] === 'ts') {
+      const seg = m[4] === hls.epoch ? hls.ts?.find(Number(m[5])) : undefined;
+      return seg ? send(res, hls, 'video/mp2t', seg.data, SEGMENT_HEADERS) : gone(res, file);
     }
-    if (file === 'index.mpd' || m[7] !== undefined) return serveDash(res, hls, file, m, suffix);
+    if (file === 'index.mpd' || m[10] !== undefined) return serveDash(req, res, hls, file, m, suffix);
     const cmaf = hls.ll();
     if (!cmaf) return sendError(res, 404, 'LL_HLS_OFF', `LL-HLS is off for app "${p.app}"`);
-    if (file === 'll.m3u8') {
-      const msnQ = url.searchParams.get('_HLS_msn');
-      const partQ = url.searchParams.get('_HLS_part');
-      if (msnQ !== null) {
-        const msn = Number(msnQ);
-        const part = partQ === null ? undefined : Number(partQ);
-        if (!Number.isInteger(msn) || msn < 0 || (part !== undefined && (!Number.isInteger(part) || part < 0))) {
-          return sendError(res, 400, 'BAD_HLS_QUERY', '_HLS_msn and _HLS_part must be non-negative integers');
-        }
-        const last = cmaf.segments[cmaf.segments.length - 1]?.seq ?? -1;
-        if (msn > last + 2) return sendError(res, 400, 'BAD_HLS_QUERY', `_HLS_msn ${msn} is too far in the future (last ${last})`);
-        await hls.waitFor(() => hls.hasPart(msn, part), s.segmentMs * 3);
-      } else if (!cmaf.segments.some((g) => g.complete)) {
-        // players without blocking reload (ffmpeg, VLC) need at least one whole segment
-        await hls.waitFor(() => cmaf.segments.some((g) => g.complete), s.segmentMs * 3);
-      }
-      if (!cmaf.segments.length) return sendError(res, 404, 'NOT_READY', 'no segment yet; retry shortly');
-      const body = llPlaylist(cmaf.segments, { mediaSequence: cmaf.mediaSequence, discontinuitySequence: cmaf.discontinuitySequence, segmentMs: s.segmentMs, partMs: s.partMs, ended: hls.ended, suffix });
-      return send(res, hls, 'application/vnd.apple.mpegurl', body, PLAYLIST_HEADERS);
-    }
+    if (file === 'll.m3u8') return serveLl(res, hls, cmaf, url, suffix);
     if (m[2] !== undefined) {
-      const init = cmaf.inits.get(Number(m[2]));
-      return init ? send(res, hls, 'video/mp4', init, SEGMENT_HEADERS) : sendError(res, 404, 'SEGMENT_GONE', `${file} is gone`);
+      const init = m[2] === cmaf.epoch ? cmaf.inits.get(Number(m[3])) : undefined;
+      return init ? send(res, hls, 'video/mp4', init, SEGMENT_HEADERS) : gone(res, file);
     }
-    if (m[3] !== undefined) {
-      const seg = cmaf.find(Number(m[3]));
-      if (seg?.complete) return send(res, hls, 'video/iso.segment', segmentChunks(seg), SEGMENT_HEADERS);
-      return sendError(res, 404, 'SEGMENT_GONE', `segment ${file} is not in the live window`);
+    if (m[4] !== undefined) {
+      const seg = m[4] === cmaf.epoch ? cmaf.find(Number(m[5])) : undefined;
+      return seg?.complete ? send(res, hls, 'video/iso.segment', segmentChunks(seg), SEGMENT_HEADERS) : gone(res, file);
     }
     // a part: it may be the one the preload hint announced; wait for it
-    const seq = Number(m[5]);
-    const idx = Number(m[6]);
+    if (m[7] !== cmaf.epoch) return gone(res, file);
+    const seq = Number(m[8]);
+    const idx = Number(m[9]);
     const ready = (): boolean => (cmaf.find(seq)?.parts.length ?? 0) > idx;
     if (!ready()) {
       const last = cmaf.segments[cmaf.segments.length - 1];
@@ -92,34 +80,59 @@ export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsMan
       if (upcoming) await hls.waitFor(ready, s.segmentMs * 2);
     }
     const part = cmaf.find(seq)?.parts[idx];
-    if (!part) return sendError(res, 404, 'SEGMENT_GONE', `part ${file} is not available`);
+    if (!part) return gone(res, file);
     return send(res, hls, 'video/mp4', part.data, SEGMENT_HEADERS);
   }, 'media');
 }
 
-async function serveDash(res: ServerResponse, hls: LiveHls, file: string, m: RegExpExecArray, suffix: string): Promise<void> {
+async function serveLl(res: ServerResponse, hls: LiveHls, cmaf: CmafSegmenter, url: URL, suffix: string): Promise<void> {
+  const s = hls.settings;
+  const msnQ = url.searchParams.get('_HLS_msn');
+  const partQ = url.searchParams.get('_HLS_part');
+  if (partQ !== null && msnQ === null) return sendError(res, 400, 'BAD_HLS_QUERY', '_HLS_part needs _HLS_msn');
+  if (msnQ !== null) {
+    const msn = Number(msnQ);
+    const part = partQ === null ? undefined : Number(partQ);
+    if (!/^\d+$/.test(msnQ) || !Number.isSafeInteger(msn) || (part !== undefined && (!/^\d+$/.test(partQ!) || !Number.isSafeInteger(part)))) {
+      return sendError(res, 400, 'BAD_HLS_QUERY', '_HLS_msn and _HLS_part must be non-negative integers');
+    }
+    const last = cmaf.segments[cmaf.segments.length - 1]?.seq ?? -1;
+    if (msn > last + 2) return sendError(res, 400, 'BAD_HLS_QUERY', `_HLS_msn ${msn} is too far in the future (last ${last})`);
+    await hls.waitFor(() => hls.hasPart(msn, part), s.segmentMs * 3);
+  } else if (!cmaf.segments.some((g) => g.complete)) {
+    // players without blocking reload (ffmpeg, VLC) need at least one whole segment
+    await hls.waitFor(() => cmaf.segments.some((g) => g.complete), s.segmentMs * 3);
+  }
+  if (!cmaf.segments.some((g) => g.complete || g.parts.length > 0)) return sendError(res, 404, 'NOT_READY', 'no segment yet; retry shortly');
+  const body = llPlaylist(cmaf.segments, { epoch: cmaf.epoch, mediaSequence: cmaf.mediaSequence, discontinuitySequence: cmaf.discontinuitySequence, targetMs: s.targetMs, partMs: cmaf.partTargetMs, ended: hls.ended, suffix });
+  return send(res, hls, 'application/vnd.apple.mpegurl', body, PLAYLIST_HEADERS);
+}
+
+async function serveDash(req: IncomingMessage, res: ServerResponse, hls: LiveHls, file: string, m: RegExpExecArray, suffix: string): Promise<void> {
   const s = hls.settings;
   const tracks = hls.dash();
   if (!tracks) return sendError(res, 404, 'DASH_OFF', `DASH is off for app "${hls.stream.app}"`);
   if (file === 'index.mpd') {
     const { video: v, audio: a } = tracks;
-    const wanted = [hls.stream.videoInfo ? v : null, hls.stream.audioInfo ? a : null].filter((x) => x !== null);
+    const vi = hls.videoInfo;
+    const ai = hls.audioInfo;
+    const wanted = [vi ? v : null, ai ? a : null].filter((x) => x !== null);
     const ready = (): boolean => wanted.length > 0 && wanted.every((x) => x.segments.some((g) => g.complete));
     if (!ready()) await hls.waitFor(ready, s.segmentMs * 3);
-    const vi = hls.stream.videoInfo;
-    const ai = hls.stream.audioInfo;
     const sets: MpdTrack[] = [];
-    if (v.segments.some((g) => g.complete) && vi) sets.push({ kind: 'video', prefix: 'dash-v', segments: v.segments, codecs: vi.codecString ?? 'avc1.640028', width: vi.width, height: vi.height, bandwidth: hls.stream.video.bitrate });
-    if (a.segments.some((g) => g.complete) && ai) sets.push({ kind: 'audio', prefix: 'dash-a', segments: a.segments, codecs: ai.codecString ?? 'mp4a.40.2', width: 0, height: 0, bandwidth: hls.stream.audio.bitrate });
+    if (v.segments.some((g) => g.complete) && vi) sets.push({ kind: 'video', prefix: 'dash-v', epoch: v.epoch, timescale: v.timescale, segments: v.segments, codecs: vi.codecString ?? 'avc1.640028', width: vi.width, height: vi.height, bandwidth: hls.stream.video.bitrate });
+    if (a.segments.some((g) => g.complete) && ai) sets.push({ kind: 'audio', prefix: 'dash-a', epoch: a.epoch, timescale: a.timescale, segments: a.segments, codecs: ai.codecString ?? 'mp4a.40.2', width: 0, height: 0, bandwidth: hls.stream.audio.bitrate });
     if (!sets.length) return sendError(res, 404, 'NOT_READY', 'no segment yet; retry shortly');
-    return send(res, hls, 'application/dash+xml', dashMpd(sets, { segmentMs: s.segmentMs, ended: hls.ended, suffix, now: Date.now() }), PLAYLIST_HEADERS);
+    const body = dashMpd(sets, { segmentMs: s.segmentMs, ended: hls.ended, suffix, now: Date.now(), availabilityStart: hls.clock.availabilityStart, timeUrl: timeUrl(req) });
+    return send(res, hls, 'application/dash+xml', body, PLAYLIST_HEADERS);
   }
-  const seg = m[7] === 'v' ? tracks.video : tracks.audio;
-  const n = Number(m[9]);
-  if (m[8] === 'init') {
+  const seg = m[10] === 'v' ? tracks.video : tracks.audio;
+  if (m[12] !== seg.epoch) return gone(res, file);
+  const n = Number(m[13]);
+  if (m[11] === 'init') {
     const init = seg.inits.get(n);
-    return init ? send(res, hls, 'video/mp4', init, SEGMENT_HEADERS) : sendError(res, 404, 'SEGMENT_GONE', `${file} is gone`);
+    return init ? send(res, hls, 'video/mp4', init, SEGMENT_HEADERS) : gone(res, file);
   }
   const g = seg.find(n);
-  return g?.complete ? send(res, hls, 'video/iso.segment', segmentChunks(g), SEGMENT_HEADERS) : sendError(res, 404, 'SEGMENT_GONE', `segment ${file} is not in the live window`);
+  return g?.complete ? send(res, hls, 'video/iso.segment', segmentChunks(g), SEGMENT_HEADERS) : gone(res, file);
 }

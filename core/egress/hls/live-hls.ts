@@ -1,13 +1,17 @@
 import type { Logger } from 'pino';
+import type { AudioCodecInfo, VideoCodecInfo } from '../../format/codec-types';
+import { MsUnwrapper } from '../../format/mux-sample';
 import type { MediaPacket } from '../../media/packet';
 import type { Stream } from '../../media/stream';
 import type { StreamStart, Subscriber } from '../../media/subscriber';
 import { CmafSegmenter } from './cmaf-segmenter';
 import { DvrWriter } from './dvr';
-import type { HlsSettings } from './settings';
+import { partTargetMs, type HlsSettings } from './settings';
 import { TsSegmenter } from './ts-segmenter';
+import { newEpoch, WallClock } from './wall-clock';
 
 type Waiter = { ready: () => boolean; resolve: () => void; timer: NodeJS.Timeout };
+type Targets = { ll?: CmafSegmenter | null; dash?: { video: CmafSegmenter; audio: CmafSegmenter } | null };
 
 /** LL-HLS / DASH muxers nobody asked for in this long are stopped (they restart on the next request). */
 const IDLE_MS = 60_000;
@@ -17,13 +21,21 @@ const IDLE_MS = 60_000;
  * player. Segments live in memory in a sliding window; HTTP requests read them (and may wait for a part).
  * MPEG-TS HLS (and the DVR) run from the first packet; LL-HLS and DASH start on their first request, primed
  * from the GOP cache so they answer at once, and stop again after a minute without requests.
+ *
+ * It survives publisher drops: `publisherLeft` closes the open segments (no ENDLIST), `publisherReturned`
+ * continues the same playlists (one discontinuity; a new init only when a codec changed). ENDLIST only at
+ * `end()`, when the stream is over. One WallClock maps media time to wall time for every packager.
  */
 export class LiveHls implements Subscriber {
   readonly id: string;
   readonly protocol = 'hls' as const;
   readonly ip = '';
   readonly internal = true;
+  readonly survivesDrop = true;
   readonly connectCreated = new Date();
+  /** in every TS segment name: a new LiveHls (a new stream after cleanup) never reuses a URL */
+  readonly epoch = newEpoch();
+  readonly clock = new WallClock();
   bytes = 0;
   readonly dropped = 0;
   readonly ts: TsSegmenter | null;
@@ -33,22 +45,40 @@ export class LiveHls implements Subscriber {
   private dashUsedAt = 0;
   private idleTimer: NodeJS.Timeout | null = null;
   ended = false;
-  /** the whole event on disk, when hls.dvr is on (a new one per publish) */
+  /** the publisher dropped and has not returned (yet) */
+  paused = false;
+  /** the whole event on disk, when hls.dvr is on */
   dvr: DvrWriter | null = null;
+  /** the last codecs seen: the MPD keeps describing them while the publisher is away */
+  videoInfo: VideoCodecInfo | null = null;
+  audioInfo: AudioCodecInfo | null = null;
   private waiters: Waiter[] = [];
   private videoCodec: 'H264' | 'HEVC' | undefined;
   private failed = false;
+  private readonly unwrap = new MsUnwrapper();
+  private lastVideoT = -1;
+  private videoFrameMs = 0;
 
   constructor(public stream: Stream, readonly settings: HlsSettings, private readonly log: Logger, private readonly mediaRoot: string | null = null) {
     this.id = `hls:${stream.path}`;
-    this.ts = settings.hls || settings.dvr ? new TsSegmenter(settings.segmentMs, settings.listSize, (seg) => {
-      this.dvr?.add(seg);
-      this.wake();
+    const wall = (t: number): number => this.clock.wall(t);
+    this.ts = settings.hls || settings.dvr ? new TsSegmenter({
+      segmentMs: settings.segmentMs, targetMs: settings.targetMs, listSize: settings.listSize, wall,
+      onSegment: (seg) => {
+        this.dvr?.add(seg);
+        this.wake();
+      },
     }) : null;
   }
 
-  private newCmaf(partMs: number): CmafSegmenter {
-    return new CmafSegmenter(this.settings.segmentMs, partMs, this.settings.listSize, () => this.wake());
+  /** PART-TARGET (ms) for a segmenter starting now: whole frames of the lead track. */
+  partTarget(): number {
+    const fps = this.stream.metaFields.framerate;
+    const rate = this.audioInfo?.samplerate;
+    const frame = this.videoInfo || this.stream.hasVideo
+      ? (typeof fps === 'number' && fps > 1 && fps < 300 ? 1000 / fps : this.videoFrameMs || 1000 / 30)
+      : rate ? (1024 * 1000) / rate : 1000 / 30;
+    return partTargetMs(this.settings.partMs, frame);
   }
 
   /** The LL-HLS segmenter, started on demand (null when LL-HLS is off). */
@@ -56,8 +86,9 @@ export class LiveHls implements Subscriber {
     if (!this.settings.ll) return null;
     this.llUsedAt = Date.now();
     if (!this.cmaf) {
-      this.cmaf = this.newCmaf(this.settings.partMs);
-      this.prime();
+      const s = this.settings;
+      this.cmaf = new CmafSegmenter({ segmentMs: s.segmentMs, targetMs: s.targetMs, partMs: this.partTarget(), listSize: s.listSize, wall: (t) => this.clock.wall(t), onChange: () => this.wake() });
+      this.prime({ ll: this.cmaf });
     }
     return this.cmaf;
   }
@@ -67,19 +98,25 @@ export class LiveHls implements Subscriber {
     if (!this.settings.dash) return null;
     this.dashUsedAt = Date.now();
     if (!this.dashTracks) {
-      this.dashTracks = { video: this.newCmaf(this.settings.segmentMs), audio: this.newCmaf(this.settings.segmentMs) };
-      this.prime();
+      const o = { segmentMs: this.settings.segmentMs, targetMs: Infinity, partMs: Infinity, listSize: this.settings.listSize, wall: (t: number) => this.clock.availabilityStart + t, onChange: () => this.wake() };
+      this.dashTracks = { video: new CmafSegmenter(o), audio: new CmafSegmenter(o) };
+      this.prime({ dash: this.dashTracks });
     }
     return this.dashTracks;
   }
 
-  /** Feed a newly started segmenter what the stream holds now (configs + GOP cache). */
-  private prime(): void {
-    if (!this.ended && this.stream.ready) this.startSegmenters(this.stream.startInfo(), false);
+  /** Feed newly started segmenters (only those) what the stream holds now (configs + GOP cache). */
+  private prime(only: Targets): void {
+    if (!this.ended && this.stream.ready) this.startSegmenters(this.stream.startInfo(), only);
+    if (this.paused) for (const c of [only.ll, only.dash?.video, only.dash?.audio]) c?.pause();
     if (!this.idleTimer) {
       this.idleTimer = setInterval(() => this.stopIdle(), IDLE_MS / 4);
       this.idleTimer.unref();
     }
+  }
+
+  private forEachCmaf(f: (c: CmafSegmenter) => void): void {
+    for (const c of [this.cmaf, this.dashTracks?.video, this.dashTracks?.audio]) if (c) f(c);
   }
 
   private stopIdle(): void {
@@ -94,47 +131,69 @@ export class LiveHls implements Subscriber {
 
   start(init: StreamStart): void {
     this.ended = false;
-    if (this.settings.dvr && this.mediaRoot) this.dvr = new DvrWriter(this.mediaRoot, this.stream.app, this.stream.name, this.log);
+    this.paused = false;
+    if (this.settings.dvr && this.mediaRoot && !this.dvr) this.dvr = new DvrWriter(this.mediaRoot, this.stream.app, this.stream.name, this.log, this.settings.targetMs / 1000);
     try {
-      this.startSegmenters(init, true);
+      this.startSegmenters(init, null);
     } catch (e) {
       this.failed = true;
       this.log.warn({ path: this.stream.path, err: (e as Error).message }, 'hls muxing could not start for this stream');
     }
   }
 
-  /** begin() the CMAF segmenters and feed them the stream start; with `all`, the TS segmenter too. */
-  private startSegmenters(init: StreamStart, all: boolean): void {
-    const v = this.stream.videoInfo?.codec;
-    this.videoCodec = v === 'H264' || v === 'HEVC' ? v : undefined;
+  /** begin() the given CMAF segmenters and feed them the stream start; with `all` (attach), every segmenter. */
+  private startSegmenters(init: StreamStart, only: Targets | null): void {
+    this.noteCodecs();
+    const all = only === null;
     const hasV = init.videoConfig !== null;
     const hasA = init.audioConfig !== null;
-    this.cmaf?.begin(hasV, hasA);
-    this.dashTracks?.video.begin(hasV, false);
-    this.dashTracks?.audio.begin(false, hasA);
-    const feed = (p: MediaPacket): void => (all ? this.send(p) : this.sendCmaf(p));
+    const ll = all ? this.cmaf : only.ll;
+    const dash = all ? this.dashTracks : only.dash;
+    ll?.begin(hasV, hasA);
+    dash?.video.begin(hasV, false);
+    dash?.audio.begin(false, hasA);
+    // the GOP cache is history: anchor the clock on its newest packet, "now"
+    const last = init.gop[init.gop.length - 1];
+    if (last && !this.clock.anchored) this.clock.live(this.unwrap.unwrap(last.timestamp));
+    const feed = (p: MediaPacket): void => (all ? this.send(p) : this.sendCmaf(p, this.unwrap.unwrap(p.timestamp), only));
     if (init.videoConfig) feed(init.videoConfig);
     if (init.audioConfig) feed(init.audioConfig);
     for (const p of init.gop) feed(p);
   }
 
-  private sendCmaf(p: MediaPacket): void {
-    this.cmaf?.push(p);
-    if (this.dashTracks) {
-      if (p.kind === 'video') this.dashTracks.video.push(p);
-      else if (p.kind === 'audio') this.dashTracks.audio.push(p);
+  private noteCodecs(): void {
+    if (this.stream.videoInfo) this.videoInfo = this.stream.videoInfo;
+    if (this.stream.audioInfo) this.audioInfo = this.stream.audioInfo;
+    const v = this.videoInfo?.codec;
+    this.videoCodec = v === 'H264' || v === 'HEVC' ? v : undefined;
+  }
+
+  private sendCmaf(p: MediaPacket, t: number, to: Targets = { ll: this.cmaf, dash: this.dashTracks }): void {
+    to.ll?.push(p);
+    if (to.dash) {
+      // DASH: one Period, presentation time = media time + wall time lost in reconnects (a gap in the timeline)
+      const gap = this.clock.gapAt(t);
+      const q = gap === 0 || p.seqHeader ? p : { ...p, timestamp: p.timestamp + gap };
+      if (p.kind === 'video') to.dash.video.push(q);
+      else if (p.kind === 'audio') to.dash.audio.push(q);
     }
   }
 
   send(p: MediaPacket): void {
     if (this.failed) return;
     try {
-      if (p.seqHeader && p.kind === 'video') {
-        const v = this.stream.videoInfo?.codec;
-        this.videoCodec = v === 'H264' || v === 'HEVC' ? v : undefined;
+      if (p.seqHeader) this.noteCodecs();
+      const t = this.unwrap.unwrap(p.timestamp);
+      if (!p.seqHeader && p.kind !== 'data') {
+        this.clock.live(t);
+        this.paused = false;
+        if (p.kind === 'video') {
+          if (this.lastVideoT >= 0 && t > this.lastVideoT && t - this.lastVideoT < 200 && !this.videoFrameMs) this.videoFrameMs = t - this.lastVideoT;
+          this.lastVideoT = t;
+        }
       }
       this.ts?.push(p, this.videoCodec);
-      this.sendCmaf(p);
+      this.sendCmaf(p, t);
     } catch (e) {
       // a muxer refusing this stream's data must not touch the stream or its players
       this.failed = true;
@@ -144,14 +203,30 @@ export class LiveHls implements Subscriber {
 
   flush(): void {}
 
+  publisherLeft(): void {
+    if (this.ended || this.paused) return;
+    this.paused = true;
+    try {
+      this.ts?.pause();
+      this.forEachCmaf((c) => c.pause());
+    } catch (e) {
+      this.log.warn({ err: (e as Error).message }, 'hls pause failed');
+    }
+    this.wake();
+  }
+
+  publisherReturned(_changed: { video: boolean; audio: boolean }): void {
+    this.publisherLeft(); // closes what is open when the drop was not announced; a no-op otherwise
+    this.clock.reconnect();
+    this.failed = false;
+  }
+
   end(_reason: string): void {
     if (this.ended) return;
     this.ended = true;
     try {
       this.ts?.finish();
-      this.cmaf?.finish();
-      this.dashTracks?.video.finish();
-      this.dashTracks?.audio.finish();
+      this.forEachCmaf((c) => c.finish());
       this.dvr?.end();
     } catch (e) {
       this.log.warn({ err: (e as Error).message }, 'hls finish failed');

@@ -6,7 +6,14 @@ export interface HlsSettings {
   dash: boolean;
   dvr: boolean;
   segmentMs: number;
+  /** configured LL-HLS part length, ms (PART-TARGET is the nearest whole number of frames: partTargetMs) */
   partMs: number;
+  /**
+   * EXT-X-TARGETDURATION in ms, fixed for the life of a playlist: ceil(1.5 x segment) seconds. Segments are cut
+   * on the first keyframe after segmentMs, and on time (mid-GOP) when a GOP would run past this, so every EXTINF
+   * (which is at most this plus one frame) rounds to <= TARGETDURATION (RFC 8216 §4.3.3.1).
+   */
+  targetMs: number;
   listSize: number;
   cleanupMs: number;
 }
@@ -36,7 +43,7 @@ export function hlsSettingsFor(cfg: OnAirConfig, app: string): HlsSettings {
   const h = cfg.hls;
   const s: HlsSettings = {
     hls: h.enabled, ll: h.enabled && h.ll, dash: h.enabled && h.dash, dvr: h.enabled && h.dvr,
-    segmentMs: h.segment_seconds * 1000, partMs: h.part_ms, listSize: h.list_size, cleanupMs: h.cleanup_after_s * 1000,
+    segmentMs: h.segment_seconds * 1000, partMs: h.part_ms, targetMs: 0, listSize: h.list_size, cleanupMs: h.cleanup_after_s * 1000,
   };
   const task = cfg.trans?.tasks.find((t) => t.app === app);
   if (task) {
@@ -58,5 +65,16 @@ export function hlsSettingsFor(cfg: OnAirConfig, app: string): HlsSettings {
     if (perApp.dash !== undefined) s.dash = perApp.dash;
     if (perApp.dvr !== undefined) s.dvr = perApp.dvr;
   }
+  s.targetMs = Math.max(1, Math.ceil((s.segmentMs * 1.5) / 1000 - 1e-9)) * 1000;
   return s;
+}
+
+/**
+ * PART-TARGET for a lead-track frame duration: the whole number of frames nearest to the configured part length
+ * (30 fps, 200 ms: 6 frames = 0.200 s; 24 fps: 5 frames = 0.209 s), in whole ms rounded up so that a part of
+ * that many ms-stamped frames never exceeds it.
+ */
+export function partTargetMs(partMs: number, frameMs: number): number {
+  const n = Math.max(1, Math.round(partMs / frameMs));
+  return Math.ceil(n * frameMs - 1e-6);
 }
