@@ -12,7 +12,7 @@ import { execFileSync } from 'node:child_process';
 import { createRequire } from 'node:module';
 import os from 'node:os';
 import path from 'node:path';
-import { runTool, ToolFailed } from '../core/jobs/ffmpeg-run';
+import { runTool, ToolFailed } from '../core/ffmpeg/run';
 import { buildLadderArgs, buildSingleRenditionArgs, planRenditions, type LadderArgsOptions, type PlannedRendition } from '../core/jobs/ladder';
 
 const SECONDS = Number(process.env.VOD_SECONDS ?? 60);

@@ -1,18 +1,19 @@
 import type { Logger } from 'pino';
 import type { HookEventName, OnAirConfig } from './config';
 import { mediaRoot, parseConfig } from './config';
-import { HttpFront } from './api/http-server';
+import { HttpFront } from './http/server';
+import { mountFlv } from './flv/mount';
 import { addStatsRoutes } from './api/stats-routes';
 import { mountCompatRoutes } from './api/compat-routes';
 import { mountJobRoutes } from './api/jobs-routes';
-import { mountMediaStatic } from './api/media-static';
+import { mountMediaStatic } from './http/media-static';
 import { JobEngine } from './jobs/engine';
 import { FfmpegBudget } from './ffmpeg/budget';
-import { HlsManager } from './egress/hls/hls-manager';
-import { addHlsRoutes } from './egress/hls/hls-routes';
-import { RecordingManager } from './egress/record/recordings';
-import { addRecordingRoutes } from './egress/record/routes';
-import { recordingThumbnail } from './egress/record/thumbnail';
+import { HlsManager } from './hls/hls-manager';
+import { addHlsRoutes } from './hls/hls-routes';
+import { RecordingManager } from './record/recordings';
+import { addRecordingRoutes } from './record/routes';
+import { recordingThumbnail } from './record/thumbnail';
 import { openStore, type Store } from './store/db';
 import { RecordingsRepo } from './store/recordings-repo';
 import { mountStudioApi, type StudioApi } from './api/studio-api';
@@ -20,13 +21,13 @@ import { moveListeners, type ListenerName } from './config-apply';
 import { overlayConfig, saveConfigPatch } from './config-store';
 import { verifyFfmpegBinary, verifyStorageDir, type ExecSetting } from './exec-settings';
 import { AuthAuthority } from './auth/authority';
-import { Hooks, type HookHandler } from './hooks';
-import type { ServerContext } from './ingest/context';
-import { RtmpServer } from './ingest/rtmp-server';
+import { Hooks, type HookHandler } from './media/hooks';
+import type { ServerContext } from './context';
+import { RtmpServer } from './rtmp/server';
 import { createLogger, LogTail } from './log';
 import { StreamRegistry } from './media/registry';
 import type { Resolver } from './net/outbound';
-import { SessionTable, type Session } from './sessions';
+import { SessionTable, type Session } from './media/sessions';
 
 export interface StudioOptions {
   /** log to stdout (default true); tests pass false */
@@ -87,6 +88,7 @@ export class Studio {
     this.ctx = { config: () => this.cfg, registry: this.registry, sessions: new SessionTable(), hooks: this.hooks, auth: this.auth, log, net: { inBytes: 0, outBytes: 0 }, ffmpeg: new FfmpegBudget(() => this.cfg.limits) };
     this.rtmp = new RtmpServer(this.ctx);
     this.http = new HttpFront(this.ctx);
+    mountFlv(this.http, this.ctx);
     addStatsRoutes(this.http.router, this.ctx, this.startedAt);
     this.hls = new HlsManager(this.ctx);
     addHlsRoutes(this.http.router, this.ctx, this.hls);

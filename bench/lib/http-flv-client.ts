@@ -1,5 +1,5 @@
 /** A minimal HTTP-FLV player over a plain net.Socket: GET, skip headers (de-chunk if needed), demux FLV tags. */
-import { FLV_VIDEO, FlvDemuxer } from '../../core/format/flv';
+import { FLV_VIDEO, FlvDemuxer } from '../../core/format/flv/flv';
 import type { WindowClock } from './player-stats';
 import { SocketPlayer } from './socket-player';
 

@@ -2,9 +2,9 @@
  * A minimal RTMP player over a plain net.Socket: plain handshake, connect, createStream, play, then parse
  * chunks and record video messages. Answers pings and sends acknowledgements like a real client.
  */
-import { ChunkReader, encodeChunks, type RtmpMessage } from '../../core/format/rtmp-chunk';
-import { ClientHandshake } from '../../core/format/rtmp-handshake';
-import { MSG, UC, ackMsg, commandMsg, decodeCommand, userControlMsg } from '../../core/format/rtmp-messages';
+import { ChunkReader, encodeChunks, type RtmpMessage } from '../../core/format/rtmp/rtmp-chunk';
+import { ClientHandshake } from '../../core/format/rtmp/rtmp-handshake';
+import { MSG, UC, ackMsg, commandMsg, decodeCommand, userControlMsg } from '../../core/format/rtmp/rtmp-messages';
 import type { WindowClock } from './player-stats';
 import { SocketPlayer } from './socket-player';
 

@@ -9,10 +9,10 @@ import type { JobEngine, TranscodeSource } from '../jobs/engine';
 import { baseUrlFromHost } from '../jobs/job-urls';
 import { InputError } from '../jobs/probe';
 import { isValidName } from '../media/stream-path';
-import type { RouteHandler, Router } from './routes';
+import type { RouteHandler, Router } from '../http/router';
 import { VERSION } from './stats';
-import { clientIp } from './http-util';
-import { discardForm, receiveMultipart, type ReceivedForm } from './upload';
+import { clientIp } from '../http/util';
+import { discardForm, receiveMultipart, type ReceivedForm } from '../http/upload';
 
 /**
  * Seed 000's HTTP API, same names and envelope: `{ code, data, msg }` (code as a string, HTTP 200).

@@ -8,12 +8,12 @@ import {
   commands, isCommandName, mergeSettings, SettingsSchema,
   type CommandName, type CommandParsedArgs, type CommandResult, type ContractError, type ContractIssue, type Reply, type StreamInfo,
 } from '../contract';
-import type { RecordingManager } from '../egress/record/recordings';
-import { hlsSettingsFor } from '../egress/hls/settings';
+import type { RecordingManager } from '../record/recordings';
+import { hlsSettingsFor } from '../hls/settings';
 import { isOnAirError } from '../errors';
-import type { ServerContext } from '../ingest/context';
+import type { ServerContext } from '../context';
 import type { JobEngine } from '../jobs/engine';
-import { locateFfmpeg } from '../jobs/ffmpeg-locate';
+import { locateFfmpeg } from '../ffmpeg/locate';
 import type { LogTail } from '../log';
 import type { Stream } from '../media/stream';
 import { CommandError } from './command-error';

@@ -5,9 +5,9 @@ import { isOnAirError } from '../errors';
 import type { JobEngine } from '../jobs/engine';
 import { baseUrlFromHost } from '../jobs/job-urls';
 import { InputError } from '../jobs/probe';
-import { sendError, sendJson } from './http-util';
-import type { Router } from './routes';
-import { discardForm, receiveMultipart, type ReceivedForm } from './upload';
+import { sendError, sendJson } from '../http/util';
+import type { Router } from '../http/router';
+import { discardForm, receiveMultipart, type ReceivedForm } from '../http/upload';
 
 /**
  * POST /api/jobs/upload — the browser panel's way in (behind the API gate like all of /api): multipart

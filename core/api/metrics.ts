@@ -1,4 +1,4 @@
-import type { ServerContext } from '../ingest/context';
+import type { ServerContext } from '../context';
 import { streamStats } from './stats';
 
 function esc(v: string): string {

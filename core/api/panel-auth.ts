@@ -1,8 +1,8 @@
 import type { AuthAuthority } from '../auth/authority';
 import { httpDenial } from '../auth/decisions';
 import type { OnAirConfig } from '../config';
-import { clientIp, readJson, sendError, sendJson } from './http-util';
-import type { Router } from './routes';
+import { clientIp, readJson, sendError, sendJson } from '../http/util';
+import type { Router } from '../http/router';
 
 /**
  * How the browser panel gets through the API gate. Browsers cannot set headers on a WebSocket, and a

@@ -3,7 +3,7 @@ import type { z } from 'zod';
 import type { commands } from '../contract/commands';
 import type { recordingCommands } from '../contract/recordings';
 import { isOnAirError, OnAirError } from '../errors';
-import type { RecordingManager } from '../egress/record/recordings';
+import type { RecordingManager } from '../record/recordings';
 import type { JobEngine } from '../jobs/engine';
 import { CommandError } from './command-error';
 

@@ -1,11 +1,11 @@
-import type { ServerContext } from '../ingest/context';
+import type { ServerContext } from '../context';
 import { isValidName } from '../media/stream-path';
 import { httpDenial } from '../auth/decisions';
-import { clientIp, sendError, sendJson } from './http-util';
+import { clientIp, sendError, sendJson } from '../http/util';
 import { prometheusMetrics } from './metrics';
-import type { Router } from './routes';
+import type { Router } from '../http/router';
 import { serverStats, streamStats, streamsStats } from './stats';
-import { Snapshots } from '../egress/snapshot';
+import { Snapshots } from './snapshot';
 
 /** Node-Media-Server 2.x compatible stats routes and Prometheus metrics. */
 export function addStatsRoutes(router: Router, ctx: ServerContext, startedAt: number): void {

@@ -1,6 +1,6 @@
 import os from 'node:os';
 import type { AudioStats, ServerStats, StreamStats, StreamsResponse, VideoStats } from '../contract/stats';
-import type { ServerContext } from '../ingest/context';
+import type { ServerContext } from '../context';
 import type { Stream } from '../media/stream';
 
 export const VERSION = '0.1.0';

@@ -2,9 +2,9 @@ import type { AuthAuthority } from '../auth/authority';
 import type { HandlerOptions, StudioPort } from './contract-handlers';
 import { createDispatch, createHandlers, type Dispatch, type Handlers } from './contract-handlers';
 import { ContractEvents } from './contract-events';
-import type { HttpFront } from './http-server';
+import type { HttpFront } from '../http/server';
 import { addPanelAuthRoutes } from './panel-auth';
-import { defaultPanelDir, panelHandler } from './panel-static';
+import { defaultPanelDir, panelHandler } from '../http/panel-static';
 import { WsTransport } from './ws-transport';
 
 /** The contract as the Studio exposes it: one dispatcher and one event hub for every transport. */
@@ -35,7 +35,7 @@ export function mountStudioApi(studio: StudioPort & { readonly http: HttpFront; 
     if (cmd === 'server.config.set' && r.ok) setTimeout(() => ws.revalidate(), 50).unref();
     return r;
   };
-  studio.http.onUpgrade(ws.upgrade);
+  studio.http.onUpgrade(ws.route);
   addPanelAuthRoutes(studio.http.router, () => studio.config, studio.auth);
   studio.http.setFallback(panelHandler(studio.config.http.webroot ?? opts.panelDir ?? defaultPanelDir()));
   return {

@@ -7,8 +7,8 @@ import type { OnAirConfig } from '../config';
 import { RequestFrameSchema, WS_CLOSE_GOING_AWAY, WS_PATH, type ReplyFrame } from '../contract';
 import type { Dispatch } from './contract-handlers';
 import type { ContractEvents } from './contract-events';
-import type { UpgradeHandler } from './http-server';
-import { clientIp, rawHttpError } from './http-util';
+import type { UpgradeRoute } from '../http/server';
+import { clientIp, rawHttpError } from '../http/util';
 
 /** Events are dropped for a client whose socket has this much unsent (replies are never dropped). */
 const MAX_BUFFERED = 4 * 1024 * 1024;
@@ -36,20 +36,25 @@ export class WsTransport {
 
   constructor(private readonly deps: WsTransportDeps) {}
 
-  readonly upgrade: UpgradeHandler = (req, socket, head, url) => {
-    if (url.pathname !== WS_PATH) return false;
+  /** /api/ws: the front door ran (Host, Origin); here the API gate. */
+  readonly route: UpgradeRoute = {
+    match: (url) => url.pathname === WS_PATH,
+    access: 'api',
+    handle: (req, socket, head, url) => this.upgrade(req, socket, head, url),
+  };
+
+  private upgrade(req: IncomingMessage, socket: import('node:stream').Duplex, head: Buffer, url: URL): void {
     // the Host and Origin checks ran at the front door (HttpFront); here the API gate
     const d = this.deps.auth.authorize('api', WS_PATH, { via: 'ws', ip: clientIp(req), headers: req.headers, query: url.searchParams });
     if (!d.ok) {
       rawHttpError(socket, httpDenial(d).status, httpDenial(d).code, `${d.message}: connect with ?token=`);
-      return true;
+      return;
     }
     this.wss.handleUpgrade(req, socket, head, (ws) => {
       this.creds.set(ws, { req, url });
       this.connected(ws, req);
     });
-    return true;
-  };
+  }
 
   /** Close every connection whose credentials the current config no longer accepts. */
   revalidate(): number {

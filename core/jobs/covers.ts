@@ -1,7 +1,7 @@
 import { existsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { OnAirError } from '../errors';
-import { runTool, ToolFailed } from './ffmpeg-run';
+import { runTool, ToolFailed } from '../ffmpeg/run';
 import { fileArg } from './probe';
 
 /** Cover times in seconds: the requested ones (clamped into the video), else `count` evenly spaced. */

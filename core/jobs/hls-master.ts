@@ -1,7 +1,7 @@
 import { readFileSync, statSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { OnAirError } from '../errors';
-import { runTool } from './ffmpeg-run';
+import { runTool } from '../ffmpeg/run';
 import type { PlannedRendition } from './ladder';
 import { fileArg } from './probe';
 

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import type { MediaInfo, RenditionName } from '../contract/jobs';
-import { hardwareInput, videoCodecArgs, type H264Encoder } from './encoders';
+import { hardwareInput, videoCodecArgs, type H264Encoder } from '../ffmpeg/encoders';
 import { fileArg } from './probe';
 
 /** One rung of the ladder. Heights are of the short side, so portrait video works the same. */

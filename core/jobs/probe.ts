@@ -2,7 +2,7 @@ import { statSync } from 'node:fs';
 import { z } from 'zod';
 import type { MediaInfo } from '../contract/jobs';
 import { OnAirError } from '../errors';
-import { runTool } from './ffmpeg-run';
+import { runTool } from '../ffmpeg/run';
 
 export type { MediaInfo } from '../contract/jobs';
 

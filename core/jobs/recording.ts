@@ -12,7 +12,7 @@ import { deliverCallback } from './callbacks';
 import { InputError } from './probe';
 import { outputUrl } from './transcode';
 
-/** The live fMP4 recorder, as the seed route needs it (core/egress/record RecordingManager fits). */
+/** The live fMP4 recorder, as the seed route needs it (core/record RecordingManager fits). */
 export interface LiveRecordings {
   start(streamPath: string, o: { id?: string; file?: string; maxDurationMs?: number; exclusive?: boolean }): Recording;
   get(id: string): Recording;

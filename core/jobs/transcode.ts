@@ -3,9 +3,9 @@ import path from 'node:path';
 import type { Job, JobProgress, TranscodeResult } from '../contract/jobs';
 import { OnAirError } from '../errors';
 import { coverSize, makeCovers } from './covers';
-import { runTool, ToolFailed } from './ffmpeg-run';
+import { runTool, ToolFailed } from '../ffmpeg/run';
 import { MASTER_NAME, measureRenditions, writeMasterPlaylist } from './hls-master';
-import type { H264Encoder } from './encoders';
+import type { H264Encoder } from '../ffmpeg/encoders';
 import { buildLadderArgs, planRenditions } from './ladder';
 
 export interface TranscodeDeps {

@@ -1,4 +1,4 @@
-import { MsUnwrapper } from '../format/mux-sample';
+import { MsUnwrapper } from '../format/codec/mux-sample';
 
 const TWO_32 = 2 ** 32;
 /** The gap put between the last frame of one publisher session and the first of the next, ms (one 30 fps frame). */

@@ -1,4 +1,4 @@
-import type { AudioCodecInfo, VideoCodecInfo } from '../format/codec-types';
+import type { AudioCodecInfo, VideoCodecInfo } from '../format/codec/codec-types';
 import { Burst } from './burst';
 import { GopCache } from './gop-cache';
 import type { MediaPacket } from './packet';

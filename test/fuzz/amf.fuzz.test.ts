@@ -5,9 +5,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { OnAirError } from '../../core/errors';
-import { decodeAmf0, decodeAmf0One, decodeAmf3, encodeAmf0, type AmfValue } from '../../core/format/amf';
-import { ChunkReader } from '../../core/format/rtmp-chunk';
-import { MSG } from '../../core/format/rtmp-messages';
+import { decodeAmf0, decodeAmf0One, decodeAmf3, encodeAmf0, type AmfValue } from '../../core/format/amf/amf';
+import { ChunkReader } from '../../core/format/rtmp/rtmp-chunk';
+import { MSG } from '../../core/format/rtmp/rtmp-messages';
 import { Amf3Writer, encodeAmf3Value, randomAmfValue } from '../helpers/amf-gen';
 import { fixtureChunkStream, fixtureNames } from '../helpers/fixtures';
 import { mutate } from '../helpers/mutate';

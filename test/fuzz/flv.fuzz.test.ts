@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { OnAirError } from '../../core/errors';
-import { audioInfoFromTag, videoInfoFromSeqHeader } from '../../core/format/codec-info';
-import { FLV_AUDIO, FLV_VIDEO, FlvDemuxer, flvHeader, type FlvTag } from '../../core/format/flv';
-import { parseAudioTag, parseVideoTag } from '../../core/format/video-tag';
+import { audioInfoFromTag, videoInfoFromSeqHeader } from '../../core/format/codec/codec-info';
+import { FLV_AUDIO, FLV_VIDEO, FlvDemuxer, flvHeader, type FlvTag } from '../../core/format/flv/flv';
+import { parseAudioTag, parseVideoTag } from '../../core/format/flv/video-tag';
 import { allowFormatError, mutate, rssMb } from '../helpers/format-fuzz';
 import { makeTestFlv, mediaDir, type MediaDir } from '../helpers/format-media';
 import { fuzzCases, pick, prng, randInt, randomSlices, type Rand } from '../helpers/prng';

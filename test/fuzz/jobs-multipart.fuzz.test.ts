@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MultipartParser, type PartHeaders } from '../../core/api/multipart';
+import { MultipartParser, type PartHeaders } from '../../core/http/multipart';
 import { allowFormatError, mutate } from '../helpers/format-fuzz';
 import { fuzzCases, pick, prng, randInt, randomBuffer, randomSlices, type Rand } from '../helpers/prng';
 

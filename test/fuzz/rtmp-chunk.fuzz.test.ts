@@ -4,9 +4,9 @@
  */
 import { describe, expect, it } from 'vitest';
 import { OnAirError } from '../../core/errors';
-import { ChunkReader, encodeChunks, type RtmpMessage } from '../../core/format/rtmp-chunk';
-import { ServerHandshake } from '../../core/format/rtmp-handshake';
-import { MSG, decodeCommand, decodeData, setChunkSizeMsg, splitAggregate } from '../../core/format/rtmp-messages';
+import { ChunkReader, encodeChunks, type RtmpMessage } from '../../core/format/rtmp/rtmp-chunk';
+import { ServerHandshake } from '../../core/format/rtmp/rtmp-handshake';
+import { MSG, decodeCommand, decodeData, setChunkSizeMsg, splitAggregate } from '../../core/format/rtmp/rtmp-messages';
 import { fixtureChunkStream, fixtureNames, readFixture } from '../helpers/fixtures';
 import { mutate } from '../helpers/mutate';
 import { fuzzCases, pick, prng, randInt, randomSlices, type Rand } from '../helpers/prng';

@@ -1,5 +1,5 @@
 /** Test helpers: random AMF values and a small AMF3 encoder (with string, object and traits references). */
-import type { AmfObject, AmfValue } from '../../core/format/amf';
+import type { AmfObject, AmfValue } from '../../core/format/amf/amf';
 import { pick, randInt, type Rand } from './prng';
 
 const KEYS = ['app', 'tcUrl', 'code', 'level', '', 'ключ', '😀', '__proto__', 'toString', 'hasOwnProperty', 'a', 'b', 'duration'];

@@ -1,6 +1,6 @@
 import net from 'node:net';
-import { ChunkReader } from '../../core/format/rtmp-chunk';
-import { decodeCommand, MSG } from '../../core/format/rtmp-messages';
+import { ChunkReader } from '../../core/format/rtmp/rtmp-chunk';
+import { decodeCommand, MSG } from '../../core/format/rtmp/rtmp-messages';
 import type { Rand } from './prng';
 import { randomSlices } from './prng';
 

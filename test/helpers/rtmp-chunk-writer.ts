@@ -3,7 +3,7 @@
  * messages) and can interleave chunks of several messages. The production encoder (encodeChunks)
  * always starts a message with fmt 0; this one exercises the reader's other paths.
  */
-import type { RtmpMessage } from '../../core/format/rtmp-chunk';
+import type { RtmpMessage } from '../../core/format/rtmp/rtmp-chunk';
 
 interface Last {
   timestamp: number;

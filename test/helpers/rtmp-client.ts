@@ -1,8 +1,8 @@
 import net from 'node:net';
-import type { AmfValue } from '../../core/format/amf';
-import { ChunkReader, encodeChunks, type RtmpMessage } from '../../core/format/rtmp-chunk';
-import { ClientHandshake } from '../../core/format/rtmp-handshake';
-import { MSG, commandMsg, decodeCommand, setChunkSizeMsg } from '../../core/format/rtmp-messages';
+import type { AmfValue } from '../../core/format/amf/amf';
+import { ChunkReader, encodeChunks, type RtmpMessage } from '../../core/format/rtmp/rtmp-chunk';
+import { ClientHandshake } from '../../core/format/rtmp/rtmp-handshake';
+import { MSG, commandMsg, decodeCommand, setChunkSizeMsg } from '../../core/format/rtmp/rtmp-messages';
 
 export interface StatusEvent {
   streamId: number;

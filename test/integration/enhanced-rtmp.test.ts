@@ -2,7 +2,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FlvDemuxer } from '../../core/format/flv';
+import { FlvDemuxer } from '../../core/format/flv/flv';
 import { FFMPEG, ffprobe, run } from '../helpers/ffmpeg';
 import { TestRtmpClient } from '../helpers/rtmp-client';
 import { sleep, startStudio, waitFor, type TestStudio } from '../helpers/studio';

@@ -161,7 +161,7 @@ describe('HLS faults', () => {
     // real sequence headers and frames from two ffmpeg encodes at different sizes
     const grab = async (size: string): Promise<Array<{ type: 8 | 9; ts: number; body: Buffer }>> => {
       const r = await run(FFMPEG, ['-v', 'error', '-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=25`, '-t', '2', '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '25', '-f', 'flv', '-'], 20_000).done;
-      const { FlvDemuxer } = await import('../../core/format/flv');
+      const { FlvDemuxer } = await import('../../core/format/flv/flv');
       return new FlvDemuxer().push(r.stdout).filter((x) => x.type === 9).map((x) => ({ type: 9 as const, ts: x.timestamp, body: x.body }));
     };
     const a = await grab('320x240');

@@ -3,7 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
-import { FlvDemuxer } from '../../core/format/flv';
+import { FlvDemuxer } from '../../core/format/flv/flv';
 import { decodeFrames, ffprobe, publishTestPattern, type Run } from '../helpers/ffmpeg';
 import { startStudio, waitFor, type TestStudio } from '../helpers/studio';
 

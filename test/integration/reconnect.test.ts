@@ -1,6 +1,6 @@
 import http from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FlvDemuxer, type FlvTag } from '../../core/format/flv';
+import { FlvDemuxer, type FlvTag } from '../../core/format/flv/flv';
 import { FFMPEG, publishTestPattern, run } from '../helpers/ffmpeg';
 import { TestRtmpClient } from '../helpers/rtmp-client';
 import { sleep, startStudio, waitFor, type TestStudio } from '../helpers/studio';

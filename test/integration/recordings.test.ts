@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Recording } from '../../core/contract/recordings';
-import { layoutOf } from '../../core/format/fmp4-index';
+import { layoutOf } from '../../core/format/fmp4/fmp4-index';
 import { CHROMIUM } from '../helpers/browser';
 import { decodeFrames, FFPROBE, ffprobe, publishTestPattern, run } from '../helpers/ffmpeg';
 import { sleep, startStudio, waitFor } from '../helpers/studio';

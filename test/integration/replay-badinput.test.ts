@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { encodeChunks } from '../../core/format/rtmp-chunk';
-import { ClientHandshake } from '../../core/format/rtmp-handshake';
-import { commandMsg } from '../../core/format/rtmp-messages';
+import { encodeChunks } from '../../core/format/rtmp/rtmp-chunk';
+import { ClientHandshake } from '../../core/format/rtmp/rtmp-handshake';
+import { commandMsg } from '../../core/format/rtmp/rtmp-messages';
 import { fixtureNames, readFixture } from '../helpers/fixtures';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';

@@ -1,7 +1,7 @@
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { FlvPlayer } from '../../core/egress/flv-player';
-import { FlvDemuxer } from '../../core/format/flv';
+import { FlvPlayer } from '../../core/flv/player';
+import { FlvDemuxer } from '../../core/format/flv/flv';
 import type { ByteSink } from '../../core/media/byte-sink';
 import type { MediaPacket } from '../../core/media/packet';
 import { Stream } from '../../core/media/stream';

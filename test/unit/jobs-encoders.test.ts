@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { encoderWorks, parseEncoderList, pickH264Encoder, videoCodecArgs } from '../../core/jobs/encoders';
+import { encoderWorks, parseEncoderList, pickH264Encoder, videoCodecArgs } from '../../core/ffmpeg/encoders';
 import { buildLadderArgs, planRenditions } from '../../core/jobs/ladder';
 import { FFMPEG } from '../helpers/ffmpeg';
 

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { locateFfmpeg, locateFfprobe } from '../../core/jobs/ffmpeg-locate';
-import { liveToolPids, runTool, ToolFailed } from '../../core/jobs/ffmpeg-run';
+import { locateFfmpeg, locateFfprobe } from '../../core/ffmpeg/locate';
+import { liveToolPids, runTool, ToolFailed } from '../../core/ffmpeg/run';
 import { FFMPEG, FFPROBE } from '../helpers/ffmpeg';
 import { descendants } from '../helpers/jobs';
 import { waitFor } from '../helpers/studio';

@@ -2,7 +2,7 @@ import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compatCodeOf, parseCoverTimes, parseStreamRef } from '../../core/api/compat-routes';
-import { boundaryOf, MultipartParser, parseDisposition, type PartHeaders } from '../../core/api/multipart';
+import { boundaryOf, MultipartParser, parseDisposition, type PartHeaders } from '../../core/http/multipart';
 import { OnAirError } from '../../core/errors';
 import { downloadToFile, parseDownloadUrl, resolveLocalInput } from '../../core/jobs/inputs';
 import { baseUrlFromHost } from '../../core/jobs/job-urls';

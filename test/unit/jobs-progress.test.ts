@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ProgressParser, TailBuffer } from '../../core/jobs/ffmpeg-progress';
+import { ProgressParser, TailBuffer } from '../../core/ffmpeg/progress';
 
 const block = (o: Record<string, string>, end = false): string =>
   Object.entries(o).map(([k, v]) => `${k}=${v}\n`).join('') + `progress=${end ? 'end' : 'continue'}\n`;

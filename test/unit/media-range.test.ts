@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fileEtag, ifRangeMatches, parseRange, serveMediaFile } from '../../core/api/media-static';
+import { fileEtag, ifRangeMatches, parseRange, serveMediaFile } from '../../core/http/media-static';
 
 /** Range, If-Range and validators of media files (RFC 9110 §13, §14), the parser and over real HTTP. */
 

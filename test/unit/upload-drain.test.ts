@@ -4,7 +4,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { PassThrough } from 'node:stream';
 import { afterAll, describe, expect, it } from 'vitest';
-import { receiveMultipart } from '../../core/api/upload';
+import { receiveMultipart } from '../../core/http/upload';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'onair-upload-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OnAirError } from '../../../core/errors';
-import { AAC_SAMPLE_RATES, aacSamplingIndex, adtsHeader, parseAacConfig } from '../../../core/format/aac';
-import { FLV_AUDIO, FlvDemuxer } from '../../../core/format/flv';
-import { parseAudioTag } from '../../../core/format/video-tag';
+import { AAC_SAMPLE_RATES, aacSamplingIndex, adtsHeader, parseAacConfig } from '../../../core/format/codec/aac';
+import { FLV_AUDIO, FlvDemuxer } from '../../../core/format/flv/flv';
+import { parseAudioTag } from '../../../core/format/flv/video-tag';
 import { BitWriter, makeTestFlv, useMediaDir } from '../../helpers/format-media';
 import { expectFormat } from '../../helpers/expect-error';
 

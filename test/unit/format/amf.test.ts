@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AmfEcmaArray, decodeAmf0, decodeAmf0One, encodeAmf0, type AmfObject, type AmfValue } from '../../../core/format/amf';
+import { AmfEcmaArray, decodeAmf0, decodeAmf0One, encodeAmf0, type AmfObject, type AmfValue } from '../../../core/format/amf/amf';
 import { prng } from '../../helpers/prng';
 import { randomAmfValue } from '../../helpers/amf-gen';
 import { expectFormat } from '../../helpers/expect-error';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { decodeAmf0, decodeAmf3, type AmfValue } from '../../../core/format/amf';
+import { decodeAmf0, decodeAmf3, type AmfValue } from '../../../core/format/amf/amf';
 import { prng } from '../../helpers/prng';
 import { Amf3Writer, encodeAmf3Value, randomAmfValue } from '../../helpers/amf-gen';
 import { expectFormat } from '../../helpers/expect-error';

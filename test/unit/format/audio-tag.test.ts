@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { AUDIO_PACKET, MULTITRACK, parseAudioTag } from '../../../core/format/video-tag';
+import { AUDIO_PACKET, MULTITRACK, parseAudioTag } from '../../../core/format/flv/video-tag';
 import { expectFormat } from '../../helpers/expect-error';
 
 const fourcc = (s: string): number[] => [...Buffer.from(s, 'latin1')];

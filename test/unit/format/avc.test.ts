@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { parseAvcDecoderConfig, parseH264Sps } from '../../../core/format/avc';
-import { FLV_VIDEO, FlvDemuxer } from '../../../core/format/flv';
-import { parseVideoTag } from '../../../core/format/video-tag';
+import { parseAvcDecoderConfig, parseH264Sps } from '../../../core/format/codec/avc';
+import { FLV_VIDEO, FlvDemuxer } from '../../../core/format/flv/flv';
+import { parseVideoTag } from '../../../core/format/flv/video-tag';
 import { BitWriter, makeTestFlv, splitAnnexB, useMediaDir } from '../../helpers/format-media';
 import { expectFormat } from '../../helpers/expect-error';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { BitReader, removeEmulationPrevention } from '../../../core/format/bit-reader';
+import { BitReader, removeEmulationPrevention } from '../../../core/format/codec/bit-reader';
 import { BitWriter } from '../../helpers/format-media';
 import { expectFormat as formatError } from '../../helpers/expect-error';
 

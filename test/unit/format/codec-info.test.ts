@@ -1,7 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { audioInfoFromTag, parseAv1Config, parseAv1SequenceHeader, parseVp9Config, videoInfoFromSeqHeader } from '../../../core/format/codec-info';
-import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, FlvDemuxer, type FlvTag } from '../../../core/format/flv';
-import { parseAudioTag, parseVideoTag } from '../../../core/format/video-tag';
+import { audioInfoFromTag, parseAv1Config, parseAv1SequenceHeader, parseVp9Config, videoInfoFromSeqHeader } from '../../../core/format/codec/codec-info';
+import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, FlvDemuxer, type FlvTag } from '../../../core/format/flv/flv';
+import { parseAudioTag, parseVideoTag } from '../../../core/format/flv/video-tag';
 import { findBox, makeTestFlv, useMediaDir } from '../../helpers/format-media';
 import { prng, randomSlices } from '../../helpers/prng';
 import { expectFormat } from '../../helpers/expect-error';

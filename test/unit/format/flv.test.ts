@@ -1,5 +1,5 @@
 import { beforeAll, describe, expect, it } from 'vitest';
-import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, FlvDemuxer, flvHeader, flvTag, type FlvTag } from '../../../core/format/flv';
+import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, FlvDemuxer, flvHeader, flvTag, type FlvTag } from '../../../core/format/flv/flv';
 import { makeTestFlv, useMediaDir } from '../../helpers/format-media';
 import { pick, prng, randInt, randomBuffer, randomSlices } from '../../helpers/prng';
 import { expectFormat } from '../../helpers/expect-error';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { audioTrack, fragment, initSegment } from '../../../core/format/fmp4';
-import { INDEX_REFS, durationWrites, fragmentRef, indexWrites, layoutOf, recordingHead, type FragmentRef } from '../../../core/format/fmp4-index';
+import { audioTrack, fragment, initSegment } from '../../../core/format/fmp4/fmp4';
+import { INDEX_REFS, durationWrites, fragmentRef, indexWrites, layoutOf, recordingHead, type FragmentRef } from '../../../core/format/fmp4/fmp4-index';
 import { boxes, find } from './mux-test-utils';
 
 /** The recording head (64-bit durations, mehd, index reserve) and the in-place index written at close. */

@@ -1,8 +1,8 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OnAirError } from '../../../core/errors';
-import { NON_SYNC_SAMPLE_FLAGS, SYNC_SAMPLE_FLAGS, audioTrack, fragment, initSegment, videoTrack } from '../../../core/format/fmp4';
-import { Fmp4Muxer } from '../../../core/format/fmp4-muxer';
-import type { Fmp4Fragment } from '../../../core/format/fmp4-muxer';
+import { NON_SYNC_SAMPLE_FLAGS, SYNC_SAMPLE_FLAGS, audioTrack, fragment, initSegment, videoTrack } from '../../../core/format/fmp4/fmp4';
+import { Fmp4Muxer } from '../../../core/format/fmp4/fmp4-muxer';
+import type { Fmp4Fragment } from '../../../core/format/fmp4/fmp4-muxer';
 import type { MediaPacket } from '../../../core/media/packet';
 import { useMediaDir } from '../../helpers/format-media';
 import { muxSourcePackets } from './mp4-source';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { hevcCodecString, hevcLevel, hevcProfileName, parseHevcDecoderConfig, parseHevcSps } from '../../../core/format/hevc';
+import { hevcCodecString, hevcLevel, hevcProfileName, parseHevcDecoderConfig, parseHevcSps } from '../../../core/format/codec/hevc';
 import { BitWriter, findBox, useMediaDir } from '../../helpers/format-media';
 import { expectFormat } from '../../helpers/expect-error';
 

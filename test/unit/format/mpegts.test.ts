@@ -1,10 +1,10 @@
 import { beforeAll, describe, expect, it } from 'vitest';
 import { OnAirError } from '../../../core/errors';
-import { TS_CLOCK_WRAP, msTo90k, packetizePes, pesHeader } from '../../../core/format/mpegts-pes';
-import { crc32Mpeg2, patSection, pmtSection } from '../../../core/format/mpegts-psi';
-import { annexBAccessUnit } from '../../../core/format/mpegts-video';
-import { PID_AUDIO, PID_VIDEO, TsMuxer } from '../../../core/format/mpegts';
-import { MsUnwrapper, splitNalus } from '../../../core/format/mux-sample';
+import { TS_CLOCK_WRAP, msTo90k, packetizePes, pesHeader } from '../../../core/format/mpegts/mpegts-pes';
+import { crc32Mpeg2, patSection, pmtSection } from '../../../core/format/mpegts/mpegts-psi';
+import { annexBAccessUnit } from '../../../core/format/mpegts/mpegts-video';
+import { PID_AUDIO, PID_VIDEO, TsMuxer } from '../../../core/format/mpegts/mpegts';
+import { MsUnwrapper, splitNalus } from '../../../core/format/codec/mux-sample';
 import type { MediaPacket } from '../../../core/media/packet';
 import { splitAnnexB, useMediaDir } from '../../helpers/format-media';
 import { muxSourcePackets } from './mp4-source';

@@ -3,8 +3,8 @@ import v8 from 'node:v8';
 import vm from 'node:vm';
 import { describe, expect, it } from 'vitest';
 import { OnAirError } from '../../../core/errors';
-import { ChunkReader, encodeChunks, type RtmpMessage } from '../../../core/format/rtmp-chunk';
-import { commandMsg, setChunkSizeMsg } from '../../../core/format/rtmp-messages';
+import { ChunkReader, encodeChunks, type RtmpMessage } from '../../../core/format/rtmp/rtmp-chunk';
+import { commandMsg, setChunkSizeMsg } from '../../../core/format/rtmp/rtmp-messages';
 import { TestChunkWriter } from '../../helpers/rtmp-chunk-writer';
 
 /** A full GC, twice with a pause: V8 frees ArrayBuffer memory on a background sweeper after the GC itself. */

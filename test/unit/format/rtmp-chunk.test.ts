@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ChunkReader, encodeChunks, type RtmpMessage } from '../../../core/format/rtmp-chunk';
-import { setChunkSizeMsg } from '../../../core/format/rtmp-messages';
+import { ChunkReader, encodeChunks, type RtmpMessage } from '../../../core/format/rtmp/rtmp-chunk';
+import { setChunkSizeMsg } from '../../../core/format/rtmp/rtmp-messages';
 import { pick, prng, randInt, randomBuffer, randomSlices, type Rand } from '../../helpers/prng';
 import { TestChunkWriter, interleave } from '../../helpers/rtmp-chunk-writer';
 import { expectCode } from '../../helpers/expect-error';

@@ -1,8 +1,8 @@
 /** Every message of the recorded real-client sessions must decode, however the bytes are sliced. */
 import { describe, expect, it } from 'vitest';
-import { ChunkReader, encodeChunks, type RtmpMessage } from '../../../core/format/rtmp-chunk';
-import { ServerHandshake } from '../../../core/format/rtmp-handshake';
-import { MSG, decodeCommand, decodeData, type RtmpCommand } from '../../../core/format/rtmp-messages';
+import { ChunkReader, encodeChunks, type RtmpMessage } from '../../../core/format/rtmp/rtmp-chunk';
+import { ServerHandshake } from '../../../core/format/rtmp/rtmp-handshake';
+import { MSG, decodeCommand, decodeData, type RtmpCommand } from '../../../core/format/rtmp/rtmp-messages';
 import { fixtureChunkStream, fixtureNames, readFixture } from '../../helpers/fixtures';
 import { prng, randomSlices } from '../../helpers/prng';
 

@@ -8,7 +8,7 @@ import {
   digestOffset,
   findDigest,
   verifyResponse,
-} from '../../../core/format/rtmp-handshake';
+} from '../../../core/format/rtmp/rtmp-handshake';
 import { prng, randomSlices } from '../../helpers/prng';
 import { fixtureNames, readFixture } from '../../helpers/fixtures';
 import { expectCode } from '../../helpers/expect-error';

@@ -12,9 +12,9 @@ import {
   splitAggregate,
   userControlMsg,
   windowAckSizeMsg,
-} from '../../../core/format/rtmp-messages';
-import { AmfEcmaArray, encodeAmf0 } from '../../../core/format/amf';
-import type { RtmpMessage } from '../../../core/format/rtmp-chunk';
+} from '../../../core/format/rtmp/rtmp-messages';
+import { AmfEcmaArray, encodeAmf0 } from '../../../core/format/amf/amf';
+import type { RtmpMessage } from '../../../core/format/rtmp/rtmp-chunk';
 import { expectFormat } from '../../helpers/expect-error';
 
 const hex = (s: string): Buffer => Buffer.from(s.replace(/\s+/g, ''), 'hex');

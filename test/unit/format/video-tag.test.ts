@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MULTITRACK, VIDEO_PACKET, parseVideoTag } from '../../../core/format/video-tag';
+import { MULTITRACK, VIDEO_PACKET, parseVideoTag } from '../../../core/format/flv/video-tag';
 import { expectFormat } from '../../helpers/expect-error';
 
 const fourcc = (s: string): number[] => [...Buffer.from(s, 'latin1')];

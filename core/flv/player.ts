@@ -1,0 +1,34 @@
+import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, flvHeader, flvTag } from '../format/flv/flv';
+import type { MediaPacket } from '../media/packet';
+import type { StreamStart } from '../media/subscriber';
+import { PlayerBase, type PlayerInit } from '../media/player-base';
+
+const TYPE = { video: FLV_VIDEO, audio: FLV_AUDIO, data: FLV_SCRIPT } as const;
+
+/** FLV tag for a packet, built once and shared by every HTTP-FLV / WS-FLV player. */
+export function sharedFlvTag(p: MediaPacket): Buffer {
+  return (p.flvTag ??= flvTag(TYPE[p.kind], p.timestamp, p.body));
+}
+
+/** An HTTP-FLV or WS-FLV player: FLV header, then one tag per packet. */
+export class FlvPlayer extends PlayerBase {
+  constructor(init: PlayerInit, private readonly onFinish: (reason: string) => void) {
+    super(init);
+  }
+
+  protected preamble(init: StreamStart): Buffer {
+    return flvHeader(init.hasAudio, init.hasVideo);
+  }
+
+  protected encode(p: MediaPacket): Buffer {
+    return sharedFlvTag(p);
+  }
+
+  protected format(): string {
+    return 'flv';
+  }
+
+  protected finish(reason: string): void {
+    this.onFinish(reason);
+  }
+}

@@ -1,0 +1,170 @@
+import { rtmpDenial } from '../auth/decisions';
+import type { AmfValue } from '../format/amf/amf';
+import { UC, dataMsg, userControlMsg } from '../format/rtmp/rtmp-messages';
+import type { Stream } from '../media/stream';
+import { splitQuery, streamPath } from '../media/stream-path';
+import { OnAirError, isOnAirError } from '../errors';
+import { RtmpPlayer } from './player';
+import type { RtmpSession } from './session';
+
+interface PublishEntry { kind: 'publish'; stream: Stream; name: string; args: Record<string, string> }
+interface PlayEntry { kind: 'play'; stream: Stream; player: RtmpPlayer; args: Record<string, string> }
+type Entry = PublishEntry | PlayEntry;
+
+const MAX_STREAMS_PER_CONNECTION = 64;
+
+/** The NetStreams of one RTMP connection: several publishes and plays may share it. */
+export class NetStreams {
+  private nextId = 0;
+  private readonly entries = new Map<number, Entry>();
+  /** hot-path lookup for media messages */
+  private readonly published = new Map<number, Stream>();
+
+  constructor(private readonly s: RtmpSession) {}
+
+  create(tid: number): void {
+    if (this.nextId >= MAX_STREAMS_PER_CONNECTION * 4) throw new OnAirError('LIMIT', 'too many createStream calls');
+    const id = ++this.nextId;
+    this.s.sendCommand(0, ['_result', tid, null, id]);
+  }
+
+  publishing(streamId: number): Stream | undefined {
+    return this.published.get(streamId);
+  }
+
+  flush(): void {
+    for (const st of this.published.values()) st.flush();
+  }
+
+  private status(streamId: number, level: 'status' | 'error', code: string, description: string): void {
+    this.s.sendCommand(streamId, ['onStatus', 0, null, { level, code, description }]);
+  }
+
+  /** Parse "name?query" against the connection's app; an invalid name closes the connection. */
+  private target(raw: AmfValue, failCode: string, streamId: number): { app: string; name: string; path: string; query: Record<string, string> } | null {
+    const { base, query } = splitQuery(typeof raw === 'string' ? raw : '');
+    try {
+      return { ...streamPath(this.s.app, base), query };
+    } catch (e) {
+      this.status(streamId, 'error', failCode, isOnAirError(e) ? e.message : 'invalid stream name');
+      this.s.close(`refused: ${isOnAirError(e) ? e.message : 'invalid stream name'}`);
+      return null;
+    }
+  }
+
+  /** Ask the one authority; a refusal answers the table's onStatus code and closes the connection. */
+  private checkSign(kind: 'publish' | 'play', path: string, query: Record<string, string>, streamId: number): boolean {
+    const d = this.s.ctx.auth.authorize(kind, path, { via: 'rtmp', ip: this.s.ip, query });
+    if (d.ok) return true;
+    this.status(streamId, 'error', rtmpDenial(kind, d), `Authorization required (${d.message}).`);
+    this.s.close(d.message);
+    return false;
+  }
+
+  async publish(streamId: number, args: AmfValue[]): Promise<void> {
+    if (this.entries.has(streamId)) throw new OnAirError('PROTOCOL', `stream ${streamId} is already in use`);
+    if (streamId === 0 || streamId > this.nextId) throw new OnAirError('PROTOCOL', `publish on stream ${streamId} that was never created`);
+    const t = this.target(args[0], 'NetStream.Publish.BadName', streamId);
+    if (!t || !this.checkSign('publish', t.path, t.query, streamId)) return;
+    const { registry, hooks } = this.s.ctx;
+    if (registry.get(t.path)?.publisher) {
+      this.status(streamId, 'error', 'NetStream.Publish.BadName', 'Stream already publishing');
+      this.s.log.warn({ path: t.path }, 'publish refused: already publishing');
+      return;
+    }
+    const pre = await hooks.pre('prePublish', this.s, t.path, t.query);
+    if (!pre.ok) {
+      this.status(streamId, 'error', 'NetStream.Publish.Rejected', pre.reason);
+      this.s.close(`publish ${t.path} rejected: ${pre.reason}`);
+      return;
+    }
+    if (this.s.isClosed) return;
+    const stream = registry.getOrCreate(t.app, t.name);
+    if (stream.publisher) {
+      this.status(streamId, 'error', 'NetStream.Publish.BadName', 'Stream already publishing');
+      return;
+    }
+    const session = this.s;
+    stream.attachPublisher({
+      id: session.id, ip: session.ip, protocol: 'rtmp', connectCreated: session.connectCreated,
+      get bytes() { return session.bytesIn; },
+      stop: (reason) => session.close(reason),
+    });
+    this.entries.set(streamId, { kind: 'publish', stream, name: t.name, args: t.query });
+    this.published.set(streamId, stream);
+    this.s.send(userControlMsg(UC.STREAM_BEGIN, streamId));
+    this.status(streamId, 'status', 'NetStream.Publish.Start', `${t.path} is now published.`);
+    this.s.log.info({ path: t.path }, 'publish start');
+    registry.emit('published', stream);
+    hooks.post('postPublish', this.s, t.path, t.query);
+  }
+
+  async play(streamId: number, args: AmfValue[]): Promise<void> {
+    if (this.entries.has(streamId)) throw new OnAirError('PROTOCOL', `stream ${streamId} is already in use`);
+    if (streamId === 0 || streamId > this.nextId) throw new OnAirError('PROTOCOL', `play on stream ${streamId} that was never created`);
+    const t = this.target(args[0], 'NetStream.Play.StreamNotFound', streamId);
+    if (!t || !this.checkSign('play', t.path, t.query, streamId)) return;
+    const pre = await this.s.ctx.hooks.pre('prePlay', this.s, t.path, t.query);
+    if (!pre.ok) {
+      this.status(streamId, 'error', 'NetStream.Play.Rejected', pre.reason);
+      this.s.close(`play ${t.path} rejected: ${pre.reason}`);
+      return;
+    }
+    if (this.s.isClosed) return;
+    const stream = this.s.ctx.registry.getOrCreate(t.app, t.name);
+    const player = new RtmpPlayer(this.s, streamId, (reason) => this.onPlayerEnd(streamId, reason));
+    this.entries.set(streamId, { kind: 'play', stream, player, args: t.query });
+    this.s.send(userControlMsg(UC.STREAM_BEGIN, streamId));
+    this.status(streamId, 'status', 'NetStream.Play.Reset', `Playing and resetting ${t.path}.`);
+    this.status(streamId, 'status', 'NetStream.Play.Start', `Started playing ${t.path}.`);
+    this.s.send(dataMsg(streamId, ['|RtmpSampleAccess', false, false]));
+    stream.addSubscriber(player);
+    this.s.log.info({ path: t.path, waiting: !stream.ready }, 'play start');
+    this.s.ctx.hooks.post('postPlay', this.s, t.path, t.query);
+  }
+
+  /** The stream this player watched ended (publisher left or kicked). */
+  private onPlayerEnd(streamId: number, reason: string): void {
+    const e = this.entries.get(streamId);
+    if (!e || e.kind !== 'play') return;
+    this.entries.delete(streamId);
+    this.status(streamId, 'status', 'NetStream.Play.UnpublishNotify', `${e.stream.path} is now unpublished (${reason}).`);
+    this.s.send(userControlMsg(UC.STREAM_EOF, streamId));
+    this.status(streamId, 'status', 'NetStream.Play.Stop', `Stopped playing ${e.stream.path}.`);
+    this.s.ctx.hooks.post('donePlay', this.s, e.stream.path, e.args);
+  }
+
+  pause(_streamId: number, _paused: boolean): void {
+    // live streams do not pause; the player keeps receiving (clients that pause drop on their side)
+  }
+
+  unpublishByName(name: string): void {
+    const base = splitQuery(name).base;
+    for (const [id, e] of this.entries) if (e.kind === 'publish' && e.name === base) this.remove(id, 'FCUnpublish');
+  }
+
+  remove(streamId: number, reason: string): void {
+    const e = this.entries.get(streamId);
+    if (!e) return;
+    this.entries.delete(streamId);
+    const { registry, hooks } = this.s.ctx;
+    if (e.kind === 'publish') {
+      this.published.delete(streamId);
+      e.stream.flush();
+      e.stream.detachPublisher(`publisher ${reason}`);
+      if (!this.s.isClosed) this.status(streamId, 'status', 'NetStream.Unpublish.Success', `${e.stream.path} is now unpublished.`);
+      this.s.log.info({ path: e.stream.path, reason }, 'publish end');
+      registry.emit('unpublished', e.stream);
+      hooks.post('donePublish', this.s, e.stream.path, e.args);
+    } else {
+      e.stream.removeSubscriber(e.player);
+      e.player.end(reason);
+      hooks.post('donePlay', this.s, e.stream.path, e.args);
+    }
+    registry.release(e.stream);
+  }
+
+  closeAll(reason: string): void {
+    for (const id of [...this.entries.keys()]) this.remove(id, reason);
+  }
+}
