@@ -32,22 +32,35 @@ export function isOnAirError(e: unknown): e is OnAirError {
   return e instanceof OnAirError;
 }
 
-/** The one table from an error code to an HTTP status. */
-const HTTP_STATUS: Readonly<Record<OnAirErrorCode, number>> = {
-  FORMAT: 400,
-  PROTOCOL: 400,
-  LIMIT: 413,
-  AUTH: 401,
-  REJECTED: 403,
-  NOT_FOUND: 404,
-  CONFLICT: 409,
-  CONFIG: 500,
-  VALIDATION: 400,
-  IO: 507,
-  BUSY: 503,
-  INTERNAL: 500,
+/**
+ * The one error vocabulary: each code's HTTP status, contract error code and RTMP onStatus level. Every
+ * transport translates through this table (core/auth/decisions.ts does the same for the authority's refusals).
+ */
+export interface ErrorMapping {
+  http: number;
+  /** the contract's error code (core/contract/common.ts ContractErrorCodes) */
+  contract: 'VALIDATION' | 'NOT_FOUND' | 'UNAUTHORIZED' | 'FORBIDDEN' | 'BUSY' | 'INTERNAL';
+  /** the suffix of an RTMP NetStream onStatus code for a refused publish/play */
+  rtmp: 'Failed' | 'Unauthorized' | 'Rejected' | 'BadName' | 'StreamNotFound';
+}
+
+export const ERROR_TABLE: Readonly<Record<OnAirErrorCode, ErrorMapping>> = {
+  FORMAT: { http: 400, contract: 'VALIDATION', rtmp: 'Failed' },
+  PROTOCOL: { http: 400, contract: 'VALIDATION', rtmp: 'Failed' },
+  LIMIT: { http: 413, contract: 'VALIDATION', rtmp: 'Failed' },
+  AUTH: { http: 401, contract: 'UNAUTHORIZED', rtmp: 'Unauthorized' },
+  REJECTED: { http: 403, contract: 'FORBIDDEN', rtmp: 'Rejected' },
+  NOT_FOUND: { http: 404, contract: 'NOT_FOUND', rtmp: 'StreamNotFound' },
+  // a request that clashes with the current state (already recording, job not cancellable): the caller's to fix
+  CONFLICT: { http: 409, contract: 'VALIDATION', rtmp: 'BadName' },
+  CONFIG: { http: 500, contract: 'INTERNAL', rtmp: 'Failed' },
+  VALIDATION: { http: 400, contract: 'VALIDATION', rtmp: 'BadName' },
+  // disk low or a folder not writable: the message is for the user
+  IO: { http: 507, contract: 'INTERNAL', rtmp: 'Failed' },
+  BUSY: { http: 503, contract: 'BUSY', rtmp: 'Failed' },
+  INTERNAL: { http: 500, contract: 'INTERNAL', rtmp: 'Failed' },
 };
 
 export function httpStatusOf(code: OnAirErrorCode): number {
-  return HTTP_STATUS[code];
+  return ERROR_TABLE[code].http;
 }

@@ -10,7 +10,7 @@ import {
 } from '../contract';
 import type { RecordingManager } from '../record/recordings';
 import { hlsSettingsFor } from '../hls/settings';
-import { isOnAirError } from '../errors';
+import { ERROR_TABLE, isOnAirError } from '../errors';
 import type { ServerContext } from '../context';
 import type { JobEngine } from '../jobs/engine';
 import { locateFfmpeg } from '../ffmpeg/locate';
@@ -194,9 +194,8 @@ export function createDispatch(handlers: Handlers, log: Logger): Dispatch {
 
 function toContractError(e: unknown, cmd: string, log: Logger): ContractError {
   if (e instanceof CommandError) return e.issues ? { code: e.code, message: e.message, issues: e.issues } : { code: e.code, message: e.message };
-  if (isOnAirError(e) && e.code === 'NOT_FOUND') return { code: 'NOT_FOUND', message: e.message };
-  if (isOnAirError(e) && e.code === 'VALIDATION') return { code: 'VALIDATION', message: e.message };
-  if (isOnAirError(e) && e.code === 'BUSY') return { code: 'BUSY', message: e.message };
+  // the one table (core/errors.ts); internal faults are logged and named after the command
+  if (isOnAirError(e) && e.code !== 'INTERNAL') return { code: ERROR_TABLE[e.code].contract, message: e.message };
   log.error({ err: e, cmd }, 'command failed');
   return { code: 'INTERNAL', message: `${cmd} failed: ${(e as Error).message}` };
 }

@@ -1,6 +1,6 @@
 import type { z } from 'zod';
 import type { jobCommands } from '../contract/jobs';
-import { isOnAirError, OnAirError } from '../errors';
+import { OnAirError } from '../errors';
 import type { JobEngine } from '../jobs/engine';
 import { InputError } from '../jobs/probe';
 
@@ -21,7 +21,6 @@ async function refusals<T>(fn: () => Promise<T> | T): Promise<T> {
   } catch (e) {
     if (e instanceof InputError && e.reason === 'missing') throw new OnAirError('NOT_FOUND', e.message, e);
     if (e instanceof InputError) throw new OnAirError('VALIDATION', e.message, e);
-    if (isOnAirError(e) && e.code === 'CONFLICT') throw new OnAirError('VALIDATION', e.message, e);
     throw e;
   }
 }

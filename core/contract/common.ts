@@ -38,10 +38,19 @@ export const ContractErrorSchema = z.object({
 });
 export type ContractError = z.infer<typeof ContractErrorSchema>;
 
-/** App or stream name: letters, digits, '_', '-', '.', not starting with '.', at most 128 chars. */
+/**
+ * THE app / stream name pattern, the one place it is written: letters, digits, '_', '-', '.', not starting
+ * with '.', at most 128 chars, no "..". Used by the contract, every protocol (core/media/stream-path.ts) and routes.
+ */
+export const STREAM_NAME_RE = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
+
+export function isStreamName(s: string): boolean {
+  return STREAM_NAME_RE.test(s) && !s.includes('..');
+}
+
 export const NameSchema = z
   .string()
-  .regex(/^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/, 'letters, digits, _ - . only (max 128)')
+  .regex(STREAM_NAME_RE, 'letters, digits, _ - . only (max 128)')
   .refine((s) => !s.includes('..'), 'must not contain ".."');
 
 export const StreamRefSchema = z.strictObject({ app: NameSchema, name: NameSchema });

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isStreamName } from './common';
 
 export const RecordingStatusSchema = z.enum(['recording', 'done', 'failed', 'interrupted']);
 export type RecordingStatus = z.infer<typeof RecordingStatusSchema>;
@@ -35,7 +36,10 @@ export const DiskUsageSchema = z.object({
 });
 export type DiskUsage = z.infer<typeof DiskUsageSchema>;
 
-const StreamPathArg = z.string().regex(/^\/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}\/[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/, 'a stream path like /live/studio');
+const StreamPathArg = z.string().refine((s) => {
+  const parts = s.split('/');
+  return parts.length === 3 && parts[0] === '' && isStreamName(parts[1]) && isStreamName(parts[2]);
+}, 'a stream path like /live/studio');
 const IdArg = z.object({ id: z.string().min(1).max(64) });
 
 /** Contract commands for recordings: args and results. */

@@ -1,7 +1,5 @@
+import { isStreamName } from '../contract/common';
 import { OnAirError } from '../errors';
-
-/** App and stream names: letters, digits, '_', '-', '.', not starting with '.', at most 128 chars. */
-const NAME = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
 
 export interface StreamPathParts {
   app: string;
@@ -10,8 +8,9 @@ export interface StreamPathParts {
   path: string;
 }
 
+/** App and stream names: the one pattern (core/contract/common.ts). */
 export function isValidName(s: string): boolean {
-  return NAME.test(s) && !s.includes('..');
+  return isStreamName(s);
 }
 
 /** Validate app + stream names coming from a peer; throws VALIDATION for anything that could escape a folder. */
