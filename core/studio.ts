@@ -2,6 +2,11 @@ import type { Logger } from 'pino';
 import type { HookEventName, OnAirConfig } from './config';
 import { mediaRoot, parseConfig } from './config';
 import { HttpFront } from './http/server';
+import { collectHandlers, type Feature } from './feature';
+import { commandNames } from './contract';
+import { serverHandlers, streamHandlers } from './api/contract-handlers';
+import { createJobHandlers } from './api/jobs-handlers';
+import { createRecordingHandlers, revealJob } from './api/recordings-handlers';
 import { mountFlv } from './flv/mount';
 import { addStatsRoutes } from './api/stats-routes';
 import { mountCompatRoutes } from './api/compat-routes';
@@ -65,6 +70,8 @@ export class Studio {
   /** recordings of live streams to fragmented MP4, indexed in the store */
   readonly recordings: RecordingManager;
   private store: Store | null = null;
+  /** the registered features (core/feature.ts), in mount order */
+  readonly features: readonly Feature[];
   /** the typed contract (core/contract): dispatcher + events, also served over /api/ws */
   readonly api: StudioApi;
   /** transcode queue, recordings, the SQLite store (opened on run() or first use) */
@@ -88,20 +95,31 @@ export class Studio {
     this.ctx = { config: () => this.cfg, registry: this.registry, sessions: new SessionTable(), hooks: this.hooks, auth: this.auth, log, net: { inBytes: 0, outBytes: 0 }, ffmpeg: new FfmpegBudget(() => this.cfg.limits) };
     this.rtmp = new RtmpServer(this.ctx);
     this.http = new HttpFront(this.ctx);
-    mountFlv(this.http, this.ctx);
-    addStatsRoutes(this.http.router, this.ctx, this.startedAt);
     this.hls = new HlsManager(this.ctx);
-    addHlsRoutes(this.http.router, this.ctx, this.hls);
     this.recordings = new RecordingManager({
       config: () => this.cfg, registry: this.registry, log,
       thumbnail: (file, out) => recordingThumbnail(this.cfg, file, out, this.ctx.ffmpeg),
     });
-    addRecordingRoutes(this.http.router, this.recordings);
     this.jobs = new JobEngine({ store: () => this.store, config: () => this.cfg, log, registry: this.registry, httpPort: () => this.listening?.http ?? null, resolver: opts.resolver, recordings: this.recordings, ffmpeg: this.ctx.ffmpeg });
-    mountCompatRoutes(this.http.router, { engine: this.jobs, auth: this.auth, config: () => this.cfg, log });
-    mountJobRoutes(this.http.router, { engine: this.jobs, config: () => this.cfg, log });
-    mountMediaStatic(this.http.router, () => mediaRoot(this.cfg), this.auth);
-    this.api = mountStudioApi(this, { mode: opts.mode, panelDir: opts.panelDir });
+    // every feature, one shape (core/feature.ts): the commands it answers and what it mounts
+    this.features = [
+      { name: 'flv', mount: (h) => mountFlv(h, this.ctx) },
+      { name: 'streams', handlers: streamHandlers(this), mount: (h) => addStatsRoutes(h.router, this.ctx, this.startedAt) },
+      { name: 'hls', mount: (h) => addHlsRoutes(h.router, this.ctx, this.hls) },
+      { name: 'recordings', handlers: createRecordingHandlers(this.recordings), mount: (h) => addRecordingRoutes(h.router, this.recordings) },
+      {
+        name: 'jobs',
+        handlers: { ...createJobHandlers(this.jobs), 'jobs.reveal': ({ id }) => revealJob(this.jobs, id) },
+        mount: (h) => {
+          mountCompatRoutes(h.router, { engine: this.jobs, auth: this.auth, config: () => this.cfg, log });
+          mountJobRoutes(h.router, { engine: this.jobs, config: () => this.cfg, log });
+        },
+      },
+      { name: 'media-files', mount: (h) => mountMediaStatic(h.router, () => mediaRoot(this.cfg), this.auth) },
+      { name: 'server', handlers: serverHandlers(this, { mode: opts.mode }) },
+    ];
+    for (const f of this.features) f.mount?.(this.http);
+    this.api = mountStudioApi(this, collectHandlers(this.features, commandNames), { mode: opts.mode, panelDir: opts.panelDir });
   }
 
   get config(): OnAirConfig {

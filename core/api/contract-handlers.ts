@@ -6,7 +6,7 @@ import { ListenerApplyError, type ListenerName, type ListenInfo } from '../confi
 import { configPatchOf, isMask, overlayConfig, publicSettingsOf, saveConfigPatch, settingsOf } from '../config-store';
 import {
   commands, isCommandName, mergeSettings, SettingsSchema,
-  type CommandName, type CommandParsedArgs, type CommandResult, type ContractError, type ContractIssue, type Reply, type StreamInfo,
+  type ContractError, type ContractIssue, type Reply, type StreamInfo,
 } from '../contract';
 import type { RecordingManager } from '../record/recordings';
 import { hlsSettingsFor } from '../hls/settings';
@@ -17,8 +17,7 @@ import { locateFfmpeg } from '../ffmpeg/locate';
 import type { LogTail } from '../log';
 import type { Stream } from '../media/stream';
 import { CommandError } from './command-error';
-import { createJobHandlers } from './jobs-handlers';
-import { createRecordingHandlers, revealJob } from './recordings-handlers';
+import type { Handlers } from '../feature';
 import { serverStats, streamStats, VERSION } from './stats';
 
 /** What the contract needs from the Studio (kept narrow so the handlers do not reach into the core). */
@@ -45,7 +44,7 @@ export interface HandlerOptions {
 
 export { CommandError };
 
-export type Handlers = { [K in CommandName]: (args: CommandParsedArgs<K>) => Promise<CommandResult<K>> | CommandResult<K> };
+export type { Handlers };
 export type Dispatch = (cmd: unknown, args: unknown) => Promise<Reply>;
 
 export function streamInfo(s: Stream): StreamInfo {
@@ -67,13 +66,12 @@ function urlHost(h: string): string {
 
 const DAY = 86_400;
 
-export function createHandlers(studio: StudioPort, opts: HandlerOptions = {}): Handlers {
+type ServerCommands = 'server.status' | 'server.config.get' | 'server.config.set' | 'server.panelToken' | 'logs.tail';
+type StreamCommands = 'streams.list' | 'streams.get' | 'streams.urls' | 'streams.kick' | 'sessions.kick';
+
+/** The `server` feature's commands: status, settings, the panel token, the log tail. */
+export function serverHandlers(studio: StudioPort, opts: HandlerOptions = {}): Pick<Handlers, ServerCommands> {
   const { ctx } = studio;
-  const find = (app: string, name: string): Stream => {
-    const s = ctx.registry.get(`/${app}/${name}`);
-    if (!s) throw new CommandError('NOT_FOUND', `no stream /${app}/${name}`);
-    return s;
-  };
   return {
     'server.status': async () => {
       const cfg = studio.config;
@@ -119,6 +117,24 @@ export function createHandlers(studio: StudioPort, opts: HandlerOptions = {}): H
       if (patch.record) studio.recordings.prune();
       return { settings: publicSettingsOf(applied.config), restarted: applied.restarted, ports: applied.ports, saved_to: saved };
     },
+    'logs.tail': (args) => {
+      const min = args?.level ?? 0;
+      const limit = args?.limit ?? 200;
+      return studio.logs.list(1000).filter((r) => r.level >= min).slice(-limit);
+    },
+    'server.panelToken': () => ({ token: studio.config.auth.api ? studio.ctx.auth.panelToken() : null }),
+  };
+}
+
+/** The `streams` feature's commands: live streams, their OBS/player URLs, kicking publishers and sessions. */
+export function streamHandlers(studio: StudioPort): Pick<Handlers, StreamCommands> {
+  const { ctx } = studio;
+  const find = (app: string, name: string): Stream => {
+    const s = ctx.registry.get(`/${app}/${name}`);
+    if (!s) throw new CommandError('NOT_FOUND', `no stream /${app}/${name}`);
+    return s;
+  };
+  return {
     'streams.list': () => liveStreams(ctx),
     'streams.get': ({ app, name }) => streamInfo(find(app, name)),
     'streams.urls': ({ app, name, host }) => {
@@ -156,15 +172,6 @@ export function createHandlers(studio: StudioPort, opts: HandlerOptions = {}): H
       s.close('kicked from the panel');
       return { kicked: id };
     },
-    'logs.tail': (args) => {
-      const min = args?.level ?? 0;
-      const limit = args?.limit ?? 200;
-      return studio.logs.list(1000).filter((r) => r.level >= min).slice(-limit);
-    },
-    'server.panelToken': () => ({ token: studio.config.auth.api ? studio.ctx.auth.panelToken() : null }),
-    ...createRecordingHandlers(studio.recordings),
-    ...createJobHandlers(studio.jobs),
-    'jobs.reveal': ({ id }) => revealJob(studio.jobs, id),
   };
 }
 

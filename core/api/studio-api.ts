@@ -1,6 +1,6 @@
 import type { AuthAuthority } from '../auth/authority';
 import type { HandlerOptions, StudioPort } from './contract-handlers';
-import { createDispatch, createHandlers, type Dispatch, type Handlers } from './contract-handlers';
+import { createDispatch, type Dispatch, type Handlers } from './contract-handlers';
 import { ContractEvents } from './contract-events';
 import type { HttpFront } from '../http/server';
 import { addPanelAuthRoutes } from './panel-auth';
@@ -15,17 +15,17 @@ export interface StudioApi {
   close(): void;
 }
 
-export interface StudioApiOptions extends HandlerOptions {
+export interface StudioApiOptions extends Pick<HandlerOptions, 'mode'> {
   /** folder of the built panel (default: renderer/dist of this package; `http.webroot` wins) */
   panelDir?: string;
 }
 
 /**
- * Mount the contract on a studio: the WebSocket transport at /api/ws, the panel's login routes
- * (panel-auth.ts) and the panel's static files at /.
+ * Mount the contract on a studio: the dispatcher over the handlers the registered features answer
+ * (core/feature.ts), the WebSocket transport at /api/ws, the panel's login routes (panel-auth.ts) and the
+ * panel's static files at /.
  */
-export function mountStudioApi(studio: StudioPort & { readonly http: HttpFront; readonly auth: AuthAuthority }, opts: StudioApiOptions = {}): StudioApi {
-  const handlers = createHandlers(studio, opts);
+export function mountStudioApi(studio: StudioPort & { readonly http: HttpFront; readonly auth: AuthAuthority }, handlers: Handlers, opts: StudioApiOptions = {}): StudioApi {
   const inner = createDispatch(handlers, studio.log);
   const events = new ContractEvents(studio);
   const ws = new WsTransport({ config: () => studio.config, auth: studio.auth, dispatch: (c, a) => dispatch(c, a), events, log: studio.log });
