@@ -2,13 +2,13 @@ import type { ServerContext } from '../context';
 import { isValidName } from '../media/stream-path';
 import { httpDenial } from '../auth/decisions';
 import { clientIp, sendError, sendJson } from '../http/util';
-import { prometheusMetrics } from './metrics';
+import { StudioMetrics, type MetricsSources } from './metrics';
 import type { Router } from '../http/router';
 import { serverStats, streamStats, streamsStats } from './stats';
 import { Snapshots } from './snapshot';
 
 /** Node-Media-Server 2.x compatible stats routes and Prometheus metrics. */
-export function addStatsRoutes(router: Router, ctx: ServerContext, startedAt: number): void {
+export function addStatsRoutes(router: Router, ctx: ServerContext, startedAt: number, sources: MetricsSources = {}): void {
   router.add('GET', '/api/server', (_req, res) => sendJson(res, 200, serverStats(ctx, startedAt)));
   router.add('GET', '/api/streams', (_req, res) => sendJson(res, 200, streamsStats(ctx)));
   router.add('GET', '/api/streams/:app/:stream', (_req, res, p) => {
@@ -44,9 +44,10 @@ export function addStatsRoutes(router: Router, ctx: ServerContext, startedAt: nu
     s.close('kicked via API');
     sendJson(res, 200, { ok: true, kicked: p.id });
   });
-  router.add('GET', '/metrics', (_req, res) => {
-    const text = prometheusMetrics(ctx, startedAt);
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4; charset=utf-8', 'cache-control': 'no-cache' });
+  const metrics = new StudioMetrics(ctx, { startedAt: () => startedAt, ...sources });
+  router.add('GET', '/metrics', async (_req, res) => {
+    const { contentType, text } = await metrics.scrape();
+    res.writeHead(200, { 'content-type': contentType, 'cache-control': 'no-cache' });
     res.end(text);
   });
 }

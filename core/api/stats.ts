@@ -1,9 +1,32 @@
+import { readFileSync } from 'node:fs';
 import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { AudioStats, ServerStats, StreamStats, StreamsResponse, VideoStats } from '../contract/stats';
 import type { ServerContext } from '../context';
 import type { Stream } from '../media/stream';
 
-export const VERSION = '0.1.0';
+/**
+ * The version in this package's package.json: the nearest one named onair-studio above `from` (core/api/ in a
+ * checkout, dist/core/ for the compiled runtime, electron/dist/ inside app.asar).
+ */
+export function packageVersion(from: string = import.meta.url): string {
+  let dir = path.dirname(fileURLToPath(from));
+  for (;;) {
+    try {
+      const pkg = JSON.parse(readFileSync(path.join(dir, 'package.json'), 'utf8')) as { name?: unknown; version?: unknown };
+      if (pkg.name === 'onair-studio' && typeof pkg.version === 'string') return pkg.version;
+    } catch {
+      // no package.json here (or not JSON): look one folder up
+    }
+    const up = path.dirname(dir);
+    if (up === dir) return '0.0.0-unknown';
+    dir = up;
+  }
+}
+
+/** Read once, when this module loads. */
+export const VERSION = packageVersion();
 
 function videoStats(s: Stream): VideoStats | null {
   const v = s.videoInfo;

@@ -58,6 +58,12 @@ function headers(type: string, extra: Record<string, string> = {}): Record<strin
 }
 
 /**
+ * Where Node-Media-Server 2.x (and seed 004) open the panel; they redirect to the panel at /. The Location is
+ * relative, so it still lands on the panel when a reverse proxy mounts the studio under a prefix.
+ */
+const ADMIN_PATHS = new Map([['/admin', './'], ['/admin/', '../']]);
+
+/**
  * Static files of the built panel with an SPA fallback to index.html. Paths are decoded once, must stay
  * inside the root after resolution (no `..`, no NUL, no backslashes), and only regular files are served.
  */
@@ -83,6 +89,13 @@ export function panelHandler(root: string): RouteHandler {
     }
   };
   return (req, res, _params, url) => {
+    // seed 004 / Node-Media-Server open their panel at /admin/: the build's relative asset URLs only resolve at
+    // the root, so send the browser there (query such as ?token= and the #/route fragment carry over)
+    const toPanel = ADMIN_PATHS.get(url.pathname);
+    if (toPanel) {
+      res.writeHead(302, headers('text/plain; charset=utf-8', { location: toPanel + url.search, 'cache-control': 'no-cache' }));
+      return void res.end(req.method === 'HEAD' ? undefined : 'the panel is at /\n');
+    }
     let rel: string;
     try {
       rel = decodeURIComponent(url.pathname);

@@ -34,6 +34,8 @@ export class HttpFront {
   private limitLogged = 0;
   /** listeners replaced by rebind(): no longer accepting, their open connections still served until close() */
   private readonly retired = new Set<http.Server>();
+  /** told when each request's response closes (core/api/metrics): the route's kind, the status, seconds taken */
+  onResponse: ((kind: RouteAccess, status: number, seconds: number) => void) | null = null;
 
   constructor(private readonly ctx: ServerContext) {
   }
@@ -73,6 +75,10 @@ export class HttpFront {
     const method = req.method ?? 'GET';
     const m = this.router.match(method === 'OPTIONS' ? 'GET' : method, url.pathname);
     const access: RouteAccess = m && m !== 'nomethod' ? m.access : defaultAccess(url.pathname);
+    if (this.onResponse) {
+      const t0 = performance.now();
+      res.once('close', () => this.onResponse?.(access, res.statusCode, (performance.now() - t0) / 1000));
+    }
     const cors = access === 'media' ? this.mediaCors() : {};
     const door = this.door(req, access);
     if (!door.ok) return this.refuse(res, door, cors);

@@ -2,8 +2,9 @@ import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdirSync, rmSync, type WriteStream } from 'node:fs';
 import type { IncomingMessage } from 'node:http';
 import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
+import busboy from 'busboy';
 import { OnAirError } from '../errors';
-import { boundaryOf, multipartError, MultipartParser, type PartHeaders } from './multipart';
 
 export interface UploadLimits {
   /** bytes per file part */
@@ -25,6 +26,7 @@ export interface ReceivedFile {
   field: string;
   /** the client's file name (only for display: never used as a path) */
   filename: string;
+  /** the part's Content-Type (busboy reports text/plain when the part has none) */
   contentType: string | null;
   /** where the bytes are on disk (a scratch file the caller owns now) */
   path: string;
@@ -36,18 +38,19 @@ export interface ReceivedForm {
   files: ReceivedFile[];
 }
 
-/**
- * Resolves when a stream that refused a write can take more. A stream ended meanwhile (the part finished in
- * the same chunk) never emits 'drain' again, so finishing, closing or failing also count.
- */
-function writable(ws: WriteStream): Promise<void> {
-  return new Promise((resolve) => {
-    const done = (): void => {
-      for (const ev of ['drain', 'finish', 'close', 'error'] as const) ws.off(ev, done);
-      resolve();
-    };
-    for (const ev of ['drain', 'finish', 'close', 'error'] as const) ws.on(ev, done);
-  });
+const multipartError = (message: string): OnAirError => new OnAirError('VALIDATION', `multipart: ${message}`);
+
+/** True when a Content-Type is multipart/form-data with a boundary RFC 2046 allows. */
+function hasValidBoundary(contentType: string | undefined): boolean {
+  if (!contentType || !/^\s*multipart\/form-data\s*(;|$)/i.test(contentType)) return false;
+  const m = /;\s*boundary=(?:"([^"]{1,70})"|([^\s;"]{1,70}))/i.exec(contentType);
+  const b = m ? (m[1] ?? m[2]) : null;
+  return b !== null && /^[0-9A-Za-z'()+_,\-./:=? ]{1,70}$/.test(b) && !b.endsWith(' ');
+}
+
+/** Resolves once a write stream has closed (its file descriptor released), however it ended. */
+function closed(ws: WriteStream): Promise<void> {
+  return ws.closed ? Promise.resolve() : new Promise((resolve) => ws.once('close', () => resolve()));
 }
 
 /** Delete the scratch files of a form (after a refusal). */
@@ -56,64 +59,34 @@ export function discardForm(form: ReceivedForm): void {
 }
 
 /**
- * Read a multipart/form-data request: file parts stream to scratch files in `dir` (with backpressure),
- * plain fields are collected. Any limit or syntax error removes every file written and throws
- * (VALIDATION for bad bodies, LIMIT for sizes).
+ * Read a multipart/form-data request with busboy: file parts stream to scratch files in `dir` (with
+ * backpressure all the way back to the socket), plain fields are collected. Any limit or syntax error
+ * removes every file written and throws (VALIDATION for bad bodies, LIMIT for sizes and counts, IO for
+ * the disk or a client that went away).
  */
 export async function receiveMultipart(req: IncomingMessage, dir: string, limits: UploadLimits): Promise<ReceivedForm> {
-  const boundary = boundaryOf(req.headers['content-type']);
-  if (!boundary) throw multipartError('Content-Type must be multipart/form-data with a boundary');
+  if (!hasValidBoundary(req.headers['content-type'])) throw multipartError('Content-Type must be multipart/form-data with a boundary');
+  const maxField = limits.maxFieldBytes ?? 64 * 1024;
+  const maxParts = limits.maxParts ?? 64;
+  const maxFiles = limits.maxFiles ?? 4;
+  let bb: busboy.Busboy;
+  try {
+    // one byte over each limit, so "over" is told apart from "exactly at" (busboy truncates at the limit)
+    bb = busboy({
+      headers: req.headers,
+      preservePath: true, // the client's file name as sent (display only)
+      defParamCharset: 'utf8', // browsers send names and file names as raw UTF-8
+      limits: { fileSize: limits.maxFileBytes + 1, fieldSize: maxField + 1, parts: maxParts + 1 },
+    });
+  } catch (e) {
+    throw multipartError((e as Error).message);
+  }
   mkdirSync(dir, { recursive: true });
   const form: ReceivedForm = { fields: new Map(), files: [] };
-  const maxField = limits.maxFieldBytes ?? 64 * 1024;
-  let parts = 0;
-  let cur: { h: PartHeaders; file: ReceivedFile | null; ws: WriteStream | null; field: Buffer[]; size: number } | null = null;
-  let drain: Promise<void> | null = null;
-  let writeError = null as Error | null;
   const streams: WriteStream[] = [];
-
-  const parser = new MultipartParser(boundary, {
-    onPart(h) {
-      if (++parts > (limits.maxParts ?? 64)) throw new OnAirError('LIMIT', 'multipart: too many parts');
-      if (h.filename !== null) {
-        if (form.files.length >= (limits.maxFiles ?? 4)) throw new OnAirError('LIMIT', 'multipart: too many files');
-        limits.beforeFile?.(form.fields);
-        const file: ReceivedFile = { field: h.name, filename: h.filename, contentType: h.contentType, path: path.join(dir, `${randomBytes(12).toString('hex')}.part`), size: 0 };
-        form.files.push(file);
-        const ws = createWriteStream(file.path, { flags: 'wx' });
-        ws.on('error', (e) => {
-          writeError = e;
-        });
-        streams.push(ws);
-        cur = { h, file, ws, field: [], size: 0 };
-      } else {
-        cur = { h, file: null, ws: null, field: [], size: 0 };
-      }
-    },
-    onData(chunk) {
-      if (!cur) return;
-      cur.size += chunk.length;
-      if (cur.file && cur.ws) {
-        if (cur.size > limits.maxFileBytes) throw new OnAirError('LIMIT', `upload over the ${limits.maxFileBytes} byte limit`);
-        cur.file.size = cur.size;
-        const ws = cur.ws;
-        if (!ws.write(chunk) && !drain) drain = writable(ws);
-      } else {
-        if (cur.size > maxField) throw new OnAirError('LIMIT', `multipart: field "${cur.h.name.slice(0, 64)}" over ${maxField} bytes`);
-        cur.field.push(Buffer.from(chunk));
-      }
-    },
-    onPartEnd() {
-      if (!cur) return;
-      if (cur.ws) cur.ws.end();
-      else {
-        const list = form.fields.get(cur.h.name) ?? [];
-        list.push(Buffer.concat(cur.field).toString('utf8'));
-        form.fields.set(cur.h.name, list);
-      }
-      cur = null;
-    },
-  });
+  const writes: Array<Promise<void>> = [];
+  let parts = 0;
+  let writeError: OnAirError | null = null;
 
   try {
     await new Promise<void>((resolve, reject) => {
@@ -121,51 +94,76 @@ export async function receiveMultipart(req: IncomingMessage, dir: string, limits
       const fail = (e: unknown): void => {
         if (over) return;
         over = true;
-        req.off('data', onData);
+        req.unpipe(bb);
+        for (const ws of streams) ws.destroy();
+        // not from inside busboy's own callbacks (it still touches its part state after emitting them)
+        process.nextTick(() => bb.destroy());
         reject(e);
       };
-      const onData = (chunk: Buffer): void => {
-        try {
-          parser.write(chunk);
-        } catch (e) {
-          return fail(e);
-        }
-        if (writeError) return fail(new OnAirError('IO', `upload: cannot write: ${writeError.message}`));
-        if (drain) {
-          req.pause();
-          void drain.then(() => {
-            drain = null;
-            if (!over) req.resume();
-          });
-        }
+      const addField = (name: string, value: string): void => {
+        const list = form.fields.get(name) ?? [];
+        list.push(value);
+        form.fields.set(name, list);
       };
-      req.on('data', onData);
-      req.once('end', () => {
+      bb.on('field', (name: string | undefined, value, info) => {
+        if (over) return;
+        if (name === undefined) return fail(multipartError('part without a name'));
+        if (++parts > maxParts) return fail(new OnAirError('LIMIT', 'multipart: too many parts'));
+        if (info.valueTruncated) return fail(new OnAirError('LIMIT', `multipart: field "${name.slice(0, 64)}" over ${maxField} bytes`));
+        addField(name, value);
+      });
+      bb.on('file', (name: string | undefined, stream, info) => {
+        stream.on('error', () => {}); // destroyed with busboy when the form is refused; the refusal is the error
+        if (over) return void stream.resume();
+        if (name === undefined) return fail(multipartError('part without a name'));
+        if (++parts > maxParts) return fail(new OnAirError('LIMIT', 'multipart: too many parts'));
+        if (form.files.length >= maxFiles) return fail(new OnAirError('LIMIT', 'multipart: too many files'));
         try {
-          parser.end();
+          limits.beforeFile?.(form.fields);
         } catch (e) {
           return fail(e);
         }
+        const file: ReceivedFile = {
+          field: name, filename: info.filename ?? '', contentType: info.mimeType || null,
+          path: path.join(dir, `${randomBytes(12).toString('hex')}.part`), size: 0,
+        };
+        form.files.push(file);
+        const ws = createWriteStream(file.path, { flags: 'wx' });
+        streams.push(ws);
+        stream.once('limit', () => fail(new OnAirError('LIMIT', `upload over the ${limits.maxFileBytes} byte limit`)));
+        writes.push(
+          pipeline(stream, ws).then(
+            async () => {
+              await closed(ws);
+              file.size = ws.bytesWritten;
+            },
+            (e: Error) => {
+              writeError ??= new OnAirError('IO', `upload: cannot write: ${e.message}`, e);
+              fail(writeError);
+            },
+          ),
+        );
+      });
+      bb.on('partsLimit', () => fail(new OnAirError('LIMIT', 'multipart: too many parts')));
+      bb.on('error', (e: Error) => fail(multipartError(e.message)));
+      bb.on('finish', () => {
+        if (over) return;
         over = true;
         resolve();
       });
       req.once('error', (e) => fail(new OnAirError('IO', `upload: ${e.message}`, e)));
-      req.once('close', () => fail(new OnAirError('IO', 'upload: the client went away')));
+      req.once('close', () => {
+        if (!req.complete) fail(new OnAirError('IO', 'upload: the client went away'));
+      });
+      req.pipe(bb);
     });
-    await Promise.all(
-      streams.map((ws) =>
-        ws.closed
-          ? Promise.resolve()
-          : new Promise<void>((resolve, reject) => {
-              ws.once('close', () => resolve());
-              ws.once('error', reject);
-            }),
-      ),
-    );
-    if (writeError) throw new OnAirError('IO', `upload: cannot write: ${(writeError as Error).message}`);
+    // every file flushed and closed; a write that failed after the body ended still refuses the form
+    await Promise.all(writes);
+    if (writeError) throw writeError;
     return form;
   } catch (e) {
     for (const ws of streams) ws.destroy();
+    await Promise.all(streams.map(closed));
     discardForm(form);
     if (!req.complete) drainRequest(req);
     throw e;

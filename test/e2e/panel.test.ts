@@ -70,8 +70,9 @@ describe('the panel in Chromium', () => {
   it('opens on the empty state with what to paste into OBS', async () => {
     await page.goto(t.httpUrl('/'));
     await page.getByTestId('empty-state').waitFor({ timeout: 10_000 });
-    expect(await page.getByTestId('obs-server').inputValue()).toBe(`rtmp://127.0.0.1:${t.ports.rtmp}/live`);
-    expect(await page.getByTestId('obs-key').inputValue()).toBe('studio');
+    // both come from the contract's streams.urls (a moment after the page renders)
+    await expect.poll(() => page.getByTestId('obs-server').inputValue()).toBe(`rtmp://127.0.0.1:${t.ports.rtmp}/live`);
+    await expect.poll(() => page.getByTestId('obs-key').inputValue()).toBe('studio');
     await expect.poll(() => page.getByTestId('conn-status').getAttribute('data-status')).toBe('open');
     await page.getByTestId('health-ffmpeg').getByText(/version/).waitFor();
   });
@@ -178,7 +179,7 @@ describe('the panel in Chromium', () => {
     await page.getByTestId('empty-state').waitFor({ timeout: 5000 });
     expect(await page.locator('[data-testid=stream-tile]').count()).toBe(0);
     // the OBS instructions show the port set above
-    expect(await page.getByTestId('obs-server').inputValue()).toBe(`rtmp://127.0.0.1:${newRtmpPort}/live`);
+    await expect.poll(() => page.getByTestId('obs-server').inputValue()).toBe(`rtmp://127.0.0.1:${newRtmpPort}/live`);
   });
 
   it('switches to 简体中文 and remembers it', async () => {
@@ -194,5 +195,51 @@ describe('the panel in Chromium', () => {
 
   it('raised no page errors', () => {
     expect(pageErrors).toEqual([]);
+  });
+});
+
+describe('seed 004\'s /admin/ with publish signing on', () => {
+  let signed: TestStudio;
+  let obs: Run | null = null;
+  const errors: string[] = [];
+  beforeAll(async () => {
+    signed = await startStudio({ data_dir: mkdtempSync(path.join(tmpdir(), 'onair-e2e-signed-')), auth: { publish: true, secret: 'e2e-publish-secret' } });
+  });
+  afterAll(async () => {
+    obs?.child.kill('SIGKILL');
+    await signed?.stop();
+  });
+
+  it('opens the panel at /admin/ and the empty state gives OBS a signed key that publishes', async () => {
+    const p = await browser.newPage();
+    p.on('pageerror', (e) => errors.push(e.message));
+    try {
+      await p.goto(signed.httpUrl('/admin/'));
+      await p.getByTestId('empty-state').waitFor({ timeout: 10_000 });
+      expect(new URL(p.url()).pathname).toBe('/');
+      const server = await waitFor(async () => {
+        const v = await p.getByTestId('obs-server').inputValue();
+        return v.startsWith('rtmp://') ? v : null;
+      }, 'OBS server');
+      expect(server).toBe(`rtmp://127.0.0.1:${signed.ports.rtmp}/live`);
+      const key = await waitFor(async () => {
+        const v = await p.getByTestId('obs-key').inputValue();
+        return v.includes('?sign=') ? v : null;
+      }, 'signed OBS key');
+      expect(key).toMatch(/^studio\?sign=\d+-[0-9a-f]{32}$/);
+      await p.getByText(/signed for \/live\/studio/).waitFor();
+      // the bare name is refused; the pasted values publish
+      const bare = await run(FFMPEG, ['-hide_banner', '-loglevel', 'error', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30', '-t', '3', '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'flv', `${server}/studio`], 30_000).done;
+      expect(bare.code).not.toBe(0);
+      obs = run(FFMPEG, [
+        '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=320x240:rate=30',
+        '-c:v', 'libx264', '-preset', 'ultrafast', '-g', '30', '-t', '30', '-f', 'flv', `${server}/${key}`,
+      ], 60_000);
+      await waitFor(() => signed.studio.registry.get('/live/studio')?.ready, 'signed publish live', 15_000);
+      await p.locator('[data-testid=stream-tile][data-path="/live/studio"]').waitFor({ timeout: 5000 });
+      expect(errors).toEqual([]);
+    } finally {
+      await p.close();
+    }
   });
 });

@@ -1,11 +1,19 @@
-import { describe, expect, it } from 'vitest';
-import { MultipartParser, type PartHeaders } from '../../core/http/multipart';
-import { allowFormatError, mutate } from '../helpers/format-fuzz';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { OnAirError } from '../../core/errors';
+import { discardForm, receiveMultipart, type ReceivedForm } from '../../core/http/upload';
+import { mutate } from '../helpers/format-fuzz';
+import { memRequest } from '../helpers/mem-request';
 import { fuzzCases, pick, prng, randInt, randomBuffer, randomSlices, type Rand } from '../helpers/prng';
 
+/** The upload path as the routes use it: receiveMultipart (busboy) over a request stream, to scratch files. */
 const CASES = fuzzCases(2000);
-const TIMEOUT = Math.max(60_000, CASES * 3);
+const TIMEOUT = Math.max(60_000, CASES * 10);
 const BCHARS = "0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz'()+_,-./:=?";
+const dir = mkdtempSync(path.join(os.tmpdir(), 'onair-mp-fuzz-'));
+afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
 interface Part {
   name: string;
@@ -16,28 +24,17 @@ interface Part {
 function randomBoundary(rand: Rand): string {
   let b = '';
   for (let n = randInt(rand, 1, 70); n > 0; n--) b += pick(rand, [...BCHARS]);
-  return b;
+  return b.replace(/ +$/, '') || 'b';
 }
 
-function randomName(rand: Rand): string {
+/** Names with quotes, backslashes, separators and UTF-8; never empty (busboy reads name="" as no name). */
+function randomName(rand: Rand, min = 1): string {
   let s = '';
-  for (let n = randInt(rand, 0, 12); n > 0; n--) s += pick(rand, [...'abcXYZ09_- .;=é"\\']);
+  for (let n = randInt(rand, min, 12); n > 0; n--) s += pick(rand, [...'abcXYZ09_- .;=é"\\']);
   return s;
 }
 
-/** True when `data` holds something the parser must take as a boundary (which a sender may not put in a part). */
-function hasRealDelimiter(data: Buffer, delim: Buffer): boolean {
-  for (let i = data.indexOf(delim); i >= 0; i = data.indexOf(delim, i + 1)) {
-    let j = i + delim.length;
-    if (j + 1 >= data.length) return true; // could complete into one with what follows
-    if (data[j] === 0x2d && data[j + 1] === 0x2d) return true;
-    while (j < data.length && (data[j] === 0x20 || data[j] === 0x09)) j++;
-    if (j >= data.length - 1 || (data[j] === 0x0d && data[j + 1] === 0x0a)) return true;
-  }
-  return false;
-}
-
-/** Part data full of near-misses: CRLFs, dashes, and the boundary with the wrong ending. */
+/** Part data full of near-misses: CRLFs, dashes, boundary prefixes; never the delimiter itself (RFC 2046 §5.1.1). */
 function randomData(rand: Rand, boundary: string, delim: Buffer): Buffer {
   for (;;) {
     const pieces: Buffer[] = [];
@@ -47,10 +44,10 @@ function randomData(rand: Rand, boundary: string, delim: Buffer): Buffer {
           pieces.push(randomBuffer(rand, randInt(rand, 0, 300)));
           break;
         case 1:
-          pieces.push(Buffer.from(`\r\n--${boundary.slice(0, randInt(rand, 0, boundary.length))}`));
+          pieces.push(Buffer.from(`\r\n--${boundary.slice(0, randInt(rand, 0, boundary.length - 1))}`));
           break;
         case 2:
-          pieces.push(Buffer.from(`\r\n--${boundary}x`));
+          pieces.push(Buffer.from(`--${boundary}x`));
           break;
         case 3:
           pieces.push(Buffer.from(pick(rand, ['\r\n', '\r', '--', '\r\n\r\n', '-'])));
@@ -60,18 +57,18 @@ function randomData(rand: Rand, boundary: string, delim: Buffer): Buffer {
       }
     }
     const d = Buffer.concat(pieces);
-    if (!hasRealDelimiter(Buffer.concat([d, Buffer.from('\r\n')]), delim) || d.length === 0) return d;
+    // the first delimiter must be the one the encoder puts after the data (the CRLF ending the headers counts)
+    if (Buffer.concat([Buffer.from('\r\n'), d, delim]).indexOf(delim) === d.length + 2) return d;
   }
 }
 
 const quote = (s: string): string => `"${s.replace(/[\\"]/g, (c) => `\\${c}`)}"`;
 
-function encode(parts: readonly Part[], boundary: string, rand: Rand): Buffer {
+function encode(parts: readonly Part[], boundary: string, rand: Rand, pad = false): Buffer {
   const out: Buffer[] = [];
   if (rand() < 0.3) out.push(Buffer.from('this is the preamble\r\n'));
   for (const p of parts) {
-    const pad = rand() < 0.2 ? ' \t ' : '';
-    let h = `--${boundary}${pad}\r\nContent-Disposition: form-data; name=${quote(p.name)}`;
+    let h = `--${boundary}${pad && rand() < 0.2 ? ' \t ' : ''}\r\nContent-Disposition: form-data; name=${quote(p.name)}`;
     if (p.filename !== null) h += `; filename=${quote(p.filename)}\r\nContent-Type: application/octet-stream`;
     out.push(Buffer.from(`${h}\r\n\r\n`, 'utf8'), p.data, Buffer.from('\r\n'));
   }
@@ -80,63 +77,75 @@ function encode(parts: readonly Part[], boundary: string, rand: Rand): Buffer {
   return Buffer.concat(out);
 }
 
-function parseAll(chunks: readonly Buffer[], boundary: string): Part[] {
-  const parts: Array<{ h: PartHeaders; data: Buffer[] }> = [];
-  let ended = 0;
-  const p = new MultipartParser(boundary, {
-    onPart: (h) => parts.push({ h, data: [] }),
-    onData: (c) => parts[parts.length - 1].data.push(Buffer.from(c)),
-    onPartEnd: () => ended++,
-  });
-  for (const c of chunks) p.write(c);
-  p.end();
-  expect(ended).toBe(parts.length);
-  return parts.map((x) => ({ name: x.h.name, filename: x.h.filename, data: Buffer.concat(x.data) }));
+/** receiveMultipart with a watchdog: it must settle (never hang) and refuse only with an OnAirError. */
+async function receive(label: string, chunks: readonly Buffer[], boundary: string, maxFileBytes = 1 << 20): Promise<ReceivedForm | OnAirError> {
+  const req = memRequest(chunks, `multipart/form-data; boundary="${boundary}"`);
+  let timer: NodeJS.Timeout | undefined;
+  try {
+    return await Promise.race([
+      receiveMultipart(req, dir, { maxFileBytes, maxFiles: 8 }),
+      new Promise<never>((_r, reject) => (timer = setTimeout(() => reject(new Error(`${label}: receiveMultipart hung`)), 10_000))),
+    ]);
+  } catch (e) {
+    if (e instanceof OnAirError) {
+      expect(['VALIDATION', 'LIMIT'], `${label}: ${e.message}`).toContain(e.code);
+      expect(readdirSync(dir), `${label}: scratch files left after a refusal`).toEqual([]);
+      return e;
+    }
+    throw new Error(`${label}: threw a non-OnAirError: ${String(e)}`, { cause: e });
+  } finally {
+    clearTimeout(timer);
+  }
 }
 
-describe('multipart parser fuzz', () => {
-  it(`round-trips ${CASES} random bodies cut into random chunks`, () => {
+describe('multipart upload fuzz (receiveMultipart over busboy)', () => {
+  it(`round-trips ${CASES} random bodies cut into random chunks`, async () => {
     const rand = prng(0x6d70);
     for (let c = 0; c < CASES; c++) {
-      const boundary = randomBoundary(rand).replace(/ +$/, '') || 'b';
+      const boundary = randomBoundary(rand);
       const delim = Buffer.from(`\r\n--${boundary}`);
       const parts: Part[] = [];
       for (let n = randInt(rand, 0, 5); n > 0; n--) {
-        parts.push({ name: randomName(rand), filename: rand() < 0.5 ? randomName(rand) : null, data: randomData(rand, boundary, delim) });
+        parts.push({ name: randomName(rand), filename: rand() < 0.5 ? randomName(rand, 0) : null, data: randomData(rand, boundary, delim) });
       }
-      const body = encode(parts, boundary, rand);
-      const got = parseAll(randomSlices(rand, body, 512), boundary);
-      expect(got.length, `case ${c}`).toBe(parts.length);
-      got.forEach((g, i) => {
-        expect(g.name).toBe(parts[i].name);
-        expect(g.filename).toBe(parts[i].filename);
-        expect(g.data.equals(parts[i].data), `case ${c} part ${i}`).toBe(true);
-      });
+      const form = await receive(`case ${c}`, randomSlices(rand, encode(parts, boundary, rand), 512), boundary);
+      if (form instanceof OnAirError) throw new Error(`case ${c}: refused a valid body: ${form.message}`);
+      const files = parts.filter((p) => p.filename !== null);
+      expect(form.files.map((f) => [f.field, f.filename]), `case ${c}`).toEqual(files.map((p) => [p.name, p.filename]));
+      files.forEach((p, i) => expect(readFileSync(form.files[i].path).equals(p.data), `case ${c} file ${i}`).toBe(true));
+      const fields = new Map<string, string[]>();
+      for (const p of parts) if (p.filename === null) fields.set(p.name, [...(fields.get(p.name) ?? []), p.data.toString('utf8')]);
+      expect(form.fields, `case ${c}`).toEqual(fields);
+      discardForm(form);
     }
   }, TIMEOUT);
 
-  it(`mutated bodies: ${CASES} cases end in parts or an OnAirError, never more data than was sent`, () => {
+  it(`mutated bodies: ${CASES} cases end in a form or an OnAirError, never more bytes than were sent, no files left`, async () => {
     const rand = prng(0x6d71);
     for (let c = 0; c < CASES; c++) {
-      const boundary = randomBoundary(rand).replace(/ +$/, '') || 'b';
+      const boundary = randomBoundary(rand);
       const delim = Buffer.from(`\r\n--${boundary}`);
       const parts: Part[] = [{ name: 'file', filename: 'a.mp4', data: randomData(rand, boundary, delim) }, { name: 'cover', filename: null, data: Buffer.from('1,2') }];
-      const body = mutate(encode(parts, boundary, rand), rand);
-      const r = allowFormatError(`case ${c}`, body, () => parseAll(randomSlices(rand, body, 256), boundary));
-      if (Array.isArray(r)) expect(r.reduce((n, p) => n + p.data.length, 0)).toBeLessThanOrEqual(body.length);
+      const body = mutate(encode(parts, boundary, rand, true), rand);
+      const r = await receive(`case ${c}`, randomSlices(rand, body, 256), boundary, rand() < 0.3 ? randInt(rand, 0, 2000) : 1 << 20);
+      if (r instanceof OnAirError) continue;
+      expect(r.files.reduce((n, f) => n + f.size, 0)).toBeLessThanOrEqual(body.length);
+      for (const f of r.files) expect(readFileSync(f.path).length).toBe(f.size);
+      discardForm(r);
     }
+    expect(readdirSync(dir)).toEqual([]);
   }, TIMEOUT);
 
-  it('random bytes and huge header blocks are refused without buffering without bound', () => {
+  it('random bytes and huge header blocks are refused without buffering without bound', async () => {
     const rand = prng(0x6d72);
     for (let c = 0; c < 200; c++) {
       const body = randomBuffer(rand, randInt(rand, 0, 4096));
-      allowFormatError(`random ${c}`, body, () => parseAll(randomSlices(rand, body), 'xyz'));
+      const r = await receive(`random ${c}`, randomSlices(rand, body), 'xyz');
+      if (!(r instanceof OnAirError)) discardForm(r);
     }
-    const p = new MultipartParser('b', { onPart() {}, onData() {}, onPartEnd() {} });
-    p.write(Buffer.from('--b\r\n'));
-    expect(() => {
-      for (let i = 0; i < 40; i++) p.write(Buffer.alloc(1024, 0x41));
-    }).toThrow(/headers too large/);
+    const huge = [Buffer.from('--b\r\n'), ...Array.from({ length: 40 }, () => Buffer.alloc(1024, 0x41))];
+    const r = await receive('huge header', huge, 'b');
+    expect(r).toBeInstanceOf(OnAirError);
+    expect((r as OnAirError).code).toBe('VALIDATION');
   });
 });

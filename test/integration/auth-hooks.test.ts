@@ -143,6 +143,99 @@ describe('event handlers and webhooks can reject', () => {
     await c.until(() => c.closed, 'closed');
     t.studio.off('preConnect', h);
   });
+
+  it('postConnect and doneConnect get (id, connect args) after the connect succeeded and after the close', async () => {
+    const calls: Array<{ event: string; id: string; args: Record<string, unknown> }> = [];
+    const rec = (event: string) => (id: string, args: unknown) => calls.push({ event, id, args: args as Record<string, unknown> });
+    const post = rec('postConnect');
+    const done = rec('doneConnect');
+    t.studio.on('postConnect', post);
+    t.studio.on('doneConnect', done);
+    try {
+      const c = await TestRtmpClient.connect(t.ports.rtmp);
+      expect(calls).toEqual([]);
+      const r = await c.connectApp('live', t.ports.rtmp);
+      expect(r[0]).toBe('_result');
+      const connected = await waitFor(() => calls.find((x) => x.event === 'postConnect' && x.args.app === 'live'), 'postConnect');
+      expect(connected.args).toMatchObject({ app: 'live', tcUrl: `rtmp://127.0.0.1:${t.ports.rtmp}/live`, flashVer: 'FMLE/3.0' });
+      expect(t.studio.getSession(connected.id)).toBeTruthy();
+      expect(calls.some((x) => x.event === 'doneConnect')).toBe(false);
+      c.close();
+      const ended = await waitFor(() => calls.find((x) => x.event === 'doneConnect' && x.id === connected.id), 'doneConnect');
+      expect(ended.args).toMatchObject({ app: 'live', tcUrl: `rtmp://127.0.0.1:${t.ports.rtmp}/live` });
+      expect(calls.filter((x) => x.id === connected.id).map((x) => x.event)).toEqual(['postConnect', 'doneConnect']);
+      expect(t.studio.getSession(connected.id) ?? null).toBeNull();
+    } finally {
+      t.studio.off('postConnect', post);
+      t.studio.off('doneConnect', done);
+    }
+  });
+
+  it('prePlay, postPlay and donePlay get (id, stream path, query args) for RTMP and HTTP-FLV players', async () => {
+    const calls: Array<{ event: string; id: string; path: string; args: Record<string, unknown> }> = [];
+    const rec = (event: string) => (id: string, path: unknown, args: unknown) =>
+      calls.push({ event, id, path: String(path), args: args as Record<string, unknown> });
+    const handlers = { prePlay: rec('prePlay'), postPlay: rec('postPlay'), donePlay: rec('donePlay') };
+    for (const [e, h] of Object.entries(handlers)) t.studio.on(e as keyof typeof handlers, h);
+    const pub = publishTestPattern(t.rtmpUrl('/live/evplay'), { size: '320x240', seconds: 30 });
+    try {
+      await waitFor(() => t.studio.registry.get('/live/evplay')?.ready, 'publisher live', 15_000);
+      // RTMP player
+      const { c, st } = await rtmpStart(t, 'play', 'evplay?who=rtmp');
+      expect(st).toMatchObject({ code: 'NetStream.Play.Reset' });
+      await c.until(() => c.media.some((m) => m.type === 9), 'video over RTMP');
+      const rtmpId = (await waitFor(() => calls.find((x) => x.event === 'postPlay' && x.args.who === 'rtmp'), 'postPlay (rtmp)')).id;
+      c.close();
+      await waitFor(() => calls.find((x) => x.event === 'donePlay' && x.id === rtmpId), 'donePlay (rtmp)');
+      expect(calls.filter((x) => x.id === rtmpId).map(({ event, path, args }) => ({ event, path, args }))).toEqual(
+        ['prePlay', 'postPlay', 'donePlay'].map((event) => ({ event, path: '/live/evplay', args: { who: 'rtmp' } })),
+      );
+      // HTTP-FLV player
+      const ac = new AbortController();
+      const res = await fetch(t.httpUrl('/live/evplay.flv?who=flv'), { signal: ac.signal });
+      expect(res.status).toBe(200);
+      const reader = res.body!.getReader();
+      const first = await reader.read();
+      expect(Buffer.from(first.value!).subarray(0, 3).toString()).toBe('FLV');
+      const flvId = (await waitFor(() => calls.find((x) => x.event === 'postPlay' && x.args.who === 'flv'), 'postPlay (flv)')).id;
+      expect(flvId).not.toBe(rtmpId);
+      ac.abort();
+      await reader.cancel().catch(() => undefined);
+      await waitFor(() => calls.find((x) => x.event === 'donePlay' && x.id === flvId), 'donePlay (flv)');
+      expect(calls.filter((x) => x.id === flvId).map(({ event, path, args }) => ({ event, path, args }))).toEqual(
+        ['prePlay', 'postPlay', 'donePlay'].map((event) => ({ event, path: '/live/evplay', args: { who: 'flv' } })),
+      );
+    } finally {
+      pub.child.kill('SIGKILL');
+      for (const [e, h] of Object.entries(handlers)) t.studio.off(e as keyof typeof handlers, h);
+    }
+  });
+
+  it('a prePlay handler that rejects refuses an RTMP player (NetStream.Play.Rejected) and an HTTP-FLV player (403); no postPlay', async () => {
+    const posts: string[] = [];
+    const deny = (id: unknown, path: unknown) => {
+      if (String(path) === '/live/nowatch') t.studio.getSession(String(id))?.reject();
+    };
+    const post = (_id: unknown, path: unknown) => posts.push(String(path));
+    t.studio.on('prePlay', deny);
+    t.studio.on('postPlay', post);
+    try {
+      const { c, st } = await rtmpStart(t, 'play', 'nowatch');
+      expect(st).toMatchObject({ level: 'error', code: 'NetStream.Play.Rejected' });
+      await c.until(() => c.closed, 'closed');
+      const r = await fetch(t.httpUrl('/live/nowatch.flv'));
+      expect(r.status).toBe(403);
+      expect(await r.json()).toMatchObject({ error: { code: 'REJECTED' } });
+      const ok = await rtmpStart(t, 'play', 'canwatch');
+      expect(ok.st).toMatchObject({ code: 'NetStream.Play.Reset' });
+      await waitFor(() => posts.includes('/live/canwatch'), 'postPlay for the allowed player');
+      ok.c.close();
+      expect(posts).not.toContain('/live/nowatch');
+    } finally {
+      t.studio.off('prePlay', deny);
+      t.studio.off('postPlay', post);
+    }
+  });
 });
 
 describe('API protection', () => {

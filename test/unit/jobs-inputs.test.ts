@@ -2,7 +2,6 @@ import { existsSync, mkdirSync, symlinkSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { compatCodeOf, parseCoverTimes, parseStreamRef } from '../../core/api/compat-routes';
-import { boundaryOf, MultipartParser, parseDisposition, type PartHeaders } from '../../core/http/multipart';
 import { OnAirError } from '../../core/errors';
 import { downloadToFile, parseDownloadUrl, resolveLocalInput } from '../../core/jobs/inputs';
 import { baseUrlFromHost } from '../../core/jobs/job-urls';
@@ -143,51 +142,3 @@ describe('seed-000 parameter parsing', () => {
   });
 });
 
-describe('multipart parser', () => {
-  function parse(body: Buffer, boundary: string, cut = 0): Array<{ h: PartHeaders; data: string }> {
-    const parts: Array<{ h: PartHeaders; data: Buffer[] }> = [];
-    const p = new MultipartParser(boundary, {
-      onPart: (h) => parts.push({ h, data: [] }),
-      onData: (c) => parts[parts.length - 1].data.push(Buffer.from(c)),
-      onPartEnd: () => {},
-    });
-    if (cut > 0) for (let i = 0; i < body.length; i += cut) p.write(body.subarray(i, i + cut));
-    else p.write(body);
-    p.end();
-    return parts.map((x) => ({ h: x.h, data: Buffer.concat(x.data).toString('latin1') }));
-  }
-  const body = Buffer.from(
-    'preamble\r\n--XyZ\r\nContent-Disposition: form-data; name="a"\r\n\r\n1\r\n' +
-      '--XyZ  \r\ncontent-disposition: form-data; name="file"; filename="x \\"y\\".mp4"\r\nContent-Type: video/mp4\r\n\r\n\r\n--XyZ-ish\r\n\r\n' +
-      '--XyZ--\r\nepilogue',
-    'latin1',
-  );
-
-  it('parses fields and files, whole or one byte at a time, boundary look-alikes inside data', () => {
-    for (const cut of [0, 1, 2, 3, 7]) {
-      expect(parse(body, 'XyZ', cut)).toEqual([
-        { h: { name: 'a', filename: null, contentType: null }, data: '1' },
-        { h: { name: 'file', filename: 'x "y".mp4', contentType: 'video/mp4' }, data: '\r\n--XyZ-ish\r\n' },
-      ]);
-    }
-  });
-
-  it('refuses truncated bodies, parts without a name or headers, bad boundaries', () => {
-    expect(() => parse(body.subarray(0, body.length - 20), 'XyZ')).toThrow(/before the closing boundary/);
-    expect(() => parse(Buffer.from('--b\r\nContent-Disposition: form-data\r\n\r\nx\r\n--b--'), 'b')).toThrow(/without a name/);
-    expect(() => parse(Buffer.from('--b\r\n\r\nx\r\n--b--'), 'b')).toThrow(/without Content-Disposition/);
-    // a boundary look-alike is data (here: preamble), so this body never really starts
-    expect(() => parse(Buffer.from('--bjunk\r\n'), 'b')).toThrow(/before the closing boundary/);
-    expect(() => new MultipartParser('', { onPart() {}, onData() {}, onPartEnd() {} })).toThrow(/invalid boundary/);
-    expect(() => new MultipartParser('a\r\nb', { onPart() {}, onData() {}, onPartEnd() {} })).toThrow(/invalid boundary/);
-  });
-
-  it('header helpers', () => {
-    expect(boundaryOf('multipart/form-data; boundary=----abc')).toBe('----abc');
-    expect(boundaryOf('Multipart/Form-Data; charset=utf-8; boundary="a b"')).toBe('a b');
-    expect(boundaryOf('application/json')).toBeNull();
-    expect(boundaryOf(undefined)).toBeNull();
-    const d = parseDisposition('form-data; name="f"; filename=plain.mp4; NAME="second"');
-    expect([d.type, d.params.get('name'), d.params.get('filename')]).toEqual(['form-data', 'f', 'plain.mp4']);
-  });
-});

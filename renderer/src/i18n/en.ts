@@ -56,6 +56,7 @@ export const en = {
   'empty.server': 'Server',
   'empty.key': 'Stream Key',
   'empty.keyHint': 'any name works; it becomes the stream’s name',
+  'empty.keyHintSigned': 'signed for /{app}/{name} (publish signing is on); valid until {until}',
   'empty.step3': 'Press Start Streaming.',
   'empty.ffmpeg': 'No OBS? Test with ffmpeg:',
   'copy': 'Copy',

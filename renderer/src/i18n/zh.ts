@@ -57,6 +57,7 @@ export const zh: Record<MessageKey, string> = {
   'empty.server': '服务器',
   'empty.key': '串流密钥',
   'empty.keyHint': '任意名称都可以，它就是这路流的名字',
+  'empty.keyHintSigned': '已为 /{app}/{name} 签名（推流签名已开启），有效期至 {until}',
   'empty.step3': '点击“开始直播”。',
   'empty.ffmpeg': '没有 OBS？用 ffmpeg 测试：',
   'copy': '复制',
