@@ -19,6 +19,12 @@ export const RtmpConfigSchema = z.object({
   ping_timeout: z.number().min(0).max(3600).default(60),
   /** largest RTMP message a peer may declare, bytes */
   max_message_size: z.number().int().min(64 * 1024).max(0xffffff).default(8 * 1024 * 1024),
+  /**
+   * Players (RTMP, HTTP-FLV, WS-FLV) coalesce a stream's writes for up to this long, ms: one write per player per
+   * flush_ms instead of one per frame — less CPU for up to flush_ms more latency (one shared timer per stream).
+   * 0 (the default) writes every frame burst at once. Applies to streams that start after a change.
+   */
+  flush_ms: z.number().int().min(0).max(2000).default(0),
 }).loose();
 
 export const HttpConfigSchema = z.object({

@@ -90,6 +90,7 @@ export class Studio {
       gopMaxBytes: this.cfg.gop_limits.max_bytes,
       gopMaxPackets: this.cfg.gop_limits.max_packets,
       reconnectWindowMs: this.cfg.hls.cleanup_after_s * 1000,
+      flushMs: this.cfg.rtmp.flush_ms,
     }));
     this.auth = new AuthAuthority(() => this.cfg);
     this.ctx = { config: () => this.cfg, registry: this.registry, sessions: new SessionTable(), hooks: this.hooks, auth: this.auth, log, net: { inBytes: 0, outBytes: 0 }, ffmpeg: new FfmpegBudget(() => this.cfg.limits) };
@@ -104,7 +105,7 @@ export class Studio {
     // every feature, one shape (core/feature.ts): the commands it answers and what it mounts
     this.features = [
       { name: 'flv', mount: (h) => mountFlv(h, this.ctx) },
-      { name: 'streams', handlers: streamHandlers(this), mount: (h) => addStatsRoutes(h.router, this.ctx, this.startedAt) },
+      { name: 'streams', handlers: streamHandlers(this), mount: (h) => addStatsRoutes(h.router, this.ctx, this.startedAt, { http: h, startedAt: () => this.startedAt, jobs: () => this.jobs, recordings: () => this.recordings }) },
       { name: 'hls', mount: (h) => addHlsRoutes(h.router, this.ctx, this.hls) },
       { name: 'recordings', handlers: createRecordingHandlers(this.recordings), mount: (h) => addRecordingRoutes(h.router, this.recordings) },
       {

@@ -16,10 +16,14 @@ export interface CellSpec {
   workers: number;
   fixture: string;
   onairRunner: 'bundle' | 'tsx';
+  /** OnAir's rtmp.flush_ms (0 for NMS) */
+  flushMs: number;
 }
 
 export interface CellResult extends CellSpec {
   cpuPct: number;
+  /** the server's write syscalls per second per player */
+  writesPerPlayer: number;
   loadCpuPct: number;
   /** whole machine busy during the window, % of all cores (other work on the box shows up here) */
   hostBusyPct: number;
@@ -75,7 +79,7 @@ function merge(results: LoadResult[]): LoadResult {
 export function failedCell(spec: CellSpec, e: unknown): CellResult {
   const nan = Number.NaN;
   return {
-    ...spec, cpuPct: nan, loadCpuPct: nan, hostBusyPct: nan, rssPeakMb: nan, rssAvgMb: nan, ttfkP50: nan, ttfkP95: nan, joinP50: nan,
+    ...spec, cpuPct: nan, writesPerPlayer: nan, loadCpuPct: nan, hostBusyPct: nan, rssPeakMb: nan, rssAvgMb: nan, ttfkP50: nan, ttfkP95: nan, joinP50: nan,
     jitterP95: nan, framesAvg: nan, noKeyframe: spec.players, closedEarly: 0, connectMs: nan, notes: [`FAILED: ${(e as Error).message}`],
   };
 }
@@ -85,7 +89,7 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
   let publisher: ChildProcess | null = null;
   const workers: WorkerChild[] = [];
   try {
-    server = await startServer(spec.server, spec.onairRunner);
+    server = await startServer(spec.server, spec.onairRunner, spec.flushMs);
     const serverMeter = new ProcMeter(server.pid);
     publisher = await startPublisher(spec.fixture, `rtmp://${HOST}:${server.rtmp}/${APP}/${NAME}`);
     await sleep(PUBLISHER_WARMUP_MS);
@@ -128,6 +132,7 @@ export async function runCell(spec: CellSpec): Promise<CellResult> {
     return {
       ...spec,
       cpuPct: srv.cpuPct,
+      writesPerPlayer: srv.writesPerSec / spec.players,
       loadCpuPct: load.reduce((s, l) => s + l.cpuPct, 0),
       hostBusyPct,
       rssPeakMb: srv.rssPeakMb,

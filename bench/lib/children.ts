@@ -110,9 +110,13 @@ export function serverPorts(p: ChildProcess, kind: string): Promise<{ pid: numbe
 }
 
 /** Start a server in its own process and wait for its {"rtmp","http"} line (15 s at most). */
-export async function startServer(kind: ServerKind, onairRunner: 'bundle' | 'tsx' = 'bundle'): Promise<ServerChild> {
+export async function startServer(kind: ServerKind, onairRunner: 'bundle' | 'tsx' = 'bundle', flushMs = 0): Promise<ServerChild> {
   const args = kind === 'onair' ? onairServerArgs(onairRunner) : [path.join(ROOT, 'bench/lib/nms-server.cjs')];
-  const p = track(spawn(process.execPath, args, { cwd: ROOT, stdio: ['pipe', 'pipe', 'inherit'] }));
+  // FANOUT_CPU_PROF=<dir>: V8 CPU profile of the server child (written when it exits on SIGTERM)
+  const prof = process.env.FANOUT_CPU_PROF;
+  if (prof) args.unshift('--cpu-prof', `--cpu-prof-dir=${path.resolve(prof)}`, `--cpu-prof-name=${kind}-${Date.now()}.cpuprofile`);
+  const env = { ...process.env, FANOUT_ONAIR_FLUSH_MS: String(flushMs) };
+  const p = track(spawn(process.execPath, args, { cwd: ROOT, env, stdio: ['pipe', 'pipe', 'inherit'] }));
   return { proc: p, ...(await serverPorts(p, kind)) };
 }
 

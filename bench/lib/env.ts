@@ -15,6 +15,8 @@ export interface FanoutEnv {
   onairRunner: 'bundle' | 'tsx';
   /** OnAir's in-process live HLS/LL-HLS/DASH muxers on (FANOUT_ONAIR_HLS=1; read by onair-server.ts) */
   onairHls: boolean;
+  /** the rtmp.flush_ms curve: OnAir RTMP runs once per value (HTTP-FLV at the first) */
+  flushMs: number[];
 }
 
 function list<T extends string>(name: string, raw: string | undefined, def: string, allowed: readonly T[]): T[] {
@@ -42,6 +44,7 @@ export function readEnv(env: NodeJS.ProcessEnv = process.env): FanoutEnv {
     batch: int('FANOUT_BATCH', env.FANOUT_BATCH, 50, 1, 2000),
     workers: int('FANOUT_WORKERS', env.FANOUT_WORKERS, 1, 1, 4),
     onairHls: env.FANOUT_ONAIR_HLS === '1',
+    flushMs: (env.FANOUT_FLUSH_MS ?? '0,50,100,300').split(',').map((s) => int('FANOUT_FLUSH_MS', s.trim(), 0, 0, 2000)),
     onairRunner: list('FANOUT_ONAIR_RUNNER', env.FANOUT_ONAIR_RUNNER, 'bundle', ['bundle', 'tsx'] as const)[0],
   };
 }

@@ -5,6 +5,7 @@
  * Its data folder (SQLite store, media root) is a fresh temp dir, removed on exit. The in-process live
  * HLS/LL-HLS/DASH muxers (on by default in the product) are off unless FANOUT_ONAIR_HLS=1, so the
  * comparison with node-media-server (which muxes nothing without `trans`) is like for like.
+ * FANOUT_ONAIR_FLUSH_MS sets rtmp.flush_ms (the bench's flush curve; 0 by default).
  */
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
@@ -17,7 +18,7 @@ const hls = process.env.FANOUT_ONAIR_HLS === '1' ? {} : { enabled: false, ll: fa
 const studio = createStudio(
   {
     host: '127.0.0.1',
-    rtmp: { port: 0, chunk_size: 60000, gop_cache: true, ping: 30, ping_timeout: 60 },
+    rtmp: { port: 0, chunk_size: 60000, gop_cache: true, ping: 30, ping_timeout: 60, flush_ms: Number(process.env.FANOUT_ONAIR_FLUSH_MS ?? 0) },
     http: { port: 0, allow_origin: '*', mediaroot: path.join(dataDir, 'media') },
     data_dir: dataDir,
     hls,

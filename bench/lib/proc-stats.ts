@@ -47,9 +47,20 @@ export function rssMb(pid: number): number | null {
   }
 }
 
-/** CPU % of one core between start() and stop(), and RSS peak / average from periodic samples. */
+/** write-family syscalls so far (write, writev, send…; syscw of /proc/<pid>/io), or null when unreadable. */
+export function writeSyscalls(pid: number): number | null {
+  try {
+    const m = /^syscw:\s+(\d+)/m.exec(readFileSync(`/proc/${pid}/io`, 'utf8'));
+    return m ? Number(m[1]) : null;
+  } catch {
+    return null;
+  }
+}
+
+/** CPU % of one core between start() and stop(), write syscalls per second, and RSS peak / average from periodic samples. */
 export class ProcMeter {
   private cpu0 = 0;
+  private syscw0: number | null = null;
   private t0 = 0;
   private timer: NodeJS.Timeout | null = null;
   private peak = 0;
@@ -80,13 +91,15 @@ export class ProcMeter {
   start(): void {
     this.watch();
     this.cpu0 = cpuSeconds(this.pid) ?? 0;
+    this.syscw0 = writeSyscalls(this.pid);
     this.t0 = performance.now();
     this.inWindow = true;
     this.sample();
   }
 
-  stop(): { cpuPct: number; rssPeakMb: number; rssAvgMb: number } {
+  stop(): { cpuPct: number; writesPerSec: number; rssPeakMb: number; rssAvgMb: number } {
     const cpu1 = cpuSeconds(this.pid);
+    const syscw1 = writeSyscalls(this.pid);
     const elapsed = (performance.now() - this.t0) / 1000;
     this.sample();
     this.inWindow = false;
@@ -94,6 +107,7 @@ export class ProcMeter {
     this.timer = null;
     return {
       cpuPct: cpu1 === null || elapsed <= 0 ? Number.NaN : ((cpu1 - this.cpu0) / elapsed) * 100,
+      writesPerSec: syscw1 === null || this.syscw0 === null || elapsed <= 0 ? Number.NaN : (syscw1 - this.syscw0) / elapsed,
       rssPeakMb: this.peak,
       rssAvgMb: this.windowCount > 0 ? this.windowSum / this.windowCount : Number.NaN,
     };

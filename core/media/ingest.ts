@@ -5,7 +5,8 @@ import type { MediaPacket } from './packet';
 import type { Stream } from './stream';
 
 /**
- * Feed one FLV-tag-shaped body (an RTMP audio/video message, or an FLV tag) into a stream.
+ * Codec parsing for the one publish path (publish.ts; ingests call its handle, not these): feed one
+ * FLV-tag-shaped body (an RTMP audio/video message, or an FLV tag) into a stream.
  * Throws OnAirError('FORMAT') for a malformed tag: the caller closes that connection.
  */
 export function ingestVideo(stream: Stream, timestamp: number, body: Buffer): void {
@@ -21,7 +22,7 @@ export function ingestAudio(stream: Stream, timestamp: number, body: Buffer): vo
   const p: MediaPacket = { kind: 'audio', timestamp, cts: 0, keyframe: false, seqHeader: tag.seqHeader, body };
   if (tag.seqHeader) stream.setAudioConfig(p, audioInfoFromTag(tag, body));
   else {
-    if (!stream.audioInfo) stream.audioInfo = audioInfoFromTag(tag, body);
+    if (!stream.audioInfo) stream.learnAudioInfo(audioInfoFromTag(tag, body));
     stream.push(p);
   }
 }

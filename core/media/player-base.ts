@@ -33,6 +33,8 @@ export abstract class PlayerBase implements Subscriber {
   protected readonly log: Logger;
   private gate: BackpressureGate | null = null;
   private pending: MediaPacket[] = [];
+  /** the sink's queued bytes when the current burst began */
+  private queuedAtBurst = 0;
   /** cached GOP (and live packets after it) still to send, one tick after joining */
   private deferred: MediaPacket[] | null = null;
   protected ended = false;
@@ -65,6 +67,14 @@ export abstract class PlayerBase implements Subscriber {
     this.sink.write(buf);
   }
 
+  /** Several buffers in one write: the sink's writev (shared buffers, no copy) or one concatenation. */
+  private writeAll(bufs: readonly Buffer[]): void {
+    if (bufs.length === 1) return this.write(bufs[0]);
+    if (!this.sink.writev) return this.write(Buffer.concat(bufs));
+    for (const b of bufs) this.bytes += b.length;
+    this.sink.writev(bufs);
+  }
+
   start(init: StreamStart): void {
     if (this.ended) return;
     const startsOnKeyframe = init.gop.length > 0 && init.gop[0].kind === 'video' && init.gop[0].keyframe;
@@ -73,7 +83,7 @@ export abstract class PlayerBase implements Subscriber {
     const first: Buffer[] = pre ? [pre] : [];
     for (const p of [init.metadata, init.videoConfig, init.audioConfig]) if (p) first.push(this.encode(p));
     if (init.gop.length > 0) first.push(this.encode(init.gop[0]));
-    if (first.length) this.write(Buffer.concat(first));
+    if (first.length) this.writeAll(first);
     if (init.gop.length > 1) {
       this.deferred = init.gop.slice(1);
       setImmediate(() => this.drain());
@@ -94,7 +104,9 @@ export abstract class PlayerBase implements Subscriber {
       this.deferred.push(p);
       return;
     }
-    const v = this.gate.admit(p, this.sink.queued);
+    // between this player's writes (at flush) its queue can only shrink: read once per burst, it is an upper bound
+    if (this.pending.length === 0) this.queuedAtBurst = this.sink.queued;
+    const v = this.gate.admit(p, this.queuedAtBurst);
     if (v === 'send') this.pending.push(p);
     else if (v === 'stall') {
       this.log.warn({ player: this.id, protocol: this.protocol, queued: this.sink.queued }, 'player stalled: disconnecting');
@@ -108,11 +120,15 @@ export abstract class PlayerBase implements Subscriber {
     const n = this.pending.length;
     if (n === 0 || this.ended) return;
     // pending is always a suffix-subsequence of the burst: equal length means exactly the same packets
-    let buf: Buffer;
-    if (burst && burst.packets.length === n) buf = burst.shared(this.format(), (p) => this.encode(p));
-    else buf = n === 1 ? this.encode(this.pending[0]) : Buffer.concat(this.pending.map((p) => this.encode(p)));
+    if (burst && burst.packets.length === n) {
+      this.pending = [];
+      this.write(burst.shared(this.format(), (p) => this.encode(p)));
+      return;
+    }
+    // not in step with the burst (joining, dropping): its own packets, each a shared encoding
+    const own = this.pending.map((p) => this.encode(p));
     this.pending = [];
-    this.write(buf);
+    this.writeAll(own);
   }
 
   end(reason: string): void {

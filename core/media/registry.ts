@@ -12,6 +12,8 @@ export interface RegistryEvents {
 export class StreamRegistry extends EventEmitter<RegistryEvents> {
   private readonly streams = new Map<string, Stream>();
   private timer: NodeJS.Timeout | null = null;
+  /** publishes accepted since start (counted by the one publish path, media/publish.ts, which alone emits published/unpublished) */
+  publishes = 0;
 
   constructor(private readonly limits: () => StreamLimits) {
     super();

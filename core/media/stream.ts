@@ -23,6 +23,8 @@ export interface StreamLimits {
   gopMaxPackets: number;
   /** how long subscribers wait for a dropped publisher to come back (hls.cleanup_after_s), ms; 0 = end at once */
   reconnectWindowMs: number;
+  /** rtmp.flush_ms: coalesce subscribers' writes for up to this long (one shared timer per stream); 0/unset = every burst */
+  flushMs?: number;
 }
 
 /** Audio written since the last flush may wait this long for the next video frame, so it shares that write. */
@@ -175,6 +177,11 @@ export class Stream {
     if (this.ready && !same) this.fanout(q);
   }
 
+  /** Codec info of audio that has no sequence header (MP3, G.711…), from a frame; a sequence header's info wins. */
+  learnAudioInfo(info: AudioCodecInfo): void {
+    if (!this.audioInfo) this.audioInfo = info;
+  }
+
   setAudioConfig(p: MediaPacket, info: AudioCodecInfo): void {
     const q = { ...p, timestamp: this.clock.now() };
     const same = this.audioConfig?.body.equals(p.body) ?? false;
@@ -274,10 +281,20 @@ export class Stream {
   /**
    * End of one ingest burst: every subscriber writes what it coalesced. When only audio is pending on a
    * stream with video, the write waits (at most AUDIO_HOLD_MS) for the next video frame: one write per
-   * frame instead of one per message, and video is never held.
+   * frame instead of one per message, and video is never held. With `flushMs` (rtmp.flush_ms) everything
+   * waits for the stream's one timer instead: subscribers write at most once per flushMs.
    */
   flush(): void {
     if (this.pendingSince === 0) return;
+    const flushMs = this.limits.flushMs ?? 0;
+    if (flushMs > 0) {
+      // rtmp.flush_ms: one write per subscriber per flushMs, counted from the oldest unflushed packet
+      this.holdTimer ??= setTimeout(() => {
+        this.holdTimer = null;
+        this.flushNow();
+      }, Math.max(0, flushMs - (Date.now() - this.pendingSince)));
+      return;
+    }
     if (!this.pendingVideo && this.hasVideo) {
       const wait = AUDIO_HOLD_MS - (Date.now() - this.pendingSince);
       if (wait > 0) {

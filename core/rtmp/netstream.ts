@@ -1,13 +1,14 @@
 import { rtmpDenial } from '../auth/decisions';
 import type { AmfValue } from '../format/amf/amf';
 import { UC, dataMsg, userControlMsg } from '../format/rtmp/rtmp-messages';
+import { PublishRefused, publish, type PublishHandle } from '../media/publish';
 import type { Stream } from '../media/stream';
 import { splitQuery, streamPath } from '../media/stream-path';
 import { OnAirError, isOnAirError } from '../errors';
 import { RtmpPlayer } from './player';
 import type { RtmpSession } from './session';
 
-interface PublishEntry { kind: 'publish'; stream: Stream; name: string; args: Record<string, string> }
+interface PublishEntry { kind: 'publish'; stream: Stream; handle: PublishHandle; name: string }
 interface PlayEntry { kind: 'play'; stream: Stream; player: RtmpPlayer; args: Record<string, string> }
 type Entry = PublishEntry | PlayEntry;
 
@@ -18,7 +19,7 @@ export class NetStreams {
   private nextId = 0;
   private readonly entries = new Map<number, Entry>();
   /** hot-path lookup for media messages */
-  private readonly published = new Map<number, Stream>();
+  private readonly published = new Map<number, PublishHandle>();
 
   constructor(private readonly s: RtmpSession) {}
 
@@ -28,12 +29,12 @@ export class NetStreams {
     this.s.sendCommand(0, ['_result', tid, null, id]);
   }
 
-  publishing(streamId: number): Stream | undefined {
+  publishing(streamId: number): PublishHandle | undefined {
     return this.published.get(streamId);
   }
 
   flush(): void {
-    for (const st of this.published.values()) st.flush();
+    for (const h of this.published.values()) h.flush();
   }
 
   private status(streamId: number, level: 'status' | 'error', code: string, description: string): void {
@@ -65,38 +66,40 @@ export class NetStreams {
     if (this.entries.has(streamId)) throw new OnAirError('PROTOCOL', `stream ${streamId} is already in use`);
     if (streamId === 0 || streamId > this.nextId) throw new OnAirError('PROTOCOL', `publish on stream ${streamId} that was never created`);
     const t = this.target(args[0], 'NetStream.Publish.BadName', streamId);
-    if (!t || !this.checkSign('publish', t.path, t.query, streamId)) return;
-    const { registry, hooks } = this.s.ctx;
-    if (registry.get(t.path)?.publisher) {
-      this.status(streamId, 'error', 'NetStream.Publish.BadName', 'Stream already publishing');
-      this.s.log.warn({ path: t.path }, 'publish refused: already publishing');
-      return;
-    }
-    const pre = await hooks.pre('prePublish', this.s, t.path, t.query);
-    if (!pre.ok) {
-      this.status(streamId, 'error', 'NetStream.Publish.Rejected', pre.reason);
-      this.s.close(`publish ${t.path} rejected: ${pre.reason}`);
-      return;
-    }
-    if (this.s.isClosed) return;
-    const stream = registry.getOrCreate(t.app, t.name);
-    if (stream.publisher) {
-      this.status(streamId, 'error', 'NetStream.Publish.BadName', 'Stream already publishing');
-      return;
-    }
+    if (!t) return;
     const session = this.s;
-    stream.attachPublisher({
-      id: session.id, ip: session.ip, protocol: 'rtmp', connectCreated: session.connectCreated,
-      get bytes() { return session.bytesIn; },
-      stop: (reason) => session.close(reason),
-    });
-    this.entries.set(streamId, { kind: 'publish', stream, name: t.name, args: t.query });
-    this.published.set(streamId, stream);
-    this.s.send(userControlMsg(UC.STREAM_BEGIN, streamId));
-    this.status(streamId, 'status', 'NetStream.Publish.Start', `${t.path} is now published.`);
-    this.s.log.info({ path: t.path }, 'publish start');
-    registry.emit('published', stream);
-    hooks.post('postPublish', this.s, t.path, t.query);
+    let handle: PublishHandle;
+    try {
+      handle = await publish(session.ctx, t.app, t.name, {
+        session, protocol: 'rtmp', via: 'rtmp', query: t.query, log: session.log,
+        bytes: () => session.bytesIn,
+        closed: () => session.isClosed,
+        accepted: () => {
+          session.send(userControlMsg(UC.STREAM_BEGIN, streamId));
+          this.status(streamId, 'status', 'NetStream.Publish.Start', `${t.path} is now published.`);
+        },
+      });
+    } catch (e) {
+      if (e instanceof PublishRefused) return this.refused(streamId, t.path, e);
+      throw e;
+    }
+    // a `published` listener or postPublish handler may have closed the connection already
+    if (session.isClosed) return handle.end('closed');
+    this.entries.set(streamId, { kind: 'publish', stream: handle.stream, handle, name: t.name });
+    this.published.set(streamId, handle);
+  }
+
+  /** The onStatus (and close) that answers a refused publish: the one authority's table, a busy name, a hook. */
+  private refused(streamId: number, path: string, e: PublishRefused): void {
+    if (e.denial) {
+      this.status(streamId, 'error', rtmpDenial('publish', e.denial), `Authorization required (${e.denial.message}).`);
+      this.s.close(e.denial.message);
+    } else if (e.code === 'CONFLICT') {
+      this.status(streamId, 'error', 'NetStream.Publish.BadName', e.message);
+    } else if (e.code === 'REJECTED') {
+      this.status(streamId, 'error', 'NetStream.Publish.Rejected', e.message);
+      this.s.close(`publish ${path} rejected: ${e.message}`);
+    } // IO: the connection is gone
   }
 
   async play(streamId: number, args: AmfValue[]): Promise<void> {
@@ -147,21 +150,16 @@ export class NetStreams {
     const e = this.entries.get(streamId);
     if (!e) return;
     this.entries.delete(streamId);
-    const { registry, hooks } = this.s.ctx;
     if (e.kind === 'publish') {
       this.published.delete(streamId);
-      e.stream.flush();
-      e.stream.detachPublisher(`publisher ${reason}`);
+      e.handle.end(reason);
       if (!this.s.isClosed) this.status(streamId, 'status', 'NetStream.Unpublish.Success', `${e.stream.path} is now unpublished.`);
-      this.s.log.info({ path: e.stream.path, reason }, 'publish end');
-      registry.emit('unpublished', e.stream);
-      hooks.post('donePublish', this.s, e.stream.path, e.args);
-    } else {
-      e.stream.removeSubscriber(e.player);
-      e.player.end(reason);
-      hooks.post('donePlay', this.s, e.stream.path, e.args);
+      return;
     }
-    registry.release(e.stream);
+    e.stream.removeSubscriber(e.player);
+    e.player.end(reason);
+    this.s.ctx.hooks.post('donePlay', this.s, e.stream.path, e.args);
+    this.s.ctx.registry.release(e.stream);
   }
 
   closeAll(reason: string): void {

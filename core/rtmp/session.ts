@@ -10,7 +10,6 @@ import {
 import { OnAirError, isOnAirError } from '../errors';
 import { newSessionId, type Session } from '../media/sessions';
 import type { ServerContext } from '../context';
-import { ingestAudio, ingestData, ingestVideo } from '../media/ingest';
 import { NetStreams } from './netstream';
 import { Deadline, connectedLimits, isConnectCommand, preconnectLimits } from './preconnect';
 
@@ -168,21 +167,19 @@ export class RtmpSession implements Session {
   private handle(m: RtmpMessage): Promise<void> | void {
     switch (m.type) {
       case MSG.AUDIO: {
-        const s = this.streams.publishing(m.streamId);
-        if (s) ingestAudio(s, m.timestamp, m.payload);
+        this.streams.publishing(m.streamId)?.audio(m.timestamp, m.payload);
         return;
       }
       case MSG.VIDEO: {
-        const s = this.streams.publishing(m.streamId);
-        if (s) ingestVideo(s, m.timestamp, m.payload);
+        this.streams.publishing(m.streamId)?.video(m.timestamp, m.payload);
         return;
       }
       case MSG.DATA_AMF0:
       case MSG.DATA_AMF3: {
-        const s = this.streams.publishing(m.streamId);
-        if (!s) return;
+        const h = this.streams.publishing(m.streamId);
+        if (!h) return;
         const raw = m.type === MSG.DATA_AMF3 ? m.payload.subarray(1) : m.payload;
-        ingestData(s, m.timestamp, decodeData(m), raw);
+        h.data(m.timestamp, decodeData(m), raw);
         return;
       }
       case MSG.AGGREGATE:

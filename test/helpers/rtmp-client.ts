@@ -1,8 +1,8 @@
-import net from 'node:net';
+import type net from 'node:net';
 import type { AmfValue } from '../../core/format/amf/amf';
-import { ChunkReader, encodeChunks, type RtmpMessage } from '../../core/format/rtmp/rtmp-chunk';
-import { ClientHandshake } from '../../core/format/rtmp/rtmp-handshake';
-import { MSG, commandMsg, decodeCommand, setChunkSizeMsg } from '../../core/format/rtmp/rtmp-messages';
+import type { RtmpMessage } from '../../core/format/rtmp/rtmp-chunk';
+import { MSG } from '../../core/format/rtmp/rtmp-messages';
+import { RtmpClient } from '../../core/rtmp/client';
 
 export interface StatusEvent {
   streamId: number;
@@ -12,8 +12,9 @@ export interface StatusEvent {
 }
 
 /**
- * A small scripted RTMP client for tests: it sees every onStatus, every media message and the close,
- * so tests can assert exact protocol behaviour that ffmpeg hides.
+ * A scripted RTMP client for tests, a thin wrapper over core/rtmp/client.ts: it records every onStatus, every
+ * media message and the close, and lets a test send commands step by step, so tests can assert exact protocol
+ * behaviour that ffmpeg hides.
  */
 export class TestRtmpClient {
   readonly socket: net.Socket;
@@ -21,67 +22,30 @@ export class TestRtmpClient {
   readonly media: RtmpMessage[] = [];
   readonly results = new Map<number, AmfValue[]>();
   closed = false;
-  private readonly hs: ClientHandshake;
-  private reader = new ChunkReader();
-  private ready = false;
-  private tid = 1;
   private waiters: Array<() => void> = [];
-  private chunkSize = 128;
 
-  private constructor(socket: net.Socket, complex: boolean) {
-    this.socket = socket;
-    this.hs = new ClientHandshake({ complex });
-    socket.on('data', (d: Buffer) => this.onData(d));
-    socket.on('close', () => {
+  private constructor(readonly client: RtmpClient) {
+    this.socket = client.socket;
+    client.on('status', (s) => this.statuses.push({ streamId: s.streamId, level: s.level, code: s.code, description: s.description }));
+    client.on('media', (m) => {
+      if (m.type === MSG.AUDIO || m.type === MSG.VIDEO || m.type === MSG.DATA_AMF0) this.media.push(m);
+    });
+    client.on('close', () => {
       this.closed = true;
       this.wake();
     });
-    socket.on('error', () => undefined);
-    socket.write(this.hs.c0c1());
+    // registered after the client's own listener: wakes waiters once a read has been processed
+    this.socket.on('data', () => this.wake());
   }
 
   static async connect(port: number, opts: { complex?: boolean } = {}): Promise<TestRtmpClient> {
-    const socket = net.connect(port, '127.0.0.1');
-    await new Promise<void>((res, rej) => {
-      socket.once('connect', res);
-      socket.once('error', rej);
-    });
-    const c = new TestRtmpClient(socket, opts.complex ?? false);
-    await c.until(() => c.ready || c.closed, 'handshake');
-    return c;
+    const target = { secure: false, host: '127.0.0.1', port, app: '', name: '', tcUrl: `rtmp://127.0.0.1:${port}` };
+    const c = await RtmpClient.open(target, { complex: opts.complex ?? false, chunkSize: 128, timeoutMs: 8000 });
+    return new TestRtmpClient(c);
   }
 
   private wake(): void {
     for (const w of this.waiters.splice(0)) w();
-  }
-
-  private onData(d: Buffer): void {
-    let chunk: Buffer | null = d;
-    if (!this.ready) {
-      const r = this.hs.push(d);
-      if (r.send) this.socket.write(r.send);
-      if (!r.done) return;
-      this.ready = true;
-      chunk = r.rest;
-    }
-    if (chunk && chunk.length) {
-      for (const m of this.reader.push(chunk)) this.onMessage(m);
-    }
-    this.wake();
-  }
-
-  private onMessage(m: RtmpMessage): void {
-    if (m.type === MSG.COMMAND_AMF0) {
-      const c = decodeCommand(m);
-      if (c.name === 'onStatus') {
-        const info = (c.args[0] ?? {}) as Record<string, string>;
-        this.statuses.push({ streamId: m.streamId, level: info.level, code: info.code, description: info.description });
-      } else if (c.name === '_result' || c.name === '_error') {
-        this.results.set(c.transactionId, [c.name, c.commandObject, ...c.args]);
-      }
-    } else if (m.type === MSG.AUDIO || m.type === MSG.VIDEO || m.type === MSG.DATA_AMF0) {
-      this.media.push(m);
-    }
   }
 
   /** Wait until `cond` holds (re-checked on every incoming chunk). */
@@ -101,21 +65,20 @@ export class TestRtmpClient {
   }
 
   send(m: RtmpMessage): void {
-    this.socket.write(encodeChunks(m, this.chunkSize));
+    this.client.send(m);
   }
 
   setChunkSize(n: number): void {
-    this.send(setChunkSizeMsg(n));
-    this.chunkSize = n;
+    this.client.setChunkSize(n);
   }
 
+  /** A command with a transaction id: [_result|_error, commandObject, ...args]. */
   async call(name: string, cmdObj: AmfValue, args: AmfValue[] = [], streamId = 0): Promise<AmfValue[]> {
-    const id = this.tid++;
-    this.send(commandMsg(streamId, [name, id, cmdObj, ...args]));
-    await this.until(() => this.results.has(id) || this.closed, `${name} result`);
-    const r = this.results.get(id);
-    if (!r) throw new Error(`connection closed before ${name} result`);
-    return r;
+    const id = this.client.nextTransactionId;
+    const r = await this.client.call(name, cmdObj, args, streamId);
+    const values = [r.name, r.commandObject, ...r.args];
+    this.results.set(id, values);
+    return values;
   }
 
   async connectApp(app: string, port: number): Promise<AmfValue[]> {
@@ -130,16 +93,18 @@ export class TestRtmpClient {
   /** publish or play; resolves with the first onStatus for that stream (or null if the server closed). */
   async start(kind: 'publish' | 'play', streamId: number, name: string): Promise<StatusEvent | null> {
     const before = this.statuses.length;
-    this.send(commandMsg(streamId, [kind, 0, null, name, ...(kind === 'publish' ? ['live'] : [])], 8));
+    this.client.command(streamId, [kind, 0, null, name, ...(kind === 'publish' ? ['live'] : [])]);
     await this.until(() => this.statuses.length > before || this.closed, `${kind} status`);
     return this.statuses[before] ?? null;
   }
 
   sendMedia(streamId: number, type: 8 | 9 | 18, timestamp: number, payload: Buffer): void {
-    this.send({ csid: type === 9 ? 6 : type === 8 ? 4 : 5, type, streamId, timestamp, payload });
+    if (type === MSG.VIDEO) this.client.sendVideo(streamId, timestamp, payload);
+    else if (type === MSG.AUDIO) this.client.sendAudio(streamId, timestamp, payload);
+    else this.client.sendData(streamId, timestamp, payload);
   }
 
   close(): void {
-    this.socket.destroy();
+    this.client.destroy();
   }
 }
