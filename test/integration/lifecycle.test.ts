@@ -6,7 +6,8 @@ import { startStudio, waitFor, type TestStudio } from '../helpers/studio';
 describe('stream lifecycle', () => {
   let t: TestStudio;
   beforeAll(async () => {
-    t = await startStudio();
+    // players wait this long for a dropped publisher before they are ended (the reconnect window)
+    t = await startStudio({ hls: { cleanup_after_s: 2 } });
   });
   afterAll(async () => {
     await t.stop();
