@@ -1,6 +1,7 @@
 #!/usr/bin/env node
-// `npm start`: build the panel and the Electron main process, then open the desktop app. Where Electron
-// cannot start (binary not installed, no display, …) say why in one line and run `onair serve` instead.
+// `npm start`: build the panel, the Electron main process and the headless runtime (dist/core/cli.js), then
+// open the desktop app. Where Electron cannot start (binary not installed, no display, …) say why in one line
+// and run `onair serve` instead — the compiled JavaScript, like the Electron main process: no tsx loader.
 //   npm start -- --headless     skip Electron
 //   npm start -- --no-build     use the existing builds
 import { spawn, spawnSync } from 'node:child_process';
@@ -22,6 +23,7 @@ function step(label, args) {
 }
 
 if (!argv.includes('--no-build')) {
+  step('compiling the headless runtime', [path.join(root, 'scripts/build-core.mjs'), '--if-stale']);
   step('building the panel', [path.join(root, 'node_modules/vite/bin/vite.js'), 'build', '--config', 'renderer/vite.config.ts', '--logLevel', 'warn']);
   step('building the Electron main process', [path.join(root, 'scripts/build-electron.mjs')]);
 }

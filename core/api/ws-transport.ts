@@ -2,13 +2,14 @@ import type { IncomingMessage } from 'node:http';
 import type { AuthAuthority } from '../auth/authority';
 import { httpDenial } from '../auth/decisions';
 import type { Logger } from 'pino';
-import { WebSocket, WebSocketServer, type RawData } from 'ws';
+import type { RawData, WebSocket } from 'ws';
 import type { OnAirConfig } from '../config';
 import { RequestFrameSchema, WS_CLOSE_GOING_AWAY, WS_PATH, type ReplyFrame } from '../contract';
 import type { Dispatch } from './contract-handlers';
 import type { ContractEvents } from './contract-events';
 import type { UpgradeRoute } from '../http/server';
 import { clientIp, rawHttpError } from '../http/util';
+import { LazyWebSocketServer } from '../http/lazy-ws';
 
 /** Events are dropped for a client whose socket has this much unsent (replies are never dropped). */
 const MAX_BUFFERED = 4 * 1024 * 1024;
@@ -30,7 +31,7 @@ export interface WsTransportDeps {
  * events are pushed as `{event, data}`.
  */
 export class WsTransport {
-  private readonly wss = new WebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false, clientTracking: true });
+  private readonly wss = new LazyWebSocketServer({ noServer: true, maxPayload: 1024 * 1024, perMessageDeflate: false, clientTracking: true });
   /** how each connection authenticated, to check it again when the credentials change */
   private readonly creds = new Map<WebSocket, { req: IncomingMessage; url: URL }>();
 
@@ -77,10 +78,10 @@ export class WsTransport {
     let inflight = 0;
     let alive = true;
     const send = (frame: ReplyFrame | object): void => {
-      if (ws.readyState === WebSocket.OPEN) ws.send(JSON.stringify(frame));
+      if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(frame));
     };
     const unsubscribe = this.deps.events.subscribe((e) => {
-      if (ws.readyState !== WebSocket.OPEN || ws.bufferedAmount > MAX_BUFFERED) return;
+      if (ws.readyState !== ws.OPEN || ws.bufferedAmount > MAX_BUFFERED) return;
       ws.send(JSON.stringify(e));
     });
     const ping = setInterval(() => {

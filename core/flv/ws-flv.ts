@@ -1,9 +1,10 @@
 import type { IncomingMessage } from 'node:http';
 import type { Duplex } from 'node:stream';
-import { WebSocketServer, type WebSocket } from 'ws';
+import type { WebSocket } from 'ws';
 import type { ServerContext } from '../context';
 import type { ByteSink } from '../media/byte-sink';
 import { rawHttpError } from '../http/util';
+import { LazyWebSocketServer } from '../http/lazy-ws';
 import { flvPlay, openPlaySession } from './session';
 import type { PlayTarget } from './play-gate';
 
@@ -25,7 +26,7 @@ function wsSink(ws: WebSocket, socket: Duplex & { writableLength: number }, ctx:
 
 /** WS-FLV: the same FLV byte stream as HTTP-FLV, one WebSocket binary message per flushed burst of tags. */
 export class WsFlv {
-  private readonly wss = new WebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 });
+  private readonly wss = new LazyWebSocketServer({ noServer: true, perMessageDeflate: false, maxPayload: 64 * 1024 });
 
   constructor(private readonly ctx: ServerContext) {}
 
