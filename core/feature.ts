@@ -1,4 +1,4 @@
-import type { CommandName, CommandParsedArgs, CommandResult } from './contract';
+import type { CommandName, CommandParsedArgs, CommandResult, EventName } from './contract';
 import type { HttpFront } from './http/server';
 
 /**
@@ -15,8 +15,28 @@ export interface Feature {
   readonly name: string;
   /** the contract commands this feature answers */
   readonly handlers?: HandlerMap;
+  /** the contract events this feature emits */
+  readonly events?: readonly EventName[];
   /** routes and WebSocket endpoints on the HTTP front */
   mount?(http: HttpFront): void;
+  /** after the listeners and the store are up (in registration order) */
+  start?(): Promise<void> | void;
+  /** before the listeners close (in registration order) */
+  stop?(): Promise<void> | void;
+}
+
+/** Every contract event emitted by exactly one registered feature, or an error naming what is wrong. */
+export function checkEvents(features: readonly Feature[], names: readonly EventName[]): void {
+  const owner = new Map<string, string>();
+  for (const f of features) {
+    for (const e of f.events ?? []) {
+      if (owner.has(e)) throw new Error(`contract event ${e} is emitted by both ${owner.get(e)} and ${f.name}`);
+      if (!names.includes(e)) throw new Error(`feature ${f.name} emits ${e}, which the contract does not declare`);
+      owner.set(e, f.name);
+    }
+  }
+  const missing = names.filter((n) => !owner.has(n));
+  if (missing.length) throw new Error(`no feature emits ${missing.join(', ')}`);
 }
 
 /** Every command answered by exactly one registered feature, or an error naming what is wrong. */

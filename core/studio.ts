@@ -2,8 +2,8 @@ import type { Logger } from 'pino';
 import type { HookEventName, OnAirConfig } from './config';
 import { mediaRoot, parseConfig } from './config';
 import { HttpFront } from './http/server';
-import { collectHandlers, type Feature } from './feature';
-import { commandNames } from './contract';
+import { checkEvents, collectHandlers, type Feature } from './feature';
+import { commandNames, eventNames } from './contract';
 import { serverHandlers, streamHandlers } from './api/contract-handlers';
 import { createJobHandlers } from './api/jobs-handlers';
 import { createRecordingHandlers, revealJob } from './api/recordings-handlers';
@@ -105,20 +105,30 @@ export class Studio {
     // every feature, one shape (core/feature.ts): the commands it answers and what it mounts
     this.features = [
       { name: 'flv', mount: (h) => mountFlv(h, this.ctx) },
-      { name: 'streams', handlers: streamHandlers(this), mount: (h) => addStatsRoutes(h.router, this.ctx, this.startedAt, { http: h, startedAt: () => this.startedAt, jobs: () => this.jobs, recordings: () => this.recordings }) },
-      { name: 'hls', mount: (h) => addHlsRoutes(h.router, this.ctx, this.hls) },
-      { name: 'recordings', handlers: createRecordingHandlers(this.recordings), mount: (h) => addRecordingRoutes(h.router, this.recordings) },
+      { name: 'streams', handlers: streamHandlers(this), events: ['stream.published', 'stream.unpublished', 'stream.stats'], mount: (h) => addStatsRoutes(h.router, this.ctx, this.startedAt, { http: h, startedAt: () => this.startedAt, jobs: () => this.jobs, recordings: () => this.recordings }) },
+      {
+        name: 'recordings',
+        handlers: createRecordingHandlers(this.recordings),
+        events: ['recording.started', 'recording.stopped', 'recording.failed'],
+        mount: (h) => addRecordingRoutes(h.router, this.recordings),
+        stop: () => this.recordings.close(),
+      },
       {
         name: 'jobs',
         handlers: { ...createJobHandlers(this.jobs), 'jobs.reveal': ({ id }) => revealJob(this.jobs, id) },
+        events: ['job.queued', 'job.started', 'job.progress', 'job.done', 'job.failed', 'job.cancelled'],
+        start: () => this.jobs.start(),
+        stop: () => this.jobs.stop(),
         mount: (h) => {
           mountCompatRoutes(h.router, { engine: this.jobs, auth: this.auth, config: () => this.cfg, log });
           mountJobRoutes(h.router, { engine: this.jobs, config: () => this.cfg, log });
         },
       },
+      { name: 'hls', mount: (h) => addHlsRoutes(h.router, this.ctx, this.hls), stop: () => this.hls.close() },
       { name: 'media-files', mount: (h) => mountMediaStatic(h.router, () => mediaRoot(this.cfg), this.auth) },
-      { name: 'server', handlers: serverHandlers(this, { mode: opts.mode }) },
+      { name: 'server', handlers: serverHandlers(this, { mode: opts.mode }), events: ['server.stats', 'log'] },
     ];
+    checkEvents(this.features, eventNames);
     for (const f of this.features) f.mount?.(this.http);
     this.api = mountStudioApi(this, collectHandlers(this.features, commandNames), { mode: opts.mode, panelDir: opts.panelDir });
   }
@@ -208,15 +218,14 @@ export class Studio {
     } catch (e) {
       this.log.error({ err: e }, 'store unavailable; recordings and transcoding are off until the data folder is writable');
     }
-    await this.jobs.start();
+    for (const f of this.features) await f.start?.();
     this.log.info({ ...this.listening }, 'OnAir Studio listening');
     return this.listening;
   }
 
   async stop(): Promise<void> {
-    await this.recordings.close();
-    await this.jobs.stop();
-    this.hls.close();
+    // in registration order: recordings finish their files before the jobs (the seed recorder's callbacks) stop
+    for (const f of this.features) await f.stop?.();
     this.api.close();
     this.registry.stopSampling();
     await this.rtmp.close();

@@ -3,7 +3,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { commandNames } from '../../core/contract';
-import { collectHandlers, commandOwners } from '../../core/feature';
+import { eventNames } from '../../core/contract';
+import { checkEvents, collectHandlers, commandOwners } from '../../core/feature';
 import { createStudio } from '../../core/studio';
 
 describe('feature modules', () => {
@@ -15,6 +16,10 @@ describe('feature modules', () => {
     expect(owners['jobs.transcode']).toBe('jobs');
     expect(owners['streams.kick']).toBe('streams');
     expect(owners['server.config.set']).toBe('server');
+    // every contract event is declared by the feature that emits it
+    expect(studio.features.flatMap((f) => f.events ?? []).sort()).toEqual([...eventNames].sort());
+    expect(() => checkEvents([{ name: 'x', events: ['log'] }], eventNames)).toThrow(/no feature emits/);
+    expect(() => checkEvents([{ name: 'x', events: ['log'] }, { name: 'y', events: ['log'] }], ['log'])).toThrow(/both x and y/);
   });
 
   it('a command answered twice, or by nobody, or unknown to the contract stops the studio from being built', () => {
