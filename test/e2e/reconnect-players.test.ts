@@ -1,7 +1,11 @@
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { openPanelBrowser, type PanelBrowser } from '../helpers/browser';
-import { publishTestPattern, type Run } from '../helpers/ffmpeg';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { FFPROBE, publishTestPattern, run, type Run } from '../helpers/ffmpeg';
+import { HlsHistory, MpdHistory, parseMediaPlaylist } from '../helpers/playlist-validator';
 import { servePlayerPage, type PlayerPage } from '../helpers/player-page';
 import { sleep, startStudio, waitFor, type TestStudio } from '../helpers/studio';
 
@@ -59,11 +63,29 @@ describe('three publisher reconnects in a row', () => {
       for (const s of t.studio.ctx.sessions.list()) if (s.kind === 'http') flvSessions.add(s.id);
     };
     const timeline: Array<{ at: number; s: Sample }> = [];
+    // the playlists and the MPD, captured all along and held to the rules (test/helpers/playlist-validator.ts)
+    const tsHist = new HlsHistory('TS');
+    const llHist = new HlsHistory('LL-HLS');
+    const mpdHist = new MpdHistory('DASH', { early: 500, late: 4000 });
+    const tsBytes = new Map<string, { bytes: Buffer; duration: number; dsn: number }>();
+    const get = async (f: string): Promise<string> => (await fetch(t.httpUrl(`/live/rc/${f}`))).text();
+    const capture = async (): Promise<void> => {
+      const [a, b, c] = await Promise.all([get('index.m3u8'), get('ll.m3u8'), get('index.mpd')]);
+      tsHist.add(a);
+      llHist.add(b);
+      mpdHist.add(c, Date.now());
+      for (const seg of parseMediaPlaylist(a, []).segs) {
+        if (!seg.uri || tsBytes.has(seg.uri)) continue;
+        const r = await fetch(t.httpUrl(`/live/rc/${seg.uri}`));
+        if (r.ok) tsBytes.set(seg.uri, { bytes: Buffer.from(await r.arrayBuffer()), duration: seg.duration, dsn: seg.dsn });
+      }
+    };
     const record = async (ms: number): Promise<void> => {
       const end = Date.now() + ms;
       while (Date.now() < end) {
         timeline.push({ at: Date.now(), s: await sample(page) });
         watchFlv();
+        await capture();
         await sleep(1000);
       }
     };
@@ -91,6 +113,24 @@ describe('three publisher reconnects in a row', () => {
       }
     }
     expect(flvSessions.size).toBe(1);
+    // every capture kept the rules: TARGETDURATION fixed, exactly one DISCONTINUITY per reconnect, no ENDLIST
+    for (const h of [tsHist, llHist, mpdHist]) expect(h.problems).toEqual([]);
+    expect(tsHist.discontinuities).toBe(3);
+    expect(llHist.discontinuities).toBe(3);
+    expect(mpdHist.gaps('video')).toBe(3);
+    // every TS segment after a reconnect has audio and a full segment of video (30 fps)
+    const dir = mkdtempSync(path.join(os.tmpdir(), 'onair-rc-'));
+    const later = [...tsBytes.entries()].filter(([, v]) => v.dsn > Math.min(...[...tsBytes.values()].map((x) => x.dsn)));
+    expect(later.length).toBeGreaterThan(20);
+    for (const [uri, v] of later) {
+      const f = path.join(dir, uri);
+      writeFileSync(f, v.bytes);
+      const r = await run(FFPROBE, ['-v', 'error', '-count_frames', '-show_entries', 'stream=codec_type,nb_read_frames', '-of', 'json', f], 20_000).done;
+      const streams = (JSON.parse(r.stdout.toString()) as { streams: Array<{ codec_type: string; nb_read_frames?: string }> }).streams;
+      const video = Number(streams.find((x) => x.codec_type === 'video')?.nb_read_frames ?? 0);
+      expect(streams.some((x) => x.codec_type === 'audio'), `${uri} has audio`).toBe(true);
+      expect(video, `${uri} (${v.duration} s) video frames`).toBeGreaterThanOrEqual(Math.round(v.duration * 30) - 1);
+    }
     await page.close();
   }, 240_000);
 });
