@@ -6,6 +6,9 @@ import { checkEvents, collectHandlers, type Feature } from './feature';
 import { commandNames, eventNames } from './contract';
 import { serverHandlers, streamHandlers } from './api/contract-handlers';
 import { createJobHandlers } from './api/jobs-handlers';
+import { destinationsFeature } from './api/destinations-handlers';
+import { DestinationsService } from './api/destinations-service';
+import { DestinationManager } from './relay/manager';
 import { createRecordingHandlers, revealJob } from './api/recordings-handlers';
 import { mountFlv } from './flv/mount';
 import { addStatsRoutes } from './api/stats-routes';
@@ -76,6 +79,8 @@ export class Studio {
   readonly api: StudioApi;
   /** transcode queue, recordings, the SQLite store (opened on run() or first use) */
   readonly jobs: JobEngine;
+  /** restream destinations (issue 11): stored, validated, keys encrypted; run by the relay supervisor */
+  readonly destinations: DestinationsService;
   private readonly rtmp: RtmpServer;
   private cfg: OnAirConfig;
   private startedAt = Date.now();
@@ -102,6 +107,10 @@ export class Studio {
       thumbnail: (file, out) => recordingThumbnail(this.cfg, file, out, this.ctx.ffmpeg),
     });
     this.jobs = new JobEngine({ store: () => this.store, config: () => this.cfg, log, registry: this.registry, httpPort: () => this.listening?.http ?? null, resolver: opts.resolver, recordings: this.recordings, ffmpeg: this.ctx.ffmpeg });
+    this.destinations = new DestinationsService({
+      store: () => this.store, dataDir: () => this.cfg.data_dir, log, resolver: opts.resolver,
+      runtime: new DestinationManager({ registry: this.registry, config: () => ({}), log }),
+    });
     // every feature, one shape (core/feature.ts): the commands it answers and what it mounts
     this.features = [
       { name: 'flv', mount: (h) => mountFlv(h, this.ctx) },
@@ -126,6 +135,7 @@ export class Studio {
       },
       { name: 'hls', mount: (h) => addHlsRoutes(h.router, this.ctx, this.hls), stop: () => this.hls.close() },
       { name: 'media-files', mount: (h) => mountMediaStatic(h.router, () => mediaRoot(this.cfg), this.auth) },
+      destinationsFeature(this.destinations),
       { name: 'server', handlers: serverHandlers(this, { mode: opts.mode }), events: ['server.stats', 'log'] },
     ];
     checkEvents(this.features, eventNames);

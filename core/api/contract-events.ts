@@ -1,5 +1,6 @@
 import type { AnyEvent } from '../contract';
 import { JOB_EVENT_NAMES, type JobEventName } from '../contract/jobs';
+import type { DestinationStatusView } from '../contract/destinations';
 import type { Recording } from '../contract/recordings';
 import type { LogRecord } from '../log';
 import type { Stream } from '../media/stream';
@@ -47,6 +48,7 @@ export class ContractEvents {
   private onRecStarted = (r: Recording): void => this.emit({ event: 'recording.started', data: r });
   private onRecStopped = (r: Recording): void => this.emit({ event: 'recording.stopped', data: r });
   private onRecFailed = (r: Recording): void => this.emit({ event: 'recording.failed', data: r });
+  private onDestState = (s: DestinationStatusView): void => this.emit({ event: 'destination.state', data: s });
   /** one forwarder per job.* event, so detach removes exactly what attach added */
   private readonly onJob = Object.fromEntries(
     JOB_EVENT_NAMES.map((name) => [name, (data: unknown) => this.emit({ event: name, data } as AnyEvent)]),
@@ -62,6 +64,7 @@ export class ContractEvents {
     rec.on('recording.stopped', this.onRecStopped);
     rec.on('recording.failed', this.onRecFailed);
     for (const name of JOB_EVENT_NAMES) this.studio.jobs.on(name, this.onJob[name]);
+    this.studio.destinations?.on('state', this.onDestState);
     const net = this.studio.ctx.net;
     this.lastNet = { at: Date.now(), inBytes: net.inBytes, outBytes: net.outBytes };
     this.timer = setInterval(() => this.tick(), this.tickMs);
@@ -78,6 +81,7 @@ export class ContractEvents {
     rec.off('recording.stopped', this.onRecStopped);
     rec.off('recording.failed', this.onRecFailed);
     for (const name of JOB_EVENT_NAMES) this.studio.jobs.off(name, this.onJob[name]);
+    this.studio.destinations?.off('state', this.onDestState);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }

@@ -8,6 +8,7 @@ import {
   commands, isCommandName, mergeSettings, SettingsSchema,
   type ContractError, type ContractIssue, type Reply, type StreamInfo,
 } from '../contract';
+import type { DestinationStatusView } from '../contract/destinations';
 import type { RecordingManager } from '../record/recordings';
 import { hlsSettingsFor } from '../hls/settings';
 import { ERROR_TABLE, isOnAirError } from '../errors';
@@ -33,6 +34,8 @@ export interface StudioPort {
   readonly recordings: RecordingManager;
   /** the transcode queue (jobs.*, job.* events) */
   readonly jobs: JobEngine;
+  /** restream destinations (destination.state events) */
+  readonly destinations?: { on(e: 'state', fn: (s: DestinationStatusView) => void): unknown; off(e: 'state', fn: (s: DestinationStatusView) => void): unknown };
   applyConfig(input: unknown): Promise<{ config: OnAirConfig; restarted: ListenerName[]; ports: ListenInfo | null }>;
 }
 

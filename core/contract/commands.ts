@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { FfmpegInfoSchema, LogRecordSchema, NameSchema, PortsSchema, StreamInfoSchema, StreamRefSchema } from './common';
+import { destinationCommands } from './destinations';
 import { JobIdSchema, jobCommands } from './jobs';
 import { recordingCommands } from './recordings';
 import { SettingsPatchSchema, SettingsSchema } from './settings';
@@ -87,6 +88,7 @@ export const commands = {
   'server.panelToken': { args: NoArgs, result: z.object({ token: z.string().nullable() }) },
   ...recordingCommands,
   ...jobCommands,
+  ...destinationCommands,
   /** a finished job's output folder (file: its master playlist) */
   'jobs.reveal': { args: z.strictObject({ id: JobIdSchema }), result: RevealResultSchema },
 } as const;

@@ -7,6 +7,7 @@ export const EVENT_NAMES = [
   'stream.published', 'stream.unpublished', 'stream.stats', 'server.stats', 'log',
   'recording.started', 'recording.stopped', 'recording.failed',
   'job.queued', 'job.started', 'job.progress', 'job.done', 'job.failed', 'job.cancelled',
+  'destination.state',
 ] as const;
 
 /** Path of the WebSocket transport. */

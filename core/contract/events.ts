@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { LogRecordSchema, StreamInfoSchema } from './common';
 import { EVENT_NAMES } from './constants';
+import { destinationEvents } from './destinations';
 import { jobEvents } from './jobs';
 import { recordingEvents } from './recordings';
 import { ServerStatsSchema } from './stats';
@@ -22,6 +23,7 @@ export const events = {
   log: LogRecordSchema,
   ...recordingEvents,
   ...jobEvents,
+  ...destinationEvents,
 } as const;
 
 export type Events = typeof events;

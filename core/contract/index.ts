@@ -4,6 +4,7 @@ export * from './settings';
 export * from './stats';
 export * from './recordings';
 export * from './jobs';
+export * from './destinations';
 export * from './commands';
 export * from './events';
 export * from './frames';

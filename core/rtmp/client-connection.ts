@@ -44,6 +44,8 @@ export interface RtmpClientEvents {
   /** user control events (stream begin/EOF/dry…); pings are answered before this fires */
   control: [event: number, value: number];
   close: [reason: string, error: OnAirError | null];
+  /** an Acknowledgement from the server: the byte count it says it received (32-bit, wraps) */
+  ack: [sequence: number];
 }
 
 export const CSID = { command: 3, stream: 8, audio: 4, video: 6, data: 5 } as const;
@@ -64,6 +66,8 @@ export class RtmpConnection extends EventEmitter<RtmpClientEvents> {
   protected finished = false;
   bytesIn = 0;
   bytesOut = 0;
+  /** the last Acknowledgement sequence number the server sent (0: none yet) */
+  lastAckFromPeer = 0;
 
   protected constructor(readonly socket: net.Socket, readonly target: RtmpTarget, protected readonly opts: RtmpClientOptions) {
     super();
@@ -214,8 +218,13 @@ export class RtmpConnection extends EventEmitter<RtmpClientEvents> {
         this.emit('control', ev, value);
         return;
       }
+      case MSG.ACK:
+        if (m.payload.length < 4) throw new OnAirError('FORMAT', 'short Acknowledgement');
+        this.lastAckFromPeer = m.payload.readUInt32BE(0);
+        this.emit('ack', this.lastAckFromPeer);
+        return;
       default:
-        return; // set chunk size / abort are applied by the reader; acks and shared objects are informational
+        return; // set chunk size / abort are applied by the reader; shared objects are informational
     }
   }
 

@@ -1,5 +1,6 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { OnAirError } from '../errors';
+import { DESTINATIONS_MIGRATION } from './destinations-repo';
 import { PROCESSES_MIGRATION } from './processes-repo';
 import { RECORDINGS_MIGRATION } from './recordings-repo';
 import { SEED_RECORDINGS_MIGRATION } from './seed-recordings-repo';
@@ -35,6 +36,8 @@ export const migrations: readonly string[] = [
   // 3: ffmpeg/ffprobe processes while they run (killed at the next start if they outlived a crash),
   //    and seed-000 /recording requests with the callback they are owed
   `${PROCESSES_MIGRATION}\n${SEED_RECORDINGS_MIGRATION}`,
+  // 4: restream destinations (stream keys encrypted; `enabled` kept so a restart resumes them)
+  DESTINATIONS_MIGRATION,
 ];
 
 /** Bring a database up to date. A database newer than this build refuses to open (CONFIG). */

@@ -1,0 +1,314 @@
+/**
+ * One restream destination: a Stream subscriber that pushes a copy of the stream to an RTMP(S) server with our
+ * own client (no ffmpeg). It survives publisher drops (the remote connection is kept; the Stream continues the
+ * timestamps and sends new sequence headers only when they changed), never blocks the Stream (a full socket
+ * drops to the next keyframe, counted in `dropped`), and reports the truth: `live` only once the remote
+ * accepted the publish AND acknowledged bytes; a link whose acknowledgements stop is dead.
+ */
+import type tls from 'node:tls';
+import type { Logger } from 'pino';
+import { decodeAmf0, type AmfObject } from '../format/amf/amf';
+import { windowAckSizeMsg } from '../format/rtmp/rtmp-messages';
+import type { MediaPacket } from '../media/packet';
+import type { Stream } from '../media/stream';
+import type { StreamStart, Subscriber } from '../media/subscriber';
+import { RtmpClient, parseRtmpUrl, type RtmpTarget } from '../rtmp/client';
+import { AckMeter } from './ack-meter';
+import { describeFailure, WORDS, type LinkPhase } from './link-errors';
+import { DEFAULT_BACKOFF, DestinationMachine, type BackoffPolicy } from './machine';
+import type { DestinationSpec, DestinationStatus } from './types';
+
+export interface DestinationOptions {
+  backoff: BackoffPolicy;
+  /** no Acknowledgement for this long while bytes are outstanding: the link is dead (default 10 s) */
+  ackTimeoutMs: number;
+  /** the Window Acknowledgement Size we ask the remote for: small enough for a live bitrate (default 64 KB) */
+  ackWindow: number;
+  /** socket backlog above which frames are dropped to the next keyframe (default 4 MB) */
+  maxQueueBytes: number;
+  /** the backlog stays over the limit this long: the remote is not reading, reconnect (default 15 s) */
+  stallMs: number;
+  /** connect/handshake/command answers must come within this (default 10 s) */
+  connectTimeoutMs: number;
+  /** ackedBitrate is measured over this window (default 5 s) */
+  bitrateWindowMs: number;
+  /** extra TLS options for rtmps:// (a private CA in tests) */
+  tls?: tls.ConnectionOptions;
+}
+
+export const DEFAULT_DESTINATION_OPTIONS: DestinationOptions = {
+  backoff: DEFAULT_BACKOFF, ackTimeoutMs: 10_000, ackWindow: 64 * 1024, maxQueueBytes: 4 * 1024 * 1024, stallMs: 15_000,
+  connectTimeoutMs: 10_000, bitrateWindowMs: 5000,
+};
+
+/** "…abcd": the most of a key any log line or answer may show. */
+export function keyHint(key: string): string {
+  return key.length > 4 ? `…${key.slice(-4)}` : '…';
+}
+
+/** One remote connection (a new one after every failure). */
+interface Link {
+  client: RtmpClient;
+  streamId: number;
+  /** the remote-session clock: first media timestamp sent (null: none yet) */
+  base: number | null;
+  waitKeyframe: boolean;
+  overSince: number;
+  acks: AckMeter;
+  timer: NodeJS.Timeout;
+}
+
+export class Destination implements Subscriber {
+  readonly protocol = 'relay' as const;
+  readonly internal = true;
+  readonly survivesDrop = true;
+  readonly connectCreated = new Date();
+  readonly machine: DestinationMachine;
+  bytes = 0;
+  dropped = 0;
+  private bytesAckedTotal = 0;
+  private stream: Stream | null = null;
+  private link: Link | null = null;
+  /** bumps on every (re)connect and stop: late callbacks of an old attempt are ignored */
+  private generation = 0;
+  private retryTimer: NodeJS.Timeout | null = null;
+
+  constructor(
+    public spec: DestinationSpec,
+    private readonly opts: () => DestinationOptions,
+    private readonly log: Logger,
+    private readonly onStatus: (s: DestinationStatus) => void,
+    /** the source stream is over (the Stream ended this subscriber) */
+    private readonly onEnded: (d: Destination) => void = () => undefined,
+  ) {
+    this.machine = new DestinationMachine(() => this.opts().backoff, () => this.onStatus(this.status()));
+  }
+
+  get id(): string {
+    return this.spec.id;
+  }
+
+  get ip(): string {
+    return safeHost(this.spec.url);
+  }
+
+  /** the stream feeding it right now */
+  get source(): Stream | null {
+    return this.stream;
+  }
+
+  status(): DestinationStatus {
+    const m = this.machine;
+    return {
+      id: this.spec.id, state: m.state, stream: this.stream?.path ?? null, ackedBitrate: this.ackedBitrate(),
+      bytesSent: this.bytes, bytesAcked: this.bytesAckedTotal, liveSince: m.liveSince, reconnects: m.reconnects,
+      attempt: m.attempt, nextTryAt: m.nextTryAt, lastError: m.lastError, dropped: this.dropped,
+    };
+  }
+
+  /** Feed it from `stream` (it connects when the stream is ready: start()). */
+  attach(stream: Stream): void {
+    if (this.stream === stream) return;
+    this.detach();
+    this.stream = stream;
+    stream.addSubscriber(this);
+  }
+
+  /** The user stopped it: close the remote connection, leave the stream. */
+  stop(): void {
+    this.detach();
+    if (this.machine.state !== 'stopped') this.machine.stopped();
+  }
+
+  /** "Retry now": the attempt count starts over and it connects at once (when its stream is there). */
+  retryNow(): void {
+    const st = this.machine.state;
+    if (!this.stream || st === 'live' || st === 'connecting') return;
+    this.drop();
+    this.machine.retryNow();
+    void this.connect();
+  }
+
+  private detach(): void {
+    this.drop();
+    this.stream?.removeSubscriber(this);
+    this.stream = null;
+  }
+
+  // ── Subscriber ──
+
+  start(_init: StreamStart): void {
+    if (this.link || this.machine.state === 'connecting') return;
+    this.machine.connecting();
+    void this.connect();
+  }
+
+  send(p: MediaPacket): void {
+    const l = this.link;
+    if (!l) return;
+    if (!p.seqHeader && p.kind !== 'data') {
+      const now = Date.now();
+      if (l.client.writableLength > this.opts().maxQueueBytes) {
+        if (l.overSince === 0) l.overSince = now;
+        else if (now - l.overSince > this.opts().stallMs) return this.linkDown(l, 'the server is not reading (send queue full)');
+        l.waitKeyframe = this.stream?.hasVideo ?? false;
+        this.dropped++;
+        return;
+      }
+      l.overSince = 0;
+      if (l.waitKeyframe) {
+        if (p.kind !== 'video' || !p.keyframe) return;
+        l.waitKeyframe = false;
+      }
+    }
+    this.write(l, p);
+  }
+
+  flush(): void {}
+
+  end(reason: string): void {
+    this.log.info({ dest: this.spec.id, reason }, 'destination source ended');
+    this.drop();
+    this.stream = null;
+    if (this.machine.state !== 'idle' && this.machine.state !== 'stopped') this.machine.idle();
+    this.onEnded(this);
+  }
+
+  publisherLeft(): void {
+    this.log.info({ dest: this.spec.id }, 'destination holds its connection: the publisher dropped');
+  }
+
+  publisherReturned(): void {}
+
+  // ── the remote link ──
+
+  private async connect(): Promise<void> {
+    const gen = ++this.generation;
+    const o = this.opts();
+    let phase: LinkPhase = 'connect';
+    let client: RtmpClient | null = null;
+    try {
+      const target: RtmpTarget = { ...parseRtmpUrl(this.spec.url), name: this.spec.key };
+      this.log.info({ dest: this.spec.id, host: target.host, key: keyHint(this.spec.key) }, 'destination connecting');
+      client = await RtmpClient.connect(target, { timeoutMs: o.connectTimeoutMs, tls: o.tls, windowAckSize: o.ackWindow });
+      if (gen !== this.generation) return client.destroy();
+      client.send(windowAckSizeMsg(o.ackWindow)); // after the server's Set Peer Bandwidth: ask for acks this often
+      phase = 'publish';
+      // the key is the stream name, with whatever query it carries (Facebook's ?s_bl=1…): data, sent as is
+      const streamId = await client.publish(this.spec.key);
+      if (gen !== this.generation || !this.stream) return client.destroy();
+      this.open(client, streamId, gen);
+    } catch (e) {
+      client?.destroy();
+      if (gen === this.generation) this.failed(describeFailure(e, phase));
+    }
+  }
+
+  private open(client: RtmpClient, streamId: number, gen: number): void {
+    const l: Link = {
+      client, streamId, base: null, waitKeyframe: false, overSince: 0, acks: new AckMeter(client.lastAckFromPeer, client.bytesOut),
+      timer: setInterval(() => this.watch(l), 500),
+    };
+    l.timer.unref();
+    this.link = l;
+    client.on('ack', (seq) => this.onAck(l, seq));
+    client.on('close', (_reason, err) => {
+      if (gen === this.generation && this.link === l) this.linkDown(l, err ? describeFailure(err, 'running') : WORDS.closed);
+    });
+    const init = this.stream!.startInfo();
+    if (init.metadata) this.write(l, init.metadata);
+    if (init.videoConfig) this.write(l, init.videoConfig);
+    if (init.audioConfig) this.write(l, init.audioConfig);
+    l.waitKeyframe = init.hasVideo && !(init.gop[0]?.kind === 'video' && init.gop[0].keyframe);
+    for (const p of init.gop) this.send(p);
+  }
+
+  private write(l: Link, p: MediaPacket): void {
+    let ts = 0;
+    if (p.kind !== 'data' && !p.seqHeader) {
+      l.base ??= p.timestamp;
+      let d = p.timestamp - l.base;
+      if (d < -(2 ** 31)) d += 2 ** 32;
+      ts = Math.max(0, d) >>> 0;
+    } else if (l.base !== null) {
+      ts = Math.max(0, p.timestamp - l.base) >>> 0;
+    }
+    const before = l.client.bytesOut;
+    if (p.kind === 'video') l.client.sendVideo(l.streamId, ts, p.body);
+    else if (p.kind === 'audio') l.client.sendAudio(l.streamId, ts, p.body);
+    else this.writeData(l, ts, p.body);
+    this.bytes += l.client.bytesOut - before;
+  }
+
+  private writeData(l: Link, ts: number, body: Buffer): void {
+    let values: unknown[] = [];
+    try {
+      values = decodeAmf0(body);
+    } catch {}
+    if (values[0] === 'onMetaData' && typeof values[1] === 'object' && values[1] !== null) {
+      l.client.sendMetadata(l.streamId, { ...(values[1] as AmfObject) });
+    } else l.client.sendData(l.streamId, ts, body);
+  }
+
+  private onAck(l: Link, seq: number): void {
+    this.bytesAckedTotal += l.acks.onAck(seq, l.client.bytesOut, this.opts().bitrateWindowMs);
+    if (this.machine.state === 'connecting') {
+      this.machine.live();
+      this.log.info({ dest: this.spec.id, host: safeHost(this.spec.url), key: keyHint(this.spec.key) }, 'destination live');
+    } else this.onStatus(this.status());
+  }
+
+  /** bits per second acknowledged by the remote over the sliding window (0 when acks stopped) */
+  private ackedBitrate(): number {
+    return this.link?.acks.bitrate(this.opts().ackTimeoutMs) ?? 0;
+  }
+
+  /** Dead-link watch: bytes beyond a window outstanding and no acknowledgement for ackTimeoutMs. */
+  private watch(l: Link): void {
+    if (this.link !== l) return;
+    const o = this.opts();
+    if (l.acks.dead(l.client.bytesOut, o.ackWindow, o.ackTimeoutMs)) {
+      this.linkDown(l, `no acknowledgement for ${Math.round(o.ackTimeoutMs / 1000)} s`);
+    }
+  }
+
+  private linkDown(l: Link, error: string): void {
+    if (this.link !== l) return;
+    this.drop();
+    this.failed(error);
+  }
+
+  private failed(error: string): void {
+    this.log.warn({ dest: this.spec.id, host: safeHost(this.spec.url), error }, 'destination failed');
+    const delay = this.machine.failure(error);
+    if (delay === null || !this.stream) return;
+    const gen = this.generation;
+    this.retryTimer = setTimeout(() => {
+      this.retryTimer = null;
+      if (gen !== this.generation || !this.stream || this.machine.state !== 'retrying') return;
+      this.machine.connecting();
+      void this.connect();
+    }, delay);
+    this.retryTimer.unref();
+  }
+
+  /** Close the remote link and cancel any pending try (the generation bump silences late callbacks). */
+  private drop(): void {
+    this.generation++;
+    if (this.retryTimer) clearTimeout(this.retryTimer);
+    this.retryTimer = null;
+    const l = this.link;
+    this.link = null;
+    if (!l) return;
+    clearInterval(l.timer);
+    l.client.close();
+  }
+}
+
+function safeHost(url: string): string {
+  try {
+    return new URL(url).hostname;
+  } catch {
+    return 'invalid';
+  }
+}

@@ -1,0 +1,181 @@
+import net from 'node:net';
+import { OnAirError } from '../errors';
+import { systemResolver, type Resolver } from '../net/outbound';
+import type { Platform } from './types';
+
+/**
+ * Platform presets for restream destinations (issue 11, "Platform facts") and the one validator every
+ * transport uses before anything is saved. A refusal is an OnAirError VALIDATION whose message the user can
+ * act on; nothing reaches the store or the supervisor unless validateDestination() accepted it.
+ */
+
+export interface IngestChoice {
+  id: string;
+  label: string;
+  url: string;
+}
+
+export interface PlatformPreset {
+  platform: Platform;
+  label: string;
+  /** the URL the "Add destination" form starts with ('' = the user types one) */
+  defaultUrl: string;
+  /** ingest servers to pick from (YouTube primary/backup, Twitch auto…) */
+  ingests: readonly IngestChoice[];
+  /** schemes the platform accepts */
+  schemes: readonly ('rtmp' | 'rtmps')[];
+  /** where the user finds the key (shown under the key field) */
+  keyHint: string;
+}
+
+export const TWITCH_AUTO_HOST = 'ingest.global-contribute.live-video.net';
+
+export const PRESETS: Readonly<Record<Platform, PlatformPreset>> = {
+  youtube: {
+    platform: 'youtube', label: 'YouTube', defaultUrl: 'rtmps://a.rtmps.youtube.com:443/live2',
+    ingests: [
+      { id: 'primary', label: 'Primary (RTMPS)', url: 'rtmps://a.rtmps.youtube.com:443/live2' },
+      { id: 'backup', label: 'Backup (RTMPS)', url: 'rtmps://b.rtmps.youtube.com:443/live2?backup=1' },
+      { id: 'primary-rtmp', label: 'Primary (plain RTMP)', url: 'rtmp://a.rtmp.youtube.com/live2' },
+    ],
+    schemes: ['rtmp', 'rtmps'],
+    keyHint: 'YouTube Studio → Go live → Stream key',
+  },
+  twitch: {
+    platform: 'twitch', label: 'Twitch', defaultUrl: `rtmp://${TWITCH_AUTO_HOST}/app`,
+    // "auto" is Twitch's global anycast ingest; any other ingest host can be typed as the URL
+    ingests: [
+      { id: 'auto', label: 'Automatic (closest ingest)', url: `rtmp://${TWITCH_AUTO_HOST}/app` },
+      { id: 'auto-rtmps', label: 'Automatic over RTMPS', url: `rtmps://${TWITCH_AUTO_HOST}:443/app` },
+    ],
+    schemes: ['rtmp', 'rtmps'],
+    keyHint: 'Twitch Creator Dashboard → Settings → Stream → Primary Stream key',
+  },
+  facebook: {
+    platform: 'facebook', label: 'Facebook', defaultUrl: 'rtmps://live-api-s.facebook.com:443/rtmp/',
+    ingests: [{ id: 'primary', label: 'Facebook Live (RTMPS)', url: 'rtmps://live-api-s.facebook.com:443/rtmp/' }],
+    // Facebook refuses plain RTMP
+    schemes: ['rtmps'],
+    keyHint: 'Facebook Live Producer → Stream key (keep the ?s_bl=… part)',
+  },
+  kick: {
+    platform: 'kick', label: 'Kick', defaultUrl: '',
+    ingests: [],
+    schemes: ['rtmps'],
+    keyHint: 'Kick Dashboard → Settings → Stream URL and Stream key',
+  },
+  custom: {
+    platform: 'custom', label: 'Custom RTMP/RTMPS', defaultUrl: '',
+    ingests: [],
+    schemes: ['rtmp', 'rtmps'],
+    keyHint: 'the stream key (or stream name) the server expects',
+  },
+};
+
+export const PLATFORMS = Object.keys(PRESETS) as Platform[];
+
+export const NAME_MAX = 64;
+export const URL_MAX = 2048;
+export const KEY_MAX = 512;
+
+// whitespace (ASCII and Unicode) and control characters: never part of a key or a URL
+// eslint-disable-next-line no-control-regex
+const SPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/u;
+
+function invalid(message: string): OnAirError {
+  return new OnAirError('VALIDATION', message);
+}
+
+/** A display name: 1–64 characters, no control characters; surrounding spaces are trimmed. */
+export function validateName(raw: string): string {
+  const name = raw.trim();
+  if (!name) throw invalid('the name is empty');
+  if ([...name].length > NAME_MAX) throw invalid(`the name is too long (at most ${NAME_MAX} characters)`);
+  // eslint-disable-next-line no-control-regex
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw invalid('the name contains control characters');
+  return name;
+}
+
+/**
+ * A stream key: data, never an option or a shell word (a leading '-' is fine: it goes into an AMF string,
+ * never an argv). No spaces or control characters; at most 512 characters.
+ */
+export function validateKey(key: string): string {
+  if (!key) throw invalid('the stream key is empty');
+  if (key.length > KEY_MAX) throw invalid(`the stream key is too long (at most ${KEY_MAX} characters)`);
+  if (SPACE_OR_CONTROL.test(key)) throw invalid('the stream key contains spaces or control characters (copy it again from the platform)');
+  return key;
+}
+
+/** The server URL for a platform, without the key. Returns the URL as given (trimmed). */
+export function validateUrl(platform: Platform, raw: string): URL {
+  const text = raw.trim();
+  if (!text) throw invalid('the server URL is empty');
+  if (text.length > URL_MAX) throw invalid(`the server URL is too long (at most ${URL_MAX} characters)`);
+  if (SPACE_OR_CONTROL.test(text)) throw invalid('the server URL contains spaces or control characters');
+  let u: URL;
+  try {
+    u = new URL(text);
+  } catch {
+    throw invalid('the server URL is not a URL (expected rtmp://host/app or rtmps://host/app)');
+  }
+  const scheme = u.protocol.slice(0, -1);
+  if (scheme !== 'rtmp' && scheme !== 'rtmps') throw invalid(`the server URL must start with rtmp:// or rtmps:// (not ${scheme}://)`);
+  const preset = PRESETS[platform];
+  if (!preset.schemes.includes(scheme)) {
+    throw invalid(`${preset.label} accepts RTMPS only: use rtmps://${preset.defaultUrl ? preset.defaultUrl.slice('rtmps://'.length) : '…'}`);
+  }
+  if (u.username || u.password) throw invalid('the server URL must not carry a user name or password (put the key in the stream key field)');
+  if (!u.hostname) throw invalid('the server URL has no host');
+  if (u.hash) throw invalid('the server URL must not have a #fragment');
+  return u;
+}
+
+/** Host name of a URL as the resolver wants it (IPv6 brackets removed). */
+function bareHost(u: URL): string {
+  return u.hostname.startsWith('[') ? u.hostname.slice(1, -1) : u.hostname;
+}
+
+/**
+ * The host must resolve (within `timeoutMs`). Loopback and private addresses are allowed: the user
+ * configures destinations (an nginx on this machine, a LAN relay), unlike URLs from requests.
+ */
+export async function checkHostResolves(u: URL, resolver: Resolver = systemResolver, timeoutMs = 3000): Promise<void> {
+  const host = bareHost(u);
+  if (net.isIP(host)) return;
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_r, rej) => {
+    timer = setTimeout(() => rej(invalid(`the host ${host} did not resolve within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+  });
+  try {
+    const found = await Promise.race([resolver(host), timeout]);
+    if (!found.length) throw invalid(`the host ${host} does not resolve`);
+  } catch (e) {
+    if (e instanceof OnAirError) throw e;
+    throw invalid(`the host ${host} does not resolve (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface DestinationInput {
+  name: string;
+  platform: Platform;
+  url: string;
+  key: string;
+}
+
+export interface ValidateOptions {
+  resolver?: Resolver;
+  /** how long a name lookup may take (default 3 s) */
+  dnsTimeoutMs?: number;
+}
+
+/** Validate a whole destination (name, URL for its platform, key, host resolves); returns it normalized. */
+export async function validateDestination<T extends DestinationInput>(d: T, opts: ValidateOptions = {}): Promise<T> {
+  const name = validateName(d.name);
+  const u = validateUrl(d.platform, d.url);
+  const key = validateKey(d.key);
+  await checkHostResolves(u, opts.resolver, opts.dnsTimeoutMs);
+  return { ...d, name, url: d.url.trim(), key };
+}
