@@ -241,8 +241,9 @@ describe('RtmpClient duties toward a server (scripted peer)', () => {
           send(setPeerBandwidthMsg(1000, 2));
           send(userControlMsg(UC.PING_REQUEST, 12345));
           send(commandMsg(0, ['_result', decodeCommand(m).transactionId, { fmsVer: 'scripted' }, { level: 'status', code: 'NetConnection.Connect.Success' }]));
-          // one message per read (paced): each read carries more than a window, so each earns an ack
-          for (let i = 0; i < 10; i++) setTimeout(() => send({ csid: 4, type: MSG.AUDIO, streamId: 1, timestamp: i * 20, payload: Buffer.alloc(1200, 0xaf) }), 20 * i);
+          // one message per read (paced): each read carries more than a window, so each earns an ack; the first
+          // waits until the test has its media listener on (connect() resolves on the _result above)
+          for (let i = 0; i < 10; i++) setTimeout(() => send({ csid: 4, type: MSG.AUDIO, streamId: 1, timestamp: i * 20, payload: Buffer.alloc(1200, 0xaf) }), 200 + 20 * i);
         }
       });
       sock.on('error', () => undefined);
