@@ -6,6 +6,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { withSavedSettings } from '../../core/config-store';
 import { connectWs, expectOk, type WsClient } from '../helpers/contract-ws';
 import { startStudio, type TestStudio } from '../helpers/studio';
+import { canConnect } from '../helpers/net';
 
 /** server.config.set moves only the listeners that changed, and refuses what it cannot apply. */
 
@@ -29,16 +30,6 @@ async function freePort(): Promise<number> {
   return p;
 }
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 beforeAll(async () => {
   dataDir = mkdtempSync(path.join(tmpdir(), 'onair-apply-'));

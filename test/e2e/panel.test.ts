@@ -1,5 +1,4 @@
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
-import net from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { chromium, type Browser, type Page } from 'playwright-core';
@@ -7,6 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FFMPEG, run, type Run } from '../helpers/ffmpeg';
 import { ensureRendererBuilt } from '../helpers/renderer-build';
 import { startStudio, waitFor, type TestStudio } from '../helpers/studio';
+import { freePort } from '../helpers/net';
 
 /**
  * The panel in real Chromium against a real headless core: empty state, a live tile from a real
@@ -25,16 +25,6 @@ let pub: Run | null = null;
 let newRtmpPort = 0;
 const pageErrors: string[] = [];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 beforeAll(async () => {
   // a missing browser is a failure, never a skip

@@ -12,9 +12,11 @@
  */
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
+import { freePort, canConnect } from './net';
+
+export { freePort };
 
 export const NGINX = '/usr/sbin/nginx';
 const MODULES = '/usr/lib/nginx/modules';
@@ -52,28 +54,7 @@ function need(file: string, pkg: string): void {
   if (!existsSync(file)) throw new Error(`test tool missing: ${file} (apt-get install ${pkg}; .ci/run installs it)`);
 }
 
-/** A port that was free a moment ago (bind port 0, read it, release it). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
-function canConnect(port: number): Promise<boolean> {
-  return new Promise((resolve) => {
-    const s = net.connect(port, '127.0.0.1');
-    s.once('connect', () => {
-      s.destroy();
-      resolve(true);
-    });
-    s.once('error', () => resolve(false));
-  });
-}
 
 function makeCert(dir: string): { key: string; cert: string } {
   need('/usr/bin/openssl', 'openssl');

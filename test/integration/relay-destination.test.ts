@@ -5,7 +5,6 @@
  * ffmpeg read the remote's copy.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import net from 'node:net';
 import path from 'node:path';
 import { createInterface } from 'node:readline';
 import pino from 'pino';
@@ -16,19 +15,10 @@ import { DestinationManager } from '../../core/relay/manager';
 import type { DestinationSpec, DestinationStatus } from '../../core/relay/types';
 import { decodeFrames, ffprobe, publishTestPattern, type Run } from '../helpers/ffmpeg';
 import { sleep, startStudio, waitFor, type TestStudio } from '../helpers/studio';
+import { freePort } from '../helpers/net';
 
 const ROOT = path.resolve(import.meta.dirname, '../..');
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const s = net.createServer();
-    s.once('error', reject);
-    s.listen(0, '127.0.0.1', () => {
-      const p = (s.address() as net.AddressInfo).port;
-      s.close(() => resolve(p));
-    });
-  });
-}
 
 /** node-media-server@2.7.4 on a given RTMP port (so it can be restarted on the same one); resolves when listening. */
 async function startNms(port: number): Promise<ChildProcess> {
