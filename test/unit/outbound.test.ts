@@ -2,18 +2,9 @@ import { describe, expect, it } from 'vitest';
 import { classifyIp, parseCidr, parseIp } from '../../core/net/ip-ranges';
 import { outboundRequest, OutboundError, vetUrl, type OutboundPolicy, type Resolver } from '../../core/net/outbound';
 import { testHttp } from '../helpers/jobs';
+import { stubResolver } from '../helpers/resolver-stub';
 
-/** A resolver stub: made-up names -> the given addresses (nothing leaves this machine). */
-function stub(table: Record<string, string[]>): Resolver & { calls: string[] } {
-  const calls: string[] = [];
-  const fn = async (host: string) => {
-    calls.push(host);
-    const list = table[host];
-    if (!list) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-    return list.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-  };
-  return Object.assign(fn, { calls });
-}
+const stub = stubResolver;
 
 async function refusal(p: Promise<unknown>): Promise<OutboundError> {
   const e = await p.then(() => null, (x: unknown) => x);

@@ -3,18 +3,9 @@ import { OnAirError } from '../../core/errors';
 import type { Resolver } from '../../core/net/outbound';
 import { PLATFORMS, PRESETS, TWITCH_AUTO_HOST, checkHostResolves, validateDestination, validateKey, validateName, validateUrl } from '../../core/relay/presets';
 import type { Platform } from '../../core/relay/types';
+import { stubResolver } from '../helpers/resolver-stub';
 
-/** A resolver stub: made-up names -> addresses (nothing leaves this machine). */
-function stub(table: Record<string, string[]>): Resolver & { calls: string[] } {
-  const calls: string[] = [];
-  const fn = async (host: string) => {
-    calls.push(host);
-    const list = table[host];
-    if (!list) throw Object.assign(new Error(`getaddrinfo ENOTFOUND ${host}`), { code: 'ENOTFOUND' });
-    return list.map((address) => ({ address, family: address.includes(':') ? 6 : 4 }));
-  };
-  return Object.assign(fn, { calls });
-}
+const stub = stubResolver;
 
 function refusal(fn: () => unknown): OnAirError {
   try {
