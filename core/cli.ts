@@ -87,6 +87,7 @@ export async function main(argv: string[]): Promise<number> {
         'OnAir Studio is running',
         ...gate,
         `  RTMP in    rtmp://${host}:${p.rtmp}/live   (stream key: any name, e.g. "studio")`,
+        ...(p.rtmps !== null ? [`  RTMPS in   rtmps://<name in your certificate>:${p.rtmps}/live`] : []),
         `  HTTP-FLV   http://${host}:${p.http}/live/<key>.flv`,
         `  WS-FLV     ws://${host}:${p.http}/live/<key>.flv`,
         `  API        http://${host}:${p.http}/api/streams`,

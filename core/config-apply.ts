@@ -7,6 +7,8 @@ export interface ListenInfo {
   rtmp: number;
   http: number;
   https: number | null;
+  /** RTMPS ingest port (not moved by a config change: it stays as started until a restart) */
+  rtmps: number | null;
   host: string;
 }
 

@@ -45,6 +45,15 @@ export const HttpsConfigSchema = z.object({
   cert: z.string(),
 }).loose();
 
+/** RTMPS ingest: a TLS listener for publishers/players in front of the same RTMP server (default off). */
+export const RtmpsConfigSchema = z.object({
+  port: port.default(4443),
+  host: z.string().optional(),
+  /** PEM files: the private key and the certificate chain */
+  key: z.string(),
+  cert: z.string(),
+}).loose();
+
 export const AuthConfigSchema = z.object({
   play: z.boolean().default(false),
   publish: z.boolean().default(false),
@@ -170,12 +179,36 @@ export const RecordConfigSchema = z.object({
   min_free_mb: z.number().min(0).default(1024),
 });
 
+/**
+ * NMS 2.x `relay` (its `tasks` kept for the relays) plus the restream destinations' supervision (issue 11).
+ * `hold_s` is how long a destination keeps its remote connection open for a dropped publisher: back within it,
+ * the platform sees one unbroken broadcast; later, the destination closes it and a return starts a new one.
+ * A stream waits for its publisher max(hls.cleanup_after_s, relay.hold_s) (HLS continues its playlists across
+ * that whole window too); both default to 30 s.
+ */
+export const RelayConfigSchema = z.object({
+  ffmpeg: z.string().optional(),
+  tasks: z.array(z.record(z.string(), z.unknown())).default([]),
+  /** seconds a destination holds its connection while the publisher is away (the reconnect window) */
+  hold_s: z.number().min(0).max(3600).default(30),
+  /** no Acknowledgement from the remote for this long while bytes are outstanding: the link is dead, seconds */
+  ack_timeout_s: z.number().min(1).max(600).default(10),
+  /** failed connection attempts in a row before a destination gives up (`failed`, "Retry now" starts over) */
+  max_attempts: z.number().int().min(1).max(100_000).default(10),
+}).loose();
+
+/** The relay settings, with the defaults when the config has no `relay` section. */
+export function relaySettings(cfg: { relay?: z.output<typeof RelayConfigSchema> }): z.output<typeof RelayConfigSchema> {
+  return cfg.relay ?? RelayConfigSchema.parse({});
+}
+
 export const ConfigSchema = z.object({
   /** interface every listener binds unless rtmp.host / http.host say otherwise */
   host: z.string().default('127.0.0.1'),
   rtmp: RtmpConfigSchema.default(() => RtmpConfigSchema.parse({})),
   http: HttpConfigSchema.default(() => HttpConfigSchema.parse({})),
   https: HttpsConfigSchema.optional(),
+  rtmps: RtmpsConfigSchema.optional(),
   auth: AuthConfigSchema.default(() => AuthConfigSchema.parse({})),
   webhooks: z.array(WebhookSchema).default([]),
   hls: HlsConfigSchema.default(() => HlsConfigSchema.parse({})),
@@ -192,7 +225,7 @@ export const ConfigSchema = z.object({
   log_level: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
   /** NMS 2.x sections, accepted and kept for the features that read them */
   trans: z.object({ ffmpeg: z.string().optional(), tasks: z.array(z.record(z.string(), z.unknown())).default([]) }).loose().optional(),
-  relay: z.object({ ffmpeg: z.string().optional(), tasks: z.array(z.record(z.string(), z.unknown())).default([]) }).loose().optional(),
+  relay: RelayConfigSchema.optional(),
   fission: z.object({ ffmpeg: z.string().optional(), tasks: z.array(z.record(z.string(), z.unknown())).default([]) }).loose().optional(),
 }).loose();
 

@@ -1,6 +1,6 @@
 import type { Logger } from 'pino';
 import type { HookEventName, OnAirConfig } from './config';
-import { mediaRoot, parseConfig } from './config';
+import { mediaRoot, parseConfig, relaySettings } from './config';
 import { HttpFront } from './http/server';
 import { checkEvents, collectHandlers, type Feature } from './feature';
 import { commandNames, eventNames } from './contract';
@@ -8,7 +8,10 @@ import { serverHandlers, streamHandlers } from './api/contract-handlers';
 import { createJobHandlers } from './api/jobs-handlers';
 import { destinationsFeature } from './api/destinations-handlers';
 import { DestinationsService } from './api/destinations-service';
-import { DestinationManager } from './relay/manager';
+import { DestinationManager, destinationConfig } from './relay/manager';
+import { loopbackRtmpUrl } from './relay/reencode';
+import { RelayManager } from './relay/relays';
+import { relaysFeature } from './api/relays-routes';
 import { createRecordingHandlers, revealJob } from './api/recordings-handlers';
 import { mountFlv } from './flv/mount';
 import { addStatsRoutes } from './api/stats-routes';
@@ -53,6 +56,8 @@ export interface ListenInfo {
   rtmp: number;
   http: number;
   https: number | null;
+  /** the RTMPS (TLS) ingest port, null when `rtmps` is not configured */
+  rtmps: number | null;
   host: string;
 }
 
@@ -81,6 +86,8 @@ export class Studio {
   readonly jobs: JobEngine;
   /** restream destinations (issue 11): stored, validated, keys encrypted; run by the relay supervisor */
   readonly destinations: DestinationsService;
+  /** static/pull/push relays and the seed-003 publish query form (issue 11) */
+  readonly relays: RelayManager;
   private readonly rtmp: RtmpServer;
   private cfg: OnAirConfig;
   private startedAt = Date.now();
@@ -94,7 +101,8 @@ export class Studio {
       gopCache: this.cfg.rtmp.gop_cache,
       gopMaxBytes: this.cfg.gop_limits.max_bytes,
       gopMaxPackets: this.cfg.gop_limits.max_packets,
-      reconnectWindowMs: this.cfg.hls.cleanup_after_s * 1000,
+      // one window for the stream: HLS's and the destinations' hold, whichever is longer (core/config.ts relay)
+      reconnectWindowMs: Math.max(this.cfg.hls.cleanup_after_s, relaySettings(this.cfg).hold_s) * 1000,
       flushMs: this.cfg.rtmp.flush_ms,
     }));
     this.auth = new AuthAuthority(() => this.cfg);
@@ -109,8 +117,18 @@ export class Studio {
     this.jobs = new JobEngine({ store: () => this.store, config: () => this.cfg, log, registry: this.registry, httpPort: () => this.listening?.http ?? null, resolver: opts.resolver, recordings: this.recordings, ffmpeg: this.ctx.ffmpeg });
     this.destinations = new DestinationsService({
       store: () => this.store, dataDir: () => this.cfg.data_dir, log, resolver: opts.resolver,
-      runtime: new DestinationManager({ registry: this.registry, config: () => ({}), log }),
+      runtime: new DestinationManager({
+        registry: this.registry, config: () => destinationConfig(relaySettings(this.cfg)), log,
+        // pre-flight re-encodes: ffmpeg reads /app/name from this studio and publishes /app/name_enc_<id> back into it
+        reencode: {
+          registry: this.registry, budget: this.ctx.ffmpeg,
+          ffmpeg: () => this.jobs.resolveTools().then((t) => t.ffmpeg, () => null),
+          encoder: () => this.jobs.encoders().then((c) => c.encoder, () => 'libx264' as const),
+          loopbackUrl: (p, action) => loopbackRtmpUrl(this.cfg, this.listening?.rtmp ?? null, p, action),
+        },
+      }),
     });
+    this.relays = new RelayManager({ ctx: this.ctx, log, rtmp: () => (this.listening ? { port: this.listening.rtmp, host: this.cfg.rtmp.host ?? this.cfg.host } : null) });
     // every feature, one shape (core/feature.ts): the commands it answers and what it mounts
     this.features = [
       { name: 'flv', mount: (h) => mountFlv(h, this.ctx) },
@@ -136,6 +154,7 @@ export class Studio {
       { name: 'hls', mount: (h) => addHlsRoutes(h.router, this.ctx, this.hls), stop: () => this.hls.close() },
       { name: 'media-files', mount: (h) => mountMediaStatic(h.router, () => mediaRoot(this.cfg), this.auth) },
       destinationsFeature(this.destinations),
+      relaysFeature(this.relays),
       { name: 'server', handlers: serverHandlers(this, { mode: opts.mode }), events: ['server.stats', 'log'] },
     ];
     checkEvents(this.features, eventNames);
@@ -219,9 +238,17 @@ export class Studio {
       throw e;
     }
     let httpsPort: number | null = null;
-    if (c.https) httpsPort = await this.http.listenHttps(c.https.port, c.https.host ?? c.host, c.https.key, c.https.cert);
+    let rtmpsPort: number | null = null;
+    try {
+      if (c.https) httpsPort = await this.http.listenHttps(c.https.port, c.https.host ?? c.host, c.https.key, c.https.cert);
+      if (c.rtmps) rtmpsPort = await this.rtmp.listenTls(c.rtmps.port, c.rtmps.host ?? c.host, c.rtmps.key, c.rtmps.cert);
+    } catch (e) {
+      await this.rtmp.close();
+      await this.http.close();
+      throw e;
+    }
     this.registry.startSampling();
-    this.listening = { rtmp, http: httpPort, https: httpsPort, host: c.host };
+    this.listening = { rtmp, http: httpPort, https: httpsPort, rtmps: rtmpsPort, host: c.host };
     try {
       this.store = openStore(c.data_dir);
       this.recordings.attach(new RecordingsRepo(this.store.db));

@@ -9,6 +9,7 @@ import {
   type ContractError, type ContractIssue, type Reply, type StreamInfo,
 } from '../contract';
 import type { DestinationStatusView } from '../contract/destinations';
+import type { Relay } from '../contract/relays';
 import type { RecordingManager } from '../record/recordings';
 import { hlsSettingsFor } from '../hls/settings';
 import { ERROR_TABLE, isOnAirError } from '../errors';
@@ -36,6 +37,8 @@ export interface StudioPort {
   readonly jobs: JobEngine;
   /** restream destinations (destination.state events) */
   readonly destinations?: { on(e: 'state', fn: (s: DestinationStatusView) => void): unknown; off(e: 'state', fn: (s: DestinationStatusView) => void): unknown };
+  /** static/pull/push relays (relay.state events) */
+  readonly relays?: { on(e: 'state', fn: (r: Relay) => void): unknown; off(e: 'state', fn: (r: Relay) => void): unknown };
   applyConfig(input: unknown): Promise<{ config: OnAirConfig; restarted: ListenerName[]; ports: ListenInfo | null }>;
 }
 

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { FfmpegInfoSchema, LogRecordSchema, NameSchema, PortsSchema, StreamInfoSchema, StreamRefSchema } from './common';
 import { destinationCommands } from './destinations';
+import { relayCommands } from './relays';
 import { JobIdSchema, jobCommands } from './jobs';
 import { recordingCommands } from './recordings';
 import { SettingsPatchSchema, SettingsSchema } from './settings';
@@ -89,6 +90,7 @@ export const commands = {
   ...recordingCommands,
   ...jobCommands,
   ...destinationCommands,
+  ...relayCommands,
   /** a finished job's output folder (file: its master playlist) */
   'jobs.reveal': { args: z.strictObject({ id: JobIdSchema }), result: RevealResultSchema },
 } as const;

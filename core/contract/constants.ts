@@ -8,6 +8,7 @@ export const EVENT_NAMES = [
   'recording.started', 'recording.stopped', 'recording.failed',
   'job.queued', 'job.started', 'job.progress', 'job.done', 'job.failed', 'job.cancelled',
   'destination.state',
+  'relay.state',
 ] as const;
 
 /** Path of the WebSocket transport. */

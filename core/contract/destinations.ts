@@ -43,6 +43,18 @@ export const DestinationStatusSchema = z.object({
   /** in plain words ("the server refused the stream key", "TLS handshake failed", …) */
   lastError: z.string().nullable(),
   dropped: z.number(),
+  /** pre-flight against the platform's rules: "copy" or "re-encode: keyframes every 8.3 s, Twitch needs ≤ 4 s" (null until decided) */
+  preflight: z
+    .object({
+      mode: z.enum(['copy', 're-encode']),
+      summary: z.string(),
+      reasons: z.array(z.string()),
+      warnings: z.array(z.string()),
+      /** the per-destination ffmpeg: the internal stream it publishes, its encoder, restarts, last error */
+      reencode: z.object({ path: z.string(), encoder: z.string().nullable(), restarts: z.number().int(), error: z.string().nullable() }).nullable(),
+    })
+    .nullable()
+    .optional(),
 });
 export type DestinationStatusView = z.infer<typeof DestinationStatusSchema>;
 

@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { LogRecordSchema, StreamInfoSchema } from './common';
 import { EVENT_NAMES } from './constants';
 import { destinationEvents } from './destinations';
+import { relayEvents } from './relays';
 import { jobEvents } from './jobs';
 import { recordingEvents } from './recordings';
 import { ServerStatsSchema } from './stats';
@@ -24,6 +25,7 @@ export const events = {
   ...recordingEvents,
   ...jobEvents,
   ...destinationEvents,
+  ...relayEvents,
 } as const;
 
 export type Events = typeof events;

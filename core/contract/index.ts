@@ -5,6 +5,7 @@ export * from './stats';
 export * from './recordings';
 export * from './jobs';
 export * from './destinations';
+export * from './relays';
 export * from './commands';
 export * from './events';
 export * from './frames';

@@ -3,11 +3,16 @@
  * 32-bit and wrapping), the bitrate over a sliding window, and whether the link looks dead (bytes beyond a
  * window outstanding and no acknowledgement for too long).
  */
+/** a remote acknowledging less often than this is treated as acknowledging this often (nginx's default is 5 MB) */
+const MAX_SPACING = 16 * 1024 * 1024;
+
 export class AckMeter {
   acked = 0;
   lastAt: number;
   private outAtLast: number;
   private samples: Array<{ t: number; acked: number }> = [];
+  /** the most bytes one acknowledgement covered: a remote that ignores our window acks this far apart */
+  private spacing = 0;
 
   constructor(private lastSeq: number, bytesOut: number, now = Date.now()) {
     this.lastAt = now;
@@ -21,6 +26,7 @@ export class AckMeter {
     this.lastAt = now;
     this.outAtLast = bytesOut;
     this.acked += delta;
+    this.spacing = Math.min(MAX_SPACING, Math.max(this.spacing, delta));
     this.samples.push({ t: now, acked: this.acked });
     while (this.samples.length > 2 && this.samples[1].t <= now - windowMs) this.samples.shift();
     return delta;
@@ -35,8 +41,12 @@ export class AckMeter {
     return span < 1000 ? 0 : Math.round(((last.acked - first.acked) * 8 * 1000) / span);
   }
 
-  /** More than 1.5 windows sent since the last acknowledgement, and none for `timeoutMs`. */
+  /**
+   * More than 1.5 windows sent since the last acknowledgement, and none for `timeoutMs`. The window is ours, or
+   * the remote's own cadence when it acknowledges less often than we asked (it ignored our Window Ack Size).
+   */
   dead(bytesOut: number, window: number, timeoutMs: number, now = Date.now()): boolean {
-    return bytesOut - this.outAtLast > window * 1.5 + 4096 && now - this.lastAt > timeoutMs;
+    const w = Math.max(window, this.spacing);
+    return bytesOut - this.outAtLast > w * 1.5 + 4096 && now - this.lastAt > timeoutMs;
   }
 }

@@ -16,6 +16,8 @@ import { RtmpClient, parseRtmpUrl, type RtmpTarget } from '../rtmp/client';
 import { AckMeter } from './ack-meter';
 import { describeFailure, WORDS, type LinkPhase } from './link-errors';
 import { DEFAULT_BACKOFF, DestinationMachine, type BackoffPolicy } from './machine';
+import { canDecide, KeyframeTracker, preflight, type IncomingStream, type PreflightVerdict } from './preflight';
+import { ReencodeFeed, type ReencodeDeps } from './reencode';
 import type { DestinationSpec, DestinationStatus } from './types';
 
 export interface DestinationOptions {
@@ -32,13 +34,17 @@ export interface DestinationOptions {
   connectTimeoutMs: number;
   /** ackedBitrate is measured over this window (default 5 s) */
   bitrateWindowMs: number;
+  /** a dropped publisher back within this keeps the remote connection (one broadcast); later, it is closed (relay.hold_s) */
+  holdMs: number;
   /** extra TLS options for rtmps:// (a private CA in tests) */
   tls?: tls.ConnectionOptions;
+  /** how a pre-flight "re-encode" runs ffmpeg (core/relay/reencode.ts); without it every destination copies */
+  reencode?: ReencodeDeps;
 }
 
 export const DEFAULT_DESTINATION_OPTIONS: DestinationOptions = {
   backoff: DEFAULT_BACKOFF, ackTimeoutMs: 10_000, ackWindow: 64 * 1024, maxQueueBytes: 4 * 1024 * 1024, stallMs: 15_000,
-  connectTimeoutMs: 10_000, bitrateWindowMs: 5000,
+  connectTimeoutMs: 10_000, bitrateWindowMs: 5000, holdMs: 30_000,
 };
 
 /** "…abcd": the most of a key any log line or answer may show. */
@@ -72,6 +78,14 @@ export class Destination implements Subscriber {
   /** bumps on every (re)connect and stop: late callbacks of an old attempt are ignored */
   private generation = 0;
   private retryTimer: NodeJS.Timeout | null = null;
+  /** runs while the publisher is away: at its end the broadcast is over (link closed, idle) */
+  private holdTimer: NodeJS.Timeout | null = null;
+  /** pre-flight (core/relay/preflight.ts): measured from the packets seen, decided once per attachment */
+  private readonly keyframes = new KeyframeTracker();
+  private verdict: PreflightVerdict | null = null;
+  private deciding = false;
+  /** the per-destination re-encode feeding the link (null: copy) */
+  private feed: ReencodeFeed | null = null;
 
   constructor(
     public spec: DestinationSpec,
@@ -103,6 +117,7 @@ export class Destination implements Subscriber {
       id: this.spec.id, state: m.state, stream: this.stream?.path ?? null, ackedBitrate: this.ackedBitrate(),
       bytesSent: this.bytes, bytesAcked: this.bytesAckedTotal, liveSince: m.liveSince, reconnects: m.reconnects,
       attempt: m.attempt, nextTryAt: m.nextTryAt, lastError: m.lastError, dropped: this.dropped,
+      preflight: this.verdict && { mode: this.verdict.mode, summary: this.verdict.summary, reasons: this.verdict.reasons, warnings: this.verdict.warnings, reencode: this.feed?.state() ?? null },
     };
   }
 
@@ -130,7 +145,9 @@ export class Destination implements Subscriber {
   }
 
   private detach(): void {
+    this.endHold();
     this.drop();
+    this.endPreflight();
     this.stream?.removeSubscriber(this);
     this.stream = null;
   }
@@ -140,10 +157,19 @@ export class Destination implements Subscriber {
   start(_init: StreamStart): void {
     if (this.link || this.machine.state === 'connecting') return;
     this.machine.connecting();
-    void this.connect();
+    this.keyframes.reset();
+    this.deciding = true;
+    for (const p of _init.gop) this.keyframes.add(p);
+    this.decide();
   }
 
   send(p: MediaPacket): void {
+    this.keyframes.add(p);
+    if (this.deciding) return this.decide();
+    if (!this.feed) this.forward(p); // re-encoding: the link is fed from the internal stream instead
+  }
+
+  private forward(p: MediaPacket): void {
     const l = this.link;
     if (!l) return;
     if (!p.seqHeader && p.kind !== 'data') {
@@ -168,17 +194,85 @@ export class Destination implements Subscriber {
 
   end(reason: string): void {
     this.log.info({ dest: this.spec.id, reason }, 'destination source ended');
+    this.endHold();
     this.drop();
+    this.endPreflight();
     this.stream = null;
     if (this.machine.state !== 'idle' && this.machine.state !== 'stopped') this.machine.idle();
     this.onEnded(this);
   }
 
   publisherLeft(): void {
-    this.log.info({ dest: this.spec.id }, 'destination holds its connection: the publisher dropped');
+    const holdMs = this.opts().holdMs;
+    this.log.info({ dest: this.spec.id, holdMs }, 'destination holds its connection: the publisher dropped');
+    this.endHold();
+    this.holdTimer = setTimeout(() => {
+      this.holdTimer = null;
+      this.log.info({ dest: this.spec.id }, 'destination closes its connection: the publisher did not come back in time');
+      this.drop();
+      if (this.machine.state !== 'idle' && this.machine.state !== 'stopped') this.machine.idle();
+    }, holdMs);
+    this.holdTimer.unref();
   }
 
-  publisherReturned(): void {}
+  /** Back within the hold: the link was kept. After it: a new broadcast starts. */
+  publisherReturned(): void {
+    this.endHold();
+    if (this.stream && !this.link && this.machine.state === 'idle') {
+      this.machine.connecting();
+      void this.connect();
+    }
+  }
+
+  private endHold(): void {
+    if (this.holdTimer) clearTimeout(this.holdTimer);
+    this.holdTimer = null;
+  }
+
+  // ── pre-flight: copy, or re-encode for this destination only ──
+
+  private incoming(): IncomingStream {
+    const s = this.stream!;
+    const declared = Number(s.metaFields.videodatarate) * 1000; // onMetaData: kbit/s
+    const measured = Math.max(s.video.bitrate, Number.isFinite(declared) ? declared : 0);
+    return {
+      hasVideo: s.hasVideo, hasAudio: s.hasAudio, videoCodec: s.videoInfo?.codec ?? null, audioCodec: s.audioInfo?.codec ?? null,
+      audioRate: s.audioInfo?.samplerate ?? null, keyframeS: this.keyframes.intervalS, keyframeAtLeast: this.keyframes.atLeast,
+      videoBitrate: measured > 0 ? measured : null,
+    };
+  }
+
+  /** Decide once the stream has been seen long enough (a keyframe rule needs two keyframes, or a late one). */
+  private decide(): void {
+    if (!this.deciding || !this.stream) return;
+    const s = this.incoming();
+    if (!canDecide(this.spec.platform, s)) return;
+    this.deciding = false;
+    const v = (this.verdict = preflight(this.spec.platform, s));
+    const deps = this.opts().reencode;
+    this.log.info({ dest: this.spec.id, preflight: v.summary, warnings: v.warnings }, 'destination pre-flight');
+    if (v.mode === 'copy' || !deps) {
+      if (v.mode !== 'copy') this.log.warn({ dest: this.spec.id }, 'no re-encoder available: copying as is');
+      void this.connect();
+      return;
+    }
+    const feed = new ReencodeFeed(this.stream, this.spec.id, v, deps, this.log, {
+      start: () => {
+        if (this.feed === feed && !this.link && !this.retryTimer) void this.connect();
+      },
+      packet: (p) => this.forward(p),
+      changed: () => this.onStatus(this.status()),
+    });
+    this.feed = feed;
+    feed.start();
+    this.onStatus(this.status());
+  }
+
+  private endPreflight(): void {
+    this.deciding = false;
+    this.feed?.stop();
+    this.feed = null;
+  }
 
   // ── the remote link ──
 
@@ -193,9 +287,12 @@ export class Destination implements Subscriber {
       client = await RtmpClient.connect(target, { timeoutMs: o.connectTimeoutMs, tls: o.tls, windowAckSize: o.ackWindow });
       if (gen !== this.generation) return client.destroy();
       client.send(windowAckSizeMsg(o.ackWindow)); // after the server's Set Peer Bandwidth: ask for acks this often
+      const created = await client.createStream();
+      if (gen !== this.generation) return client.destroy();
+      // from here a close means the key was refused (nginx's on_publish just drops the connection)
       phase = 'publish';
       // the key is the stream name, with whatever query it carries (Facebook's ?s_bl=1…): data, sent as is
-      const streamId = await client.publish(this.spec.key);
+      const streamId = await client.publish(this.spec.key, { streamId: created });
       if (gen !== this.generation || !this.stream) return client.destroy();
       this.open(client, streamId, gen);
     } catch (e) {
@@ -215,12 +312,12 @@ export class Destination implements Subscriber {
     client.on('close', (_reason, err) => {
       if (gen === this.generation && this.link === l) this.linkDown(l, err ? describeFailure(err, 'running') : WORDS.closed);
     });
-    const init = this.stream!.startInfo();
+    const init = (this.feed?.output ?? this.stream!).startInfo();
     if (init.metadata) this.write(l, init.metadata);
     if (init.videoConfig) this.write(l, init.videoConfig);
     if (init.audioConfig) this.write(l, init.audioConfig);
     l.waitKeyframe = init.hasVideo && !(init.gop[0]?.kind === 'video' && init.gop[0].keyframe);
-    for (const p of init.gop) this.send(p);
+    for (const p of init.gop) this.forward(p);
   }
 
   private write(l: Link, p: MediaPacket): void {

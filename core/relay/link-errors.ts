@@ -5,6 +5,7 @@
  */
 import { isOnAirError } from '../errors';
 
+/** connect: TCP/TLS, handshake, connect, createStream; publish: the publish command (the key) sent; running: live */
 export type LinkPhase = 'connect' | 'publish' | 'running';
 
 export const WORDS = {
@@ -37,13 +38,16 @@ export function describeFailure(e: unknown, phase: LinkPhase): string {
     if (sys.code === 'ENOTFOUND' || sys.code === 'EAI_AGAIN' || sys.code === 'EAI_NONAME') return WORDS.hostNotFound;
     // Node's TLS messages name the certificate problem, never the key (which is sent only after the handshake)
     if (TLS_CODE.test(sys.code)) return `TLS handshake failed: ${sys.message}`;
-    if (sys.code === 'ECONNRESET' || sys.code === 'EPIPE') return WORDS.closed;
+    if (sys.code === 'ECONNRESET' || sys.code === 'EPIPE') return phase === 'publish' ? WORDS.keyRefused : WORDS.closed;
   }
   if (isOnAirError(e)) {
     if (e.code === 'VALIDATION') return WORDS.badUrl;
     if (phase === 'publish' && (e.code === 'AUTH' || e.code === 'REJECTED' || e.code === 'NOT_FOUND')) return WORDS.keyRefused;
     if (phase === 'connect' && (e.code === 'AUTH' || e.code === 'REJECTED')) return WORDS.connectRefused;
     if (e.code === 'IO' && /within \d+ ms|timed out/.test(e.message)) return WORDS.timeout;
+    // closed right after the publish command (the key) was sent: how nginx-rtmp's on_publish and most ingests
+    // refuse a key — no onStatus, the connection just ends
+    if (phase === 'publish' && e.code === 'IO') return WORDS.keyRefused;
   }
   return WORDS.closed;
 }

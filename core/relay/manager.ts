@@ -16,13 +16,25 @@ import { OnAirError } from '../errors';
 import type { StreamRegistry } from '../media/registry';
 import type { Stream } from '../media/stream';
 import { DEFAULT_DESTINATION_OPTIONS, Destination, keyHint, type DestinationOptions } from './destination';
+import type { BackoffPolicy } from './machine';
+import { isEncodedName, type ReencodeDeps } from './reencode';
 import type { DestinationSpec, DestinationStatus } from './types';
 
 export interface DestinationManagerDeps {
   registry: StreamRegistry;
   /** read on every connection attempt: backoff, ack timeout, queue limits (missing fields take the defaults) */
-  config: () => Partial<DestinationOptions>;
+  config: () => DestinationConfig;
   log: Logger;
+  /** how pre-flight re-encodes run (ffmpeg, loopback URLs, budget); without it every destination copies */
+  reencode?: ReencodeDeps;
+}
+
+/** Destination options as a caller gives them: any field, backoff fields one by one. */
+export type DestinationConfig = Partial<Omit<DestinationOptions, 'backoff'>> & { backoff?: Partial<BackoffPolicy> };
+
+/** The studio's `relay` settings as destination options (relay.hold_s, ack_timeout_s, max_attempts). */
+export function destinationConfig(r: { hold_s: number; ack_timeout_s: number; max_attempts: number }): DestinationConfig {
+  return { holdMs: r.hold_s * 1000, ackTimeoutMs: r.ack_timeout_s * 1000, backoff: { maxAttempts: r.max_attempts } };
 }
 
 export interface DestinationManagerEvents {
@@ -44,7 +56,7 @@ export class DestinationManager extends EventEmitter<DestinationManagerEvents> {
 
   private options(): DestinationOptions {
     const c = this.deps.config();
-    return { ...DEFAULT_DESTINATION_OPTIONS, ...c, backoff: { ...DEFAULT_DESTINATION_OPTIONS.backoff, ...c.backoff } };
+    return { ...DEFAULT_DESTINATION_OPTIONS, reencode: this.deps.reencode, ...c, backoff: { ...DEFAULT_DESTINATION_OPTIONS.backoff, ...c.backoff } };
   }
 
   list(): DestinationStatus[] {
@@ -154,5 +166,6 @@ export class DestinationManager extends EventEmitter<DestinationManagerEvents> {
 }
 
 function feeds(spec: DestinationSpec, s: Stream): boolean {
+  if (isEncodedName(s.name)) return false; // a re-encode's internal output is never a source
   return 'stream' in spec.source ? spec.source.stream === s.path : spec.source.app === s.app;
 }

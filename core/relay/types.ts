@@ -42,6 +42,22 @@ export interface DestinationStatus {
   lastError: string | null;
   /** frames dropped because the remote could not keep up (the queue skipped to the next keyframe) */
   dropped: number;
+  /**
+   * Pre-flight against the platform's rules (core/relay/preflight.ts), once the source was seen long enough:
+   * "copy", or "re-encode: keyframes every 8.3 s, Twitch needs ≤ 4 s" with the per-destination ffmpeg's state.
+   * Absent/null until decided.
+   */
+  preflight?: PreflightView | null;
+}
+
+export interface PreflightView {
+  mode: 'copy' | 're-encode';
+  /** one line for the card */
+  summary: string;
+  reasons: string[];
+  warnings: string[];
+  /** the re-encode (null when copying): internal stream, encoder, ffmpeg restarts and last error */
+  reencode: { path: string; encoder: string | null; restarts: number; error: string | null } | null;
 }
 
 /**

@@ -1,4 +1,6 @@
+import { readFileSync } from 'node:fs';
 import net from 'node:net';
+import tls from 'node:tls';
 import { OnAirError } from '../errors';
 import { bind, rebindServer, RebindError } from '../net/bind';
 import type { ServerContext } from '../context';
@@ -7,6 +9,10 @@ import { RtmpSession } from './session';
 /** The RTMP listener. Each connection is an RtmpSession; one bad connection never touches another. */
 export class RtmpServer {
   private server: net.Server | null = null;
+  /** the optional RTMPS listener (`rtmps` in the config): TLS in front of the same sessions */
+  private tlsServer: net.Server | null = null;
+  /** RTMPS connections still in their TLS handshake (not sessions yet): closed with the server */
+  private readonly pendingTls = new Set<tls.TLSSocket>();
   /** open connections per remote address, over every listener this server had (a rebind keeps the old ones) */
   private readonly perAddress = new Map<string, number>();
 
@@ -43,6 +49,54 @@ export class RtmpServer {
     return true;
   }
 
+  /**
+   * RTMPS: TLS is terminated here and the decrypted socket becomes an ordinary RtmpSession. The
+   * per-address limit counts the TCP connection before any TLS byte; the TLS handshake must finish within
+   * `limits.rtmp_handshake_timeout_ms`, then the RTMP handshake/connect deadlines apply as on rtmp.
+   */
+  private makeTls(keyFile: string, certFile: string): net.Server {
+    let secureContext: tls.SecureContext;
+    try {
+      secureContext = tls.createSecureContext({ key: readFileSync(keyFile), cert: readFileSync(certFile) });
+    } catch (e) {
+      throw new OnAirError('CONFIG', `rtmps: cannot read key/cert: ${(e as Error).message}`, e);
+    }
+    const server = net.createServer((raw) => {
+      if (!this.admit(raw)) return;
+      const ip = normalizeAddress(raw.remoteAddress ?? '');
+      const socket = new tls.TLSSocket(raw, { isServer: true, secureContext });
+      this.pendingTls.add(socket);
+      const ms = this.ctx.config().limits.rtmp_handshake_timeout_ms;
+      const timer = setTimeout(() => socket.destroy(), ms);
+      timer.unref();
+      const onError = (e: Error): void => {
+        this.ctx.log.debug({ ip, err: e.message }, 'rtmps: TLS handshake failed');
+        socket.destroy();
+      };
+      socket.on('error', onError);
+      socket.once('close', () => {
+        clearTimeout(timer);
+        this.pendingTls.delete(socket);
+      });
+      socket.once('secure', () => {
+        clearTimeout(timer);
+        this.pendingTls.delete(socket);
+        socket.off('error', onError);
+        if (!socket.destroyed) new RtmpSession(socket, this.ctx);
+      });
+    });
+    server.maxConnections = 10_000;
+    server.on('listening', () => server.on('error', (e) => this.ctx.log.error({ err: e.message }, 'rtmps server error')));
+    return server;
+  }
+
+  async listenTls(port: number, host: string, keyFile: string, certFile: string): Promise<number> {
+    const server = this.makeTls(keyFile, certFile);
+    const p = await bind(server, port, host);
+    this.tlsServer = server;
+    return p;
+  }
+
   async listen(port: number, host: string): Promise<number> {
     const server = this.make();
     const p = await bind(server, port, host);
@@ -66,11 +120,14 @@ export class RtmpServer {
   }
 
   async close(): Promise<void> {
-    const server = this.server;
+    const servers = [this.server, this.tlsServer].filter((s): s is net.Server => s !== null);
     this.server = null;
-    if (!server) return;
+    this.tlsServer = null;
+    if (servers.length === 0) return;
     for (const s of this.ctx.sessions.list()) if (s.kind === 'rtmp') s.close('server shutting down');
-    await new Promise<void>((resolve) => server.close(() => resolve()));
+    for (const s of this.pendingTls) s.destroy();
+    this.pendingTls.clear();
+    await Promise.all(servers.map((server) => new Promise<void>((resolve) => server.close(() => resolve()))));
   }
 }
 

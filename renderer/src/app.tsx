@@ -4,6 +4,7 @@ import { Sidebar } from './components/sidebar';
 import { Toasts } from './components/toast';
 import { useT, type MessageKey } from './i18n';
 import { Dashboard } from './pages/dashboard';
+import { DestinationsPage } from './pages/destinations';
 import { Login } from './pages/login';
 import { LogsPage } from './pages/logs';
 import { RecordingsPage } from './pages/recordings';
@@ -39,6 +40,7 @@ const TITLES: Record<string, MessageKey> = {
   logs: 'nav.logs',
   recordings: 'nav.recordings',
   transcode: 'nav.transcode',
+  destinations: 'nav.destinations',
 };
 
 export function App() {
@@ -69,6 +71,7 @@ export function App() {
           {route.page === 'logs' && <LogsPage />}
           {route.page === 'recordings' && <RecordingsPage />}
           {route.page === 'transcode' && <TranscodePage />}
+          {route.page === 'destinations' && <DestinationsPage />}
         </main>
       </div>
       <Toasts />

@@ -6,7 +6,8 @@ export type Route =
   | { page: 'settings' }
   | { page: 'logs' }
   | { page: 'recordings' }
-  | { page: 'transcode' };
+  | { page: 'transcode' }
+  | { page: 'destinations' };
 
 export function parseHash(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map((p) => {
@@ -21,6 +22,7 @@ export function parseHash(hash: string): Route {
   if (parts[0] === 'logs') return { page: 'logs' };
   if (parts[0] === 'recordings') return { page: 'recordings' };
   if (parts[0] === 'transcode') return { page: 'transcode' };
+  if (parts[0] === 'destinations') return { page: 'destinations' };
   return { page: 'dashboard' };
 }
 

@@ -5,6 +5,7 @@ import { useStreamUrls } from '../lib/use-stream-urls';
 import { hrefOf } from '../router';
 import { useStreams } from '../stores/streams';
 import { BitrateFacts } from './bitrate-facts';
+import { TileDestinations } from './destination-card';
 import { LiveChart } from './live-chart';
 import { MiniPreview } from './mini-preview';
 
@@ -62,6 +63,7 @@ export function StreamTile({ s, preview }: { s: StreamInfo; preview: boolean }) 
           </dd>
         </div>
       </dl>
+      <TileDestinations path={s.path} />
       <LiveChart samples={samples} height={48} />
     </article>
   );

@@ -1,4 +1,5 @@
 import { enMedia } from './en-media';
+import { enDestinations } from './en-destinations';
 
 /** English strings. Keys are the source of truth; zh.ts must have every one of them. */
 export const en = {
@@ -163,6 +164,7 @@ export const en = {
   'time.h': '{h}h {m}m',
   'time.d': '{d}d {h}h',
   ...enMedia,
+  ...enDestinations,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,5 +1,6 @@
 import type { MessageKey } from './en';
 import { zhMedia } from './zh-media';
+import { zhDestinations } from './zh-destinations';
 
 /** 简体中文 */
 export const zh: Record<MessageKey, string> = {
@@ -164,4 +165,5 @@ export const zh: Record<MessageKey, string> = {
   'time.h': '{h}小时{m}分',
   'time.d': '{d}天{h}小时',
   ...zhMedia,
+  ...zhDestinations,
 };

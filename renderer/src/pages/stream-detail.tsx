@@ -2,6 +2,7 @@ import { client, ClientError } from '../client/client';
 import { BitrateFacts } from '../components/bitrate-facts';
 import { ConfirmButton } from '../components/confirm-button';
 import { CopyField } from '../components/copy-field';
+import { StreamDestinations } from '../components/destination-card';
 import { LiveChart } from '../components/live-chart';
 import { PreviewTabs } from '../components/preview-tabs';
 import { RecordControl } from '../components/record-control';
@@ -92,6 +93,7 @@ export function StreamDetail({ app, name }: { app: string; name: string }) {
         </div>
         <div className="stack">
           <RecordControl stream={path} live={!!s} />
+          <StreamDestinations path={path} />
           {s && (
             <section className="card" aria-labelledby="media-title">
               <h3 id="media-title" className="card-title">

@@ -1,5 +1,6 @@
 import type { OnAirClient } from '../client/client';
 import { useConnection } from './connection';
+import { wireDestinations } from './destinations';
 import { useJobs } from './jobs';
 import { useLogs } from './logs';
 import { useRecordings } from './recordings';
@@ -39,6 +40,7 @@ export function wireStores(c: OnAirClient): () => void {
     c.on('job.done', (j) => useJobs.getState().upsert(j)),
     c.on('job.failed', (d) => useJobs.getState().upsert(d.job, d.will_retry ? d.retry_at : null)),
     c.on('job.cancelled', (j) => useJobs.getState().upsert(j)),
+    wireDestinations(c),
   ];
   return () => offs.forEach((off) => off());
 }
