@@ -183,23 +183,24 @@ export const RecordConfigSchema = z.object({
  * NMS 2.x `relay` (its `tasks` kept for the relays) plus the restream destinations' supervision (issue 11).
  * `hold_s` is how long a destination keeps its remote connection open for a dropped publisher: back within it,
  * the platform sees one unbroken broadcast; later, the destination closes it and a return starts a new one.
- * A stream waits for its publisher max(hls.cleanup_after_s, relay.hold_s) (HLS continues its playlists across
- * that whole window too); both default to 30 s.
+ * `hold_s` defaults to `hls.cleanup_after_s` (30 s), the one reconnect window; a stream waits for its publisher
+ * max(hls.cleanup_after_s, relay.hold_s) (HLS continues its playlists across that whole window too).
  */
 export const RelayConfigSchema = z.object({
   ffmpeg: z.string().optional(),
   tasks: z.array(z.record(z.string(), z.unknown())).default([]),
-  /** seconds a destination holds its connection while the publisher is away (the reconnect window) */
-  hold_s: z.number().min(0).max(3600).default(30),
+  /** seconds a destination holds its connection while the publisher is away (default: hls.cleanup_after_s) */
+  hold_s: z.number().min(0).max(3600).optional(),
   /** no Acknowledgement from the remote for this long while bytes are outstanding: the link is dead, seconds */
   ack_timeout_s: z.number().min(1).max(600).default(10),
   /** failed connection attempts in a row before a destination gives up (`failed`, "Retry now" starts over) */
   max_attempts: z.number().int().min(1).max(100_000).default(10),
 }).loose();
 
-/** The relay settings, with the defaults when the config has no `relay` section. */
-export function relaySettings(cfg: { relay?: z.output<typeof RelayConfigSchema> }): z.output<typeof RelayConfigSchema> {
-  return cfg.relay ?? RelayConfigSchema.parse({});
+/** The relay settings, with the defaults when the config has no `relay` section (hold_s: the reconnect window). */
+export function relaySettings(cfg: { relay?: z.output<typeof RelayConfigSchema>; hls: { cleanup_after_s: number } }): z.output<typeof RelayConfigSchema> & { hold_s: number } {
+  const r = cfg.relay ?? RelayConfigSchema.parse({});
+  return { ...r, hold_s: r.hold_s ?? cfg.hls.cleanup_after_s };
 }
 
 export const ConfigSchema = z.object({
