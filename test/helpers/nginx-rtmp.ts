@@ -56,7 +56,8 @@ function need(file: string, pkg: string): void {
 
 
 
-function makeCert(dir: string): { key: string; cert: string } {
+/** A self-signed certificate for "localhost" (CN and SAN) made by openssl in `dir`. */
+export function makeCert(dir: string): { key: string; cert: string } {
   need('/usr/bin/openssl', 'openssl');
   const key = path.join(dir, 'tls.key');
   const cert = path.join(dir, 'tls.crt');

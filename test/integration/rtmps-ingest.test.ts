@@ -4,7 +4,6 @@
  * TCP peer on the TLS port is dropped without becoming a session; the per-address limit and the handshake
  * deadline apply to the TLS port as they do to the plain one.
  */
-import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
@@ -16,18 +15,10 @@ import { FlvDemuxer, type FlvTag } from '../../core/format/flv/flv';
 import { OnAirError } from '../../core/errors';
 import { RtmpClient } from '../../core/rtmp/client';
 import { decodeFrames } from '../helpers/ffmpeg';
+import { makeCert } from '../helpers/nginx-rtmp';
 import { useMediaDir } from '../helpers/format-media';
 import { sleep, startStudio, waitFor, type TestStudio } from '../helpers/studio';
 
-function makeCert(dir: string): { key: string; cert: string } {
-  const key = path.join(dir, 'key.pem');
-  const cert = path.join(dir, 'cert.pem');
-  execFileSync('openssl', [
-    'req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', key, '-out', cert, '-days', '1',
-    '-subj', '/CN=localhost', '-addext', 'subjectAltName=DNS:localhost',
-  ], { stdio: 'ignore' });
-  return { key, cert };
-}
 
 /** Send FLV tags through the client in real time, looping until `stop()` says so. */
 async function pace(c: RtmpClient, id: number, tags: FlvTag[], stop: () => boolean): Promise<void> {
