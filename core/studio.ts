@@ -8,6 +8,7 @@ import { serverHandlers, streamHandlers } from './api/contract-handlers';
 import { createJobHandlers } from './api/jobs-handlers';
 import { destinationsFeature } from './api/destinations-handlers';
 import { DestinationsService } from './api/destinations-service';
+import { sealedKeyProvider, type KeyProvider, type Sealer } from './relay/secrets';
 import { DestinationManager, destinationConfig } from './relay/manager';
 import { loopbackRtmpUrl } from './relay/reencode';
 import { RelayManager } from './relay/relays';
@@ -50,6 +51,11 @@ export interface StudioOptions {
   panelDir?: string;
   /** how outbound host names resolve (URL downloads, callbacks); default node's dns.lookup. Tests stub it */
   resolver?: Resolver;
+  /**
+   * The desktop app's OS keychain (Electron safeStorage): seals the master key of destination stream keys
+   * (`<data_dir>/destinations.key.sealed`). Headless: a 0600 key file instead.
+   */
+  sealer?: Sealer;
 }
 
 export interface ListenInfo {
@@ -117,6 +123,7 @@ export class Studio {
     this.jobs = new JobEngine({ store: () => this.store, config: () => this.cfg, log, registry: this.registry, httpPort: () => this.listening?.http ?? null, resolver: opts.resolver, recordings: this.recordings, ffmpeg: this.ctx.ffmpeg });
     this.destinations = new DestinationsService({
       store: () => this.store, dataDir: () => this.cfg.data_dir, log, resolver: opts.resolver,
+      ...(opts.sealer ? { keys: lazySealedKeys(() => this.cfg.data_dir, opts.sealer) } : {}),
       runtime: new DestinationManager({
         registry: this.registry, config: () => destinationConfig(relaySettings(this.cfg)), log,
         // pre-flight re-encodes: ffmpeg reads /app/name from this studio and publishes /app/name_enc_<id> back into it
@@ -275,4 +282,10 @@ export class Studio {
 
 export function createStudio(config: unknown = {}, opts: StudioOptions = {}): Studio {
   return new Studio(config, opts);
+}
+
+/** The sealed key provider, on the data folder in force when the first key is needed. */
+function lazySealedKeys(dataDir: () => string, sealer: Sealer): KeyProvider {
+  let p: KeyProvider | null = null;
+  return { masterKey: () => (p ??= sealedKeyProvider(dataDir(), sealer)).masterKey() };
 }

@@ -2,7 +2,7 @@
  * OnAir Studio desktop shell: starts the core in this process, shows the panel (app://panel) in one
  * hardened window, binds the contract to IPC, and keeps a tray icon with a live indicator.
  */
-import { app, BrowserWindow, dialog, Menu, shell } from 'electron';
+import { app, BrowserWindow, dialog, Menu, safeStorage, shell } from 'electron';
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { withSavedSettings } from '../core/config-store';
@@ -39,6 +39,17 @@ function fail(e: unknown): void {
   app.exit(1);
 }
 
+/** Destination stream keys are sealed by the OS keychain (safeStorage) when it is available, else a 0600 key file. */
+function keychain(): { sealer?: { seal(b: Buffer): Buffer; unseal(b: Buffer): Buffer } } {
+  if (!safeStorage.isEncryptionAvailable()) return {};
+  return {
+    sealer: {
+      seal: (b) => safeStorage.encryptString(b.toString('base64')),
+      unseal: (b) => Buffer.from(safeStorage.decryptString(b), 'base64'),
+    },
+  };
+}
+
 /** Start the core on the saved ports; if one is taken, fall back to free ports for this session and say so. */
 async function startCore(): Promise<Studio> {
   const saved = withSavedSettings({}) as Record<string, unknown>;
@@ -47,13 +58,13 @@ async function startCore(): Promise<Studio> {
   const jobs = (saved.jobs ?? {}) as Record<string, unknown>;
   const roots: unknown[] = Array.isArray(jobs.allowed_roots) && jobs.allowed_roots.length ? jobs.allowed_roots : [app.getPath('home'), app.getPath('videos'), app.getPath('desktop'), app.getPath('downloads')];
   const cfg: Record<string, unknown> = { ...saved, jobs: { ...jobs, allowed_roots: roots } };
-  const s = createStudio(cfg, { mode: 'electron', logToStdout: dev, panelDir: RENDERER_DIR });
+  const s = createStudio(cfg, { mode: 'electron', logToStdout: dev, panelDir: RENDERER_DIR, ...keychain() });
   try {
     await s.run();
     return s;
   } catch (e) {
     if ((e as NodeJS.ErrnoException).code !== 'EADDRINUSE') throw e;
-    const fallback = createStudio({ ...cfg, rtmp: { ...(cfg.rtmp as object), port: 0 }, http: { ...(cfg.http as object), port: 0 } }, { mode: 'electron', logToStdout: dev, panelDir: RENDERER_DIR });
+    const fallback = createStudio({ ...cfg, rtmp: { ...(cfg.rtmp as object), port: 0 }, http: { ...(cfg.http as object), port: 0 } }, { mode: 'electron', logToStdout: dev, panelDir: RENDERER_DIR, ...keychain() });
     const p = await fallback.run();
     void dialog.showMessageBox({
       type: 'warning',

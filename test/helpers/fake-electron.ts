@@ -163,4 +163,14 @@ export const webUtils = {
   getPathForFile: (f: unknown) => String((f as { path?: unknown }).path ?? ''),
 };
 
-export default { app, protocol, session, shell, dialog, Menu, nativeImage, screen, Tray: FakeTray, BrowserWindow: FakeWindow, ipcMain, contextBridge, ipcRenderer, webUtils };
+/** The OS keychain stand-in: "encrypts" by reversing the bytes behind a marker, so a test can tell sealed from plain. */
+export const safeStorage = {
+  isEncryptionAvailable: () => true,
+  encryptString: (s: string) => Buffer.concat([Buffer.from('SEALED:'), Buffer.from(s).reverse()]),
+  decryptString: (b: Buffer) => {
+    if (!b.subarray(0, 7).equals(Buffer.from('SEALED:'))) throw new Error('not sealed by this keychain');
+    return Buffer.from(b.subarray(7)).reverse().toString();
+  },
+};
+
+export default { app, protocol, session, shell, dialog, Menu, nativeImage, screen, Tray: FakeTray, BrowserWindow: FakeWindow, ipcMain, contextBridge, ipcRenderer, webUtils, safeStorage };

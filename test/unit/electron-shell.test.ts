@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -37,6 +37,15 @@ const invoke = (cmd: unknown, args?: unknown, ev: unknown = trusted): Promise<{ 
   fake.ipcHandlers.get('onair:invoke')!(ev, cmd, args) as Promise<{ ok: boolean; result?: unknown; error?: { code: string } }>;
 
 describe('electron main', () => {
+  it('seals the master key of destination stream keys with the OS keychain (safeStorage), not a plain key file', async () => {
+    const added = await invoke('destinations.add', { name: 'yt', platform: 'custom', url: 'rtmp://127.0.0.1:1/live', key: 'desk-top-key-1234', source: { stream: '/live/x' } });
+    expect(added.ok).toBe(true);
+    const sealed = readFileSync(path.join(dataDir, 'destinations.key.sealed'));
+    expect(sealed.subarray(0, 7).toString()).toBe('SEALED:');
+    expect(existsSync(path.join(dataDir, 'destinations.key'))).toBe(false);
+    expect(JSON.stringify(added)).not.toContain('desk-top-key-1234');
+  });
+
   it('takes the single-instance lock, enables the sandbox and opens one hardened window on app://panel', () => {
     expect(fake.lock).toBe(1);
     expect(fake.sandboxEnabled).toBe(true);
