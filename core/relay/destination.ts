@@ -7,13 +7,12 @@
  */
 import type tls from 'node:tls';
 import type { Logger } from 'pino';
-import { decodeAmf0, type AmfObject } from '../format/amf/amf';
 import { windowAckSizeMsg } from '../format/rtmp/rtmp-messages';
 import type { MediaPacket } from '../media/packet';
 import type { Stream } from '../media/stream';
 import type { StreamStart, Subscriber } from '../media/subscriber';
 import { RtmpClient, parseRtmpUrl, type RtmpTarget } from '../rtmp/client';
-import { AckMeter } from './ack-meter';
+import { RemoteLink } from './link';
 import { describeFailure, WORDS, type LinkPhase } from './link-errors';
 import { DEFAULT_BACKOFF, DestinationMachine, type BackoffPolicy } from './machine';
 import { canDecide, KeyframeTracker, preflight, type IncomingStream, type PreflightVerdict } from './preflight';
@@ -52,18 +51,6 @@ export function keyHint(key: string): string {
   return key.length > 4 ? `…${key.slice(-4)}` : '…';
 }
 
-/** One remote connection (a new one after every failure). */
-interface Link {
-  client: RtmpClient;
-  streamId: number;
-  /** the remote-session clock: first media timestamp sent (null: none yet) */
-  base: number | null;
-  waitKeyframe: boolean;
-  overSince: number;
-  acks: AckMeter;
-  timer: NodeJS.Timeout;
-}
-
 export class Destination implements Subscriber {
   readonly protocol = 'relay' as const;
   readonly internal = true;
@@ -74,7 +61,7 @@ export class Destination implements Subscriber {
   dropped = 0;
   private bytesAckedTotal = 0;
   private stream: Stream | null = null;
-  private link: Link | null = null;
+  private link: RemoteLink | null = null;
   /** bumps on every (re)connect and stop: late callbacks of an old attempt are ignored */
   private generation = 0;
   private retryTimer: NodeJS.Timeout | null = null;
@@ -172,22 +159,9 @@ export class Destination implements Subscriber {
   private forward(p: MediaPacket): void {
     const l = this.link;
     if (!l) return;
-    if (!p.seqHeader && p.kind !== 'data') {
-      const now = Date.now();
-      if (l.client.writableLength > this.opts().maxQueueBytes) {
-        if (l.overSince === 0) l.overSince = now;
-        else if (now - l.overSince > this.opts().stallMs) return this.linkDown(l, 'the server is not reading (send queue full)');
-        l.waitKeyframe = this.stream?.hasVideo ?? false;
-        this.dropped++;
-        return;
-      }
-      l.overSince = 0;
-      if (l.waitKeyframe) {
-        if (p.kind !== 'video' || !p.keyframe) return;
-        l.waitKeyframe = false;
-      }
-    }
-    this.write(l, p);
+    const n = l.forward(p, this.stream?.hasVideo ?? false);
+    if (n < 0) this.dropped++;
+    else this.bytes += n;
   }
 
   flush(): void {}
@@ -302,53 +276,21 @@ export class Destination implements Subscriber {
   }
 
   private open(client: RtmpClient, streamId: number, gen: number): void {
-    const l: Link = {
-      client, streamId, base: null, waitKeyframe: false, overSince: 0, acks: new AckMeter(client.lastAckFromPeer, client.bytesOut),
-      timer: setInterval(() => this.watch(l), 500),
-    };
-    l.timer.unref();
+    const l = new RemoteLink(client, streamId, this.opts(), (link, error) => this.linkDown(link, error));
     this.link = l;
     client.on('ack', (seq) => this.onAck(l, seq));
     client.on('close', (_reason, err) => {
       if (gen === this.generation && this.link === l) this.linkDown(l, err ? describeFailure(err, 'running') : WORDS.closed);
     });
     const init = (this.feed?.output ?? this.stream!).startInfo();
-    if (init.metadata) this.write(l, init.metadata);
-    if (init.videoConfig) this.write(l, init.videoConfig);
-    if (init.audioConfig) this.write(l, init.audioConfig);
+    for (const p of [init.metadata, init.videoConfig, init.audioConfig]) if (p) this.bytes += l.write(p);
     l.waitKeyframe = init.hasVideo && !(init.gop[0]?.kind === 'video' && init.gop[0].keyframe);
     for (const p of init.gop) this.forward(p);
   }
 
-  private write(l: Link, p: MediaPacket): void {
-    let ts = 0;
-    if (p.kind !== 'data' && !p.seqHeader) {
-      l.base ??= p.timestamp;
-      let d = p.timestamp - l.base;
-      if (d < -(2 ** 31)) d += 2 ** 32;
-      ts = Math.max(0, d) >>> 0;
-    } else if (l.base !== null) {
-      ts = Math.max(0, p.timestamp - l.base) >>> 0;
-    }
-    const before = l.client.bytesOut;
-    if (p.kind === 'video') l.client.sendVideo(l.streamId, ts, p.body);
-    else if (p.kind === 'audio') l.client.sendAudio(l.streamId, ts, p.body);
-    else this.writeData(l, ts, p.body);
-    this.bytes += l.client.bytesOut - before;
-  }
-
-  private writeData(l: Link, ts: number, body: Buffer): void {
-    let values: unknown[] = [];
-    try {
-      values = decodeAmf0(body);
-    } catch {}
-    if (values[0] === 'onMetaData' && typeof values[1] === 'object' && values[1] !== null) {
-      l.client.sendMetadata(l.streamId, { ...(values[1] as AmfObject) });
-    } else l.client.sendData(l.streamId, ts, body);
-  }
-
-  private onAck(l: Link, seq: number): void {
-    this.bytesAckedTotal += l.acks.onAck(seq, l.client.bytesOut, this.opts().bitrateWindowMs);
+  private onAck(l: RemoteLink, seq: number): void {
+    if (this.link !== l) return;
+    this.bytesAckedTotal += l.onAck(seq);
     if (this.machine.state === 'connecting') {
       this.machine.live();
       this.log.info({ dest: this.spec.id, host: safeHost(this.spec.url), key: keyHint(this.spec.key) }, 'destination live');
@@ -357,19 +299,10 @@ export class Destination implements Subscriber {
 
   /** bits per second acknowledged by the remote over the sliding window (0 when acks stopped) */
   private ackedBitrate(): number {
-    return this.link?.acks.bitrate(this.opts().ackTimeoutMs) ?? 0;
+    return this.link?.bitrate() ?? 0;
   }
 
-  /** Dead-link watch: bytes beyond a window outstanding and no acknowledgement for ackTimeoutMs. */
-  private watch(l: Link): void {
-    if (this.link !== l) return;
-    const o = this.opts();
-    if (l.acks.dead(l.client.bytesOut, o.ackWindow, o.ackTimeoutMs)) {
-      this.linkDown(l, `no acknowledgement for ${Math.round(o.ackTimeoutMs / 1000)} s`);
-    }
-  }
-
-  private linkDown(l: Link, error: string): void {
+  private linkDown(l: RemoteLink, error: string): void {
     if (this.link !== l) return;
     this.drop();
     this.failed(error);
@@ -396,9 +329,7 @@ export class Destination implements Subscriber {
     this.retryTimer = null;
     const l = this.link;
     this.link = null;
-    if (!l) return;
-    clearInterval(l.timer);
-    l.client.close();
+    l?.close();
   }
 }
 
