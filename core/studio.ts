@@ -28,6 +28,7 @@ import { addRecordingRoutes } from './record/routes';
 import { recordingThumbnail } from './record/thumbnail';
 import { openStore, type Store } from './store/db';
 import { RecordingsRepo } from './store/recordings-repo';
+import { RelaysRepo } from './store/relays-repo';
 import { mountStudioApi, type StudioApi } from './api/studio-api';
 import { moveListeners, type ListenerName } from './config-apply';
 import { overlayConfig, saveConfigPatch } from './config-store';
@@ -135,7 +136,10 @@ export class Studio {
         },
       }),
     });
-    this.relays = new RelayManager({ ctx: this.ctx, log, rtmp: () => (this.listening ? { port: this.listening.rtmp, host: this.cfg.rtmp.host ?? this.cfg.host } : null) });
+    this.relays = new RelayManager({
+      ctx: this.ctx, log, rtmp: () => (this.listening ? { port: this.listening.rtmp, host: this.cfg.rtmp.host ?? this.cfg.host } : null),
+      persist: { repo: () => (this.store ? new RelaysRepo(this.store.db) : null), box: () => this.destinations.secrets() },
+    });
     // every feature, one shape (core/feature.ts): the commands it answers and what it mounts
     this.features = [
       { name: 'flv', mount: (h) => mountFlv(h, this.ctx) },

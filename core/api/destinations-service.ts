@@ -57,7 +57,8 @@ export class DestinationsService extends EventEmitter {
     return this.repoOf.repo;
   }
 
-  private secrets(): SecretBox {
+  /** The master-key box of stream keys; relays keep their stored edges (user:password) in it too. */
+  secrets(): SecretBox {
     this.box ??= new SecretBox(this.deps.keys ?? fileKeyProvider(this.deps.dataDir()));
     return this.box;
   }

@@ -31,7 +31,7 @@ export const RelaySchema = z.object({
   name: z.string().nullable(),
   rtsp_transport: z.string().nullable(),
   appendName: z.boolean(),
-  /** from the config file's relay.tasks, or added through the API (kept in memory) */
+  /** from the config file's relay.tasks, or added through the API (kept in the store, its edge encrypted) */
   origin: z.enum(['config', 'api']),
   enabled: z.boolean(),
   state: DestinationStateSchema,

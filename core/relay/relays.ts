@@ -7,9 +7,11 @@
  * - push: every publish on the task's app is pushed to the edge under the same name: one transient destination
  *   (DestinationManager, not persisted) per live stream, removed when the stream is over.
  * - query form (relay.allow_query): see relay-query.ts; with it off the query is ignored and logged (names only).
- * Tasks added through the API live in memory (config tasks come back with the config).
+ * Tasks added through the API, and the Start/Stop of every task, are kept in the store (relay-store.ts): a restart
+ * resumes what was running.
  */
 import { EventEmitter } from 'node:events';
+import { randomBytes } from 'node:crypto';
 import type { Logger } from 'pino';
 import type { ServerContext } from '../context';
 import { OnAirError } from '../errors';
@@ -20,6 +22,7 @@ import { DestinationManager } from './manager';
 import { ffmpegIngest, rtmpIngest, type IngestAttempt } from './relay-ingest';
 import { querySpecs, queryPlatforms, relayOptions, type RelayOptions } from './relay-query';
 import { RelayRunner, type RunnerStatus } from './relay-runner';
+import { RelayStore, type RelayPersistence } from './relay-store';
 import { configTaskId, edgeStreamUrl, redactEdge, sourceKind, splitStreamUrl, validateTask, type RelayTask } from './relay-task';
 import type { DestinationState } from './types';
 
@@ -50,6 +53,8 @@ export interface RelayDeps {
   /** where our RTMP listener is (after run()) */
   rtmp: () => { port: number; host: string } | null;
   log: Logger;
+  /** where API tasks and Start/Stop are kept (none: in memory only) */
+  persist?: RelayPersistence;
 }
 
 const splitPath = (p: string): [string, string] | null => {
@@ -64,12 +69,13 @@ export class RelayManager extends EventEmitter<{ state: [RelayView] }> {
   private readonly queryDests = new Map<string, string>();
   private ffmpeg: string | null = null;
   private idleTimer: NodeJS.Timeout | null = null;
-  private nextId = 1;
   private readonly log: Logger;
+  private readonly saved: RelayStore;
 
   constructor(private readonly deps: RelayDeps) {
     super();
     this.log = deps.log.child({ relay: 'relays' });
+    this.saved = new RelayStore(deps.persist, this.log);
     this.dests = new DestinationManager({ registry: deps.ctx.registry, config: () => ({}), log: deps.log });
     this.dests.on('state', (s) => {
       for (const e of this.entries.values()) if ([...e.pushes.values()].includes(s.id)) this.changed(e);
@@ -83,13 +89,22 @@ export class RelayManager extends EventEmitter<{ state: [RelayView] }> {
   async start(): Promise<void> {
     const c = this.deps.ctx.config();
     this.ffmpeg = (await locateFfmpeg({ ffmpeg: c.relay?.ffmpeg ?? c.ffmpeg }))?.path ?? null;
+    const restored = this.saved.restore();
     (c.relay?.tasks ?? []).forEach((raw, i) => {
       try {
-        this.insert(validateTask(raw, configTaskId(i), 'config'));
+        const task = validateTask(raw, configTaskId(i), 'config');
+        this.insert(task, restored.wanted(task) ?? true);
       } catch (e) {
         this.log.warn({ task: i, err: (e as Error).message }, 'relay task ignored');
       }
     });
+    for (const { task, enabled } of restored.tasks) {
+      try {
+        this.insert(task, enabled);
+      } catch (e) {
+        this.log.warn({ relay: task.id, err: (e as Error).message }, 'stored relay not resumed');
+      }
+    }
     const { hooks, registry } = this.deps.ctx;
     hooks.on('prePlay', this.onPrePlay);
     hooks.on('postPublish', this.onPostPublish);
@@ -118,7 +133,8 @@ export class RelayManager extends EventEmitter<{ state: [RelayView] }> {
   }
 
   add(raw: Record<string, unknown>): RelayView {
-    const e = this.insert(validateTask(raw, `r${this.nextId++}`, 'api'));
+    const e = this.insert(validateTask(raw, `r${randomBytes(5).toString('hex')}`, 'api'), true);
+    this.saved.save(e.task, true);
     return this.view(e);
   }
 
@@ -126,12 +142,14 @@ export class RelayManager extends EventEmitter<{ state: [RelayView] }> {
     const e = this.entry(id);
     void this.halt(e);
     this.entries.delete(id);
+    this.saved.forget(id);
     return { ok: true, id };
   }
 
   startTask(id: string): RelayView {
     const e = this.entry(id);
     e.enabled = true;
+    this.saved.save(e.task, true);
     e.runner?.start();
     return this.changed(e);
   }
@@ -139,12 +157,14 @@ export class RelayManager extends EventEmitter<{ state: [RelayView] }> {
   stopTask(id: string): RelayView {
     const e = this.entry(id);
     e.enabled = false;
+    this.saved.save(e.task, false);
     void this.halt(e);
     return this.changed(e);
   }
 
   retry(id: string): RelayView {
     const e = this.entry(id);
+    if (!e.enabled) this.saved.save(e.task, true);
     e.enabled = true;
     if (e.runner) e.runner.retry();
     for (const p of e.pulls.values()) p.runner.retry();
@@ -158,15 +178,15 @@ export class RelayManager extends EventEmitter<{ state: [RelayView] }> {
     return e;
   }
 
-  private insert(task: RelayTask): Entry {
+  private insert(task: RelayTask, enabled: boolean): Entry {
     if (task.mode === 'static' && task.name && [...this.entries.values()].some((x) => x.task.mode === 'static' && x.task.app === task.app && x.task.name === task.name)) {
       throw new OnAirError('CONFLICT', `a static relay already feeds /${task.app}/${task.name}`);
     }
-    const e: Entry = { task, enabled: true, runner: null, pulls: new Map(), pushes: new Map() };
+    const e: Entry = { task, enabled, runner: null, pulls: new Map(), pushes: new Map() };
     if (task.mode === 'static') e.runner = this.runner(e, task.app, task.name ?? task.id, () => this.staticAttempt(task));
     this.entries.set(task.id, e);
     this.log.info({ relay: task.id, mode: task.mode, app: task.app, edge: redactEdge(task.edge) }, 'relay task added');
-    e.runner?.start();
+    if (enabled) e.runner?.start();
     return e;
   }
 
@@ -222,7 +242,8 @@ export class RelayManager extends EventEmitter<{ state: [RelayView] }> {
       const s = this.dests.status(id);
       streams.push({ path, state: s.state, lastError: s.lastError });
     }
-    const own: RunnerStatus = e.runner?.status() ?? {
+    const ran = e.runner?.status();
+    const own: RunnerStatus = ran ? { ...ran, state: !e.enabled && ran.state === 'idle' ? 'stopped' : ran.state } : {
       state: !e.enabled ? 'stopped' : streams.some((s) => s.state === 'live') ? 'live' : 'idle',
       attempt: 0, nextTryAt: null, lastError: streams.find((s) => s.lastError)?.lastError ?? null, liveSince: null,
     };

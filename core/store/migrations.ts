@@ -3,6 +3,7 @@ import { OnAirError } from '../errors';
 import { DESTINATIONS_MIGRATION } from './destinations-repo';
 import { PROCESSES_MIGRATION } from './processes-repo';
 import { RECORDINGS_MIGRATION } from './recordings-repo';
+import { RELAYS_MIGRATION } from './relays-repo';
 import { SEED_RECORDINGS_MIGRATION } from './seed-recordings-repo';
 
 /**
@@ -38,6 +39,8 @@ export const migrations: readonly string[] = [
   `${PROCESSES_MIGRATION}\n${SEED_RECORDINGS_MIGRATION}`,
   // 4: restream destinations (stream keys encrypted; `enabled` kept so a restart resumes them)
   DESTINATIONS_MIGRATION,
+  // 5: relay tasks added through the API (encrypted: edges may carry user:password) and Start/Stop of config tasks
+  RELAYS_MIGRATION,
 ];
 
 /** Bring a database up to date. A database newer than this build refuses to open (CONFIG). */
