@@ -1,6 +1,7 @@
 import net from 'node:net';
 import { OnAirError } from '../errors';
 import { systemResolver, type Resolver } from '../net/outbound';
+import { PLATFORM_PRESETS, type PlatformPreset } from '../contract/platforms';
 import type { Platform } from './types';
 
 /**
@@ -9,68 +10,11 @@ import type { Platform } from './types';
  * act on; nothing reaches the store or the supervisor unless validateDestination() accepted it.
  */
 
-export interface IngestChoice {
-  id: string;
-  label: string;
-  url: string;
-}
+export type { IngestChoice, PlatformPreset } from '../contract/platforms';
+export { TWITCH_AUTO_HOST } from '../contract/platforms';
 
-export interface PlatformPreset {
-  platform: Platform;
-  label: string;
-  /** the URL the "Add destination" form starts with ('' = the user types one) */
-  defaultUrl: string;
-  /** ingest servers to pick from (YouTube primary/backup, Twitch auto…) */
-  ingests: readonly IngestChoice[];
-  /** schemes the platform accepts */
-  schemes: readonly ('rtmp' | 'rtmps')[];
-  /** where the user finds the key (shown under the key field) */
-  keyHint: string;
-}
-
-export const TWITCH_AUTO_HOST = 'ingest.global-contribute.live-video.net';
-
-export const PRESETS: Readonly<Record<Platform, PlatformPreset>> = {
-  youtube: {
-    platform: 'youtube', label: 'YouTube', defaultUrl: 'rtmps://a.rtmps.youtube.com:443/live2',
-    ingests: [
-      { id: 'primary', label: 'Primary (RTMPS)', url: 'rtmps://a.rtmps.youtube.com:443/live2' },
-      { id: 'backup', label: 'Backup (RTMPS)', url: 'rtmps://b.rtmps.youtube.com:443/live2?backup=1' },
-      { id: 'primary-rtmp', label: 'Primary (plain RTMP)', url: 'rtmp://a.rtmp.youtube.com/live2' },
-    ],
-    schemes: ['rtmp', 'rtmps'],
-    keyHint: 'YouTube Studio → Go live → Stream key',
-  },
-  twitch: {
-    platform: 'twitch', label: 'Twitch', defaultUrl: `rtmp://${TWITCH_AUTO_HOST}/app`,
-    // "auto" is Twitch's global anycast ingest; any other ingest host can be typed as the URL
-    ingests: [
-      { id: 'auto', label: 'Automatic (closest ingest)', url: `rtmp://${TWITCH_AUTO_HOST}/app` },
-      { id: 'auto-rtmps', label: 'Automatic over RTMPS', url: `rtmps://${TWITCH_AUTO_HOST}:443/app` },
-    ],
-    schemes: ['rtmp', 'rtmps'],
-    keyHint: 'Twitch Creator Dashboard → Settings → Stream → Primary Stream key',
-  },
-  facebook: {
-    platform: 'facebook', label: 'Facebook', defaultUrl: 'rtmps://live-api-s.facebook.com:443/rtmp/',
-    ingests: [{ id: 'primary', label: 'Facebook Live (RTMPS)', url: 'rtmps://live-api-s.facebook.com:443/rtmp/' }],
-    // Facebook refuses plain RTMP
-    schemes: ['rtmps'],
-    keyHint: 'Facebook Live Producer → Stream key (keep the ?s_bl=… part)',
-  },
-  kick: {
-    platform: 'kick', label: 'Kick', defaultUrl: '',
-    ingests: [],
-    schemes: ['rtmps'],
-    keyHint: 'Kick Dashboard → Settings → Stream URL and Stream key',
-  },
-  custom: {
-    platform: 'custom', label: 'Custom RTMP/RTMPS', defaultUrl: '',
-    ingests: [],
-    schemes: ['rtmp', 'rtmps'],
-    keyHint: 'the stream key (or stream name) the server expects',
-  },
-};
+/** The presets' data lives in core/contract/platforms.ts (the panel's form reads the same object). */
+export const PRESETS: Readonly<Record<Platform, PlatformPreset>> = PLATFORM_PRESETS;
 
 export const PLATFORMS = Object.keys(PRESETS) as Platform[];
 

@@ -1,107 +1,94 @@
 /**
- * A small RTSP server for tests (RTP over TCP, interleaved): ffmpeg packetizes a file to RTP (`-f rtp`, its SDP
- * through -sdp_file) on local UDP ports; this server answers OPTIONS / DESCRIBE / SETUP / PLAY / TEARDOWN with
- * that SDP and forwards every RTP packet to each playing client as `$ channel length packet` frames.
- * (ffmpeg's own rtsp muxer cannot listen, and no RTSP server package is installed here.) Only TCP transport:
- * a client asking for UDP gets 461, as a TCP-only camera answers.
+ * A real RTSP server for tests: GStreamer's RTSP server (gst-rtsp-server, driven by test/helpers/rtsp-server.py
+ * through python3-gi) as its own process on 127.0.0.1 (port 0), fed by ffmpeg: ffmpeg sends the file (H.264 + AAC,
+ * looped at its own pace) as MPEG-TS over UDP to the server, which serves it at rtsp://127.0.0.1:<port>/cam
+ * over RTP/UDP or RTP/TCP-interleaved, as the client asks (like an IP camera).
+ *
+ * Needs the Debian packages python3-gi, gir1.2-gst-rtsp-server-1.0, gstreamer1.0-plugins-good and
+ * gstreamer1.0-plugins-bad (.ci/run installs them); a missing one fails loudly.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import dgram from 'node:dgram';
-import { existsSync, mkdtempSync, readFileSync } from 'node:fs';
-import net from 'node:net';
-import os from 'node:os';
+import { existsSync } from 'node:fs';
 import path from 'node:path';
+import { createInterface } from 'node:readline';
 import { FFMPEG } from './ffmpeg';
-import { waitFor } from './studio';
+
+/** Debian's interpreter: python3-gi is in its dist-packages (a pyenv python3 on PATH would not see it). */
+const PYTHON = '/usr/bin/python3';
+const SCRIPT = path.join(import.meta.dirname, 'rtsp-server.py');
+const GST = '/usr/lib/x86_64-linux-gnu';
+const NEEDED: [string, string][] = [
+  [PYTHON, 'python3'],
+  ['/usr/lib/python3/dist-packages/gi/__init__.py', 'python3-gi'],
+  [`${GST}/girepository-1.0/GstRtspServer-1.0.typelib`, 'gir1.2-gst-rtsp-server-1.0'],
+  [`${GST}/gstreamer-1.0/libgstudp.so`, 'gstreamer1.0-plugins-good'],
+  [`${GST}/gstreamer-1.0/libgstrtp.so`, 'gstreamer1.0-plugins-good'],
+  [`${GST}/gstreamer-1.0/libgstaudioparsers.so`, 'gstreamer1.0-plugins-good'],
+  [`${GST}/gstreamer-1.0/libgstmpegtsdemux.so`, 'gstreamer1.0-plugins-bad'],
+  [`${GST}/gstreamer-1.0/libgstvideoparsersbad.so`, 'gstreamer1.0-plugins-bad'],
+];
 
 export interface RtspServer {
   url: string;
-  /** RTSP sessions that reached PLAY */
+  /** PLAY requests the server answered */
   plays: number;
+  /** the Transport header of every SETUP a client sent, e.g. `RTP/AVP/TCP;unicast;interleaved=0-1` */
+  setups: string[];
+  /** the server's output so far (for failure messages) */
+  log(): string;
+  /** stop the server and its ffmpeg feed (each killed as a process group) */
   close(): Promise<void>;
 }
 
-function udp(): Promise<dgram.Socket> {
-  return new Promise((resolve) => {
-    const s = dgram.createSocket('udp4');
-    s.bind(0, '127.0.0.1', () => resolve(s));
-  });
+/** groups still running when the test process exits (a crashed run) are killed too: no orphans */
+const running = new Set<ChildProcess>();
+process.once('exit', () => { for (const p of running) try { process.kill(-p.pid!, 'SIGKILL'); } catch { /* gone */ } });
+
+function startGroup(bin: string, args: string[], stdio: 'pipe' | 'ignore'): ChildProcess {
+  const p = spawn(bin, args, { stdio: ['ignore', stdio, stdio], detached: true });
+  running.add(p);
+  p.once('exit', () => running.delete(p));
+  return p;
 }
 
-/** Serve `file` (H.264 + AAC, looped at its own pace) as rtsp://127.0.0.1:<port>/cam. */
+async function killGroup(p: ChildProcess): Promise<void> {
+  running.delete(p);
+  if (p.exitCode !== null || p.signalCode !== null || !p.pid) return;
+  const gone = new Promise((r) => p.once('exit', r));
+  try { process.kill(-p.pid, 'SIGKILL'); } catch { p.kill('SIGKILL'); }
+  await gone;
+}
+
+/** Serve `file` (H.264 + AAC) as rtsp://127.0.0.1:<port>/cam from GStreamer's RTSP server, fed by ffmpeg. */
 export async function startRtspServer(file: string): Promise<RtspServer> {
-  const socks = [await udp(), await udp()];
-  const ports = socks.map((s) => s.address().port);
-  const sdpFile = path.join(mkdtempSync(path.join(os.tmpdir(), 'onair-rtsp-')), 'cam.sdp');
-  const ff: ChildProcess = spawn(FFMPEG, [
-    '-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', file,
-    '-map', '0:v', '-c', 'copy', '-f', 'rtp', `rtp://127.0.0.1:${ports[0]}?rtcpport=${ports[0]}`,
-    '-map', '0:a', '-c', 'copy', '-f', 'rtp', `rtp://127.0.0.1:${ports[1]}?rtcpport=${ports[1]}`,
-    '-sdp_file', sdpFile,
-  ], { stdio: 'ignore' });
-  await waitFor(() => existsSync(sdpFile) && /m=audio/.test(readFileSync(sdpFile, 'utf8')), 'ffmpeg RTP SDP', 10_000);
-  let track = 0;
-  const sdp = readFileSync(sdpFile, 'utf8').split(/\r?\n/).filter((l) => l && !l.startsWith('c=')).flatMap((l) => {
-    if (!l.startsWith('m=')) return [l];
-    return [l.replace(/^m=(\w+) \d+/, 'm=$1 0'), 'c=IN IP4 0.0.0.0', `a=control:trackID=${track++}`];
-  }).join('\r\n') + '\r\n';
-
-  const playing = new Set<net.Socket>();
-  const server: RtspServer = { url: '', plays: 0, close: async () => undefined };
-  socks.forEach((s, i) => s.on('message', (pkt) => {
-    if (pkt.length < 2 || (pkt[1] >= 200 && pkt[1] <= 204)) return; // RTCP sender reports: not forwarded
-    const head = Buffer.from([0x24, i * 2, pkt.length >> 8, pkt.length & 0xff]);
-    for (const c of playing) if (c.writableLength < 4 * 1024 * 1024) c.write(Buffer.concat([head, pkt]));
-  }));
-
-  const tcp = net.createServer((c) => {
-    let buf = '';
-    c.on('error', () => undefined);
-    c.on('close', () => playing.delete(c));
-    c.on('data', (d) => {
-      buf += d.toString('latin1');
-      // interleaved frames from the client (RTCP receiver reports): skipped
-      while (buf.startsWith('$') && buf.length >= 4 && buf.length >= 4 + ((buf.charCodeAt(2) << 8) | buf.charCodeAt(3))) buf = buf.slice(4 + ((buf.charCodeAt(2) << 8) | buf.charCodeAt(3)));
-      if (buf.startsWith('$')) return;
-      for (let end = buf.indexOf('\r\n\r\n'); end >= 0; end = buf.indexOf('\r\n\r\n')) {
-        const req = buf.slice(0, end);
-        buf = buf.slice(end + 4);
-        const [method, uri] = req.split(' ');
-        const cseq = /CSeq:\s*(\d+)/i.exec(req)?.[1] ?? '0';
-        const reply = (status: string, headers: string[] = [], body = ''): void => {
-          const h = [`RTSP/1.0 ${status}`, `CSeq: ${cseq}`, ...headers];
-          if (body) h.push(`Content-Length: ${Buffer.byteLength(body)}`);
-          c.write(`${h.join('\r\n')}\r\n\r\n${body}`);
-        };
-        if (method === 'OPTIONS') reply('200 OK', ['Public: OPTIONS, DESCRIBE, SETUP, PLAY, TEARDOWN']);
-        else if (method === 'DESCRIBE') reply('200 OK', [`Content-Base: ${uri.replace(/\/?$/, '/')}`, 'Content-Type: application/sdp'], sdp);
-        else if (method === 'SETUP') {
-          const t = /Transport:\s*([^\r\n]+)/i.exec(req)?.[1] ?? '';
-          const ch = /trackID=(\d+)/.exec(uri)?.[1] ?? '0';
-          if (!/TCP/i.test(t)) reply('461 Unsupported Transport');
-          else reply('200 OK', [`Transport: RTP/AVP/TCP;unicast;interleaved=${Number(ch) * 2}-${Number(ch) * 2 + 1}`, 'Session: 12345678;timeout=60']);
-        } else if (method === 'PLAY') {
-          reply('200 OK', ['Session: 12345678', 'Range: npt=0.000-']);
-          playing.add(c);
-          server.plays++;
-        } else if (method === 'TEARDOWN') {
-          reply('200 OK', ['Session: 12345678']);
-          c.end();
-        } else if (method && !method.startsWith('$')) reply('405 Method Not Allowed');
-      }
+  for (const [f, pkg] of NEEDED) if (!existsSync(f)) throw new Error(`test tool missing: ${f} (apt-get install ${pkg}; .ci/run installs it)`);
+  const gst = startGroup(PYTHON, [SCRIPT], 'pipe');
+  let out = '';
+  const server: RtspServer = { url: '', plays: 0, setups: [], log: () => out, close: async () => undefined };
+  gst.stderr?.on('data', (d: Buffer) => { out = (out + d.toString()).slice(-20_000); });
+  const ready = new Promise<[number, number]>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`rtsp server did not start in 15 s: ${out}`)), 15_000);
+    gst.once('exit', (code) => { clearTimeout(timer); reject(new Error(`rtsp server exited (${code}): ${out}`)); });
+    createInterface({ input: gst.stdout! }).on('line', (line) => {
+      out = (out + line + '\n').slice(-20_000);
+      const [word, ...rest] = line.split(' ');
+      if (word === 'READY') { clearTimeout(timer); resolve([Number(rest[0]), Number(rest[1])]); }
+      else if (word === 'SETUP') server.setups.push(rest.join(' '));
+      else if (word === 'PLAY') server.plays++;
     });
   });
-  await new Promise<void>((r) => tcp.listen(0, '127.0.0.1', () => r()));
-  server.url = `rtsp://127.0.0.1:${(tcp.address() as net.AddressInfo).port}/cam`;
-  server.close = async () => {
-    for (const c of playing) c.destroy();
-    await new Promise<void>((r) => tcp.close(() => r()));
-    for (const s of socks) s.close();
-    if (ff.exitCode === null && ff.signalCode === null) {
-      const gone = new Promise((r) => ff.once('exit', r));
-      ff.kill('SIGKILL');
-      await gone;
-    }
-  };
+  let feed: ChildProcess | null = null;
+  server.close = async () => { await Promise.all([feed, gst].map((p) => p && killGroup(p))); };
+  try {
+    const [rtspPort, udpPort] = await ready;
+    feed = startGroup(FFMPEG, [
+      '-hide_banner', '-loglevel', 'error', '-re', '-stream_loop', '-1', '-i', file,
+      '-map', '0:v', '-map', '0:a', '-c', 'copy', '-f', 'mpegts', `udp://127.0.0.1:${udpPort}?pkt_size=1316`,
+    ], 'ignore');
+    server.url = `rtsp://127.0.0.1:${rtspPort}/cam`;
+  } catch (e) {
+    await server.close();
+    throw e;
+  }
   return server;
 }

@@ -1,7 +1,8 @@
 /**
  * Relays (issue 11, seed 001) and seed 003's publish query form, against real servers on 127.0.0.1:
  * - studio A carries a Node-Media-Server `relay` block unchanged: a static relay from a file (ffmpeg -re), a
- *   static relay from an RTSP server (test/helpers/rtsp-server.ts, fed by ffmpeg), a pull task from studio B and
+ *   static relay from a real RTSP server (GStreamer's, test/helpers/rtsp-server.ts, fed by ffmpeg; over TCP, and
+ *   over UDP through relays.add), a pull task from studio B and
  *   a push task to studio C; every relayed copy is read back with ffprobe where it lands.
  * - studio D has relay.allow_query on (the presets' base URLs pointed at C through relay.query_targets); A has it
  *   off: the same publish query pushes nothing and the log names the platforms, never the keys.
@@ -106,7 +107,22 @@ describe('relays: static / pull / push from an NMS relay block, and the seed 003
   it('static relay from an RTSP camera (rtsp_transport tcp) publishes /cctv/cam1', async () => {
     await waitFor(() => live(A, '/cctv/cam1'), 'static RTSP relay live', 20_000);
     expect(rtsp.plays).toBeGreaterThanOrEqual(1);
+    // the camera served it as RTP interleaved in the RTSP connection, as asked
+    expect(rtsp.setups.filter((t) => /^RTP\/AVP\/TCP;.*interleaved=/.test(t)).length).toBeGreaterThanOrEqual(2);
     expect(await probeVideo(A.rtmpUrl('/cctv/cam1'))).toEqual({ video: 'h264', width: 320, audio: 'aac' });
+  }, 40_000);
+
+  it('static relay from an RTSP camera over RTP/UDP (rtsp_transport udp, relays.add) publishes /cctv/cam3', async () => {
+    const before = rtsp.plays;
+    const added = await call(A, 'relays.add', { app: 'cctv', mode: 'static', edge: rtsp.url, name: 'cam3', rtsp_transport: 'udp' });
+    try {
+      await waitFor(() => live(A, '/cctv/cam3'), 'static RTSP/UDP relay live', 20_000);
+      expect(rtsp.plays).toBeGreaterThan(before);
+      expect(rtsp.setups.filter((t) => /^RTP\/AVP(\/UDP)?;unicast;client_port=\d+-\d+/.test(t)).length).toBeGreaterThanOrEqual(2);
+      expect(await probeVideo(A.rtmpUrl('/cctv/cam3'))).toEqual({ video: 'h264', width: 320, audio: 'aac' });
+    } finally {
+      await call(A, 'relays.remove', { id: added.id });
+    }
   }, 40_000);
 
   it('static relay from an RTMP URL (relays.add): retries with backoff while the edge is down, goes live when it comes up', async () => {

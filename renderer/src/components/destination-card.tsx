@@ -4,8 +4,9 @@ import { client, ClientError } from '../client/client';
 import { useT, type MessageKey } from '../i18n';
 import { formatBitrate, formatBytes, formatDuration } from '../lib/format';
 import { hrefOf } from '../router';
-import { destinationsOf, FORM_PRESETS, useDestinations } from '../stores/destinations';
+import { destinationsOf, PLATFORM_PRESETS, useDestinations } from '../stores/destinations';
 import { ConfirmButton } from './confirm-button';
+import { DestinationForm } from './destination-form';
 import { toast } from './toast';
 
 type State = DestinationStatusView['state'];
@@ -40,7 +41,7 @@ export function DestinationPill({ state }: { state: State }) {
 }
 
 /** "attempt 3, next try in 4 s" while retrying; null otherwise. */
-export function retryText(st: DestinationStatusView, now: number, t: ReturnType<typeof useT>): string | null {
+export function retryText(st: Pick<DestinationStatusView, 'state' | 'attempt' | 'nextTryAt'>, now: number, t: ReturnType<typeof useT>): string | null {
   if (st.state !== 'retrying') return null;
   if (st.nextTryAt == null || st.nextTryAt <= now) return t('dest.retrying.now', { n: st.attempt });
   return t('dest.retrying', { n: st.attempt, s: Math.ceil((st.nextTryAt - now) / 1000) });
@@ -83,14 +84,22 @@ export function DestinationCard({ d }: { d: Destination }) {
       toast('error', e instanceof ClientError ? e.message : String(e));
     }
   };
+  const [editing, setEditing] = useState(false);
   const running = d.enabled && st.state !== 'failed' && st.state !== 'stopped';
+  if (editing) {
+    return (
+      <li className="card" data-testid="dest-card" data-id={d.id} data-state={st.state} data-editing="true">
+        <DestinationForm editing={d} onDone={() => setEditing(false)} />
+      </li>
+    );
+  }
   return (
     <li className="job card" style={{ gridTemplateColumns: 'minmax(0, 1fr) auto' }} data-testid="dest-card" data-id={d.id} data-state={st.state}>
       <div className="job-main">
         <div className="rec-head">
           <strong className="job-title">{d.name}</strong>
           <span className="chip" data-testid="dest-platform">
-            {FORM_PRESETS[d.platform].label}
+            {PLATFORM_PRESETS[d.platform].label}
           </span>
           <DestinationPill state={st.state} />
           {retry && (
@@ -156,6 +165,9 @@ export function DestinationCard({ d }: { d: Destination }) {
             {t('dest.retry')}
           </button>
         )}
+        <button type="button" className="btn btn-small" onClick={() => setEditing(true)} data-testid="dest-edit">
+          {t('dest.edit')}
+        </button>
         <ConfirmButton
           label={t('dest.remove')}
           confirmLabel={t('dest.remove.yes')}
@@ -184,7 +196,7 @@ export function StreamDestinations({ path }: { path: string }) {
       <ul className="stack" style={{ listStyle: 'none', margin: 0, padding: 0 }}>
         {list.map((d) => (
           <li key={d.id} data-testid="stream-dest" data-id={d.id} data-state={d.status.state}>
-            <strong>{d.name}</strong> <span className="chip">{FORM_PRESETS[d.platform].label}</span> <DestinationPill state={d.status.state} />{' '}
+            <strong>{d.name}</strong> <span className="chip">{PLATFORM_PRESETS[d.platform].label}</span> <DestinationPill state={d.status.state} />{' '}
             <span className="muted">
               {d.status.state === 'live' ? formatBitrate(d.status.ackedBitrate) : (retryText(d.status, now, t) ?? '')}
             </span>

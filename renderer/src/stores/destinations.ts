@@ -2,49 +2,8 @@ import { create } from 'zustand';
 import type { Destination, DestinationStatusView } from '../../../core/contract/destinations';
 import type { OnAirClient } from '../client/client';
 
-type Platform = Destination['platform'];
-
-/**
- * The "Add destination" presets as the form needs them (issue 11, "Platform facts"). A copy of the data in
- * core/relay/presets.ts, which also holds the server-side validator and imports node modules, so the renderer
- * cannot import it; the server validates every add whatever the form offers.
- */
-export interface FormPreset {
-  label: string;
-  /** the URL the form starts with ('' = the user types one) */
-  defaultUrl: string;
-  ingests: ReadonlyArray<{ id: string; label: string; url: string }>;
-  /** schemes the platform accepts */
-  rtmpsOnly: boolean;
-}
-
-const TWITCH = 'ingest.global-contribute.live-video.net';
-
-export const FORM_PRESETS: Readonly<Record<Platform, FormPreset>> = {
-  youtube: {
-    label: 'YouTube', defaultUrl: 'rtmps://a.rtmps.youtube.com:443/live2', rtmpsOnly: false,
-    ingests: [
-      { id: 'primary', label: 'Primary (RTMPS)', url: 'rtmps://a.rtmps.youtube.com:443/live2' },
-      { id: 'backup', label: 'Backup (RTMPS)', url: 'rtmps://b.rtmps.youtube.com:443/live2?backup=1' },
-      { id: 'primary-rtmp', label: 'Primary (plain RTMP)', url: 'rtmp://a.rtmp.youtube.com/live2' },
-    ],
-  },
-  twitch: {
-    label: 'Twitch', defaultUrl: `rtmp://${TWITCH}/app`, rtmpsOnly: false,
-    ingests: [
-      { id: 'auto', label: 'Automatic (closest ingest)', url: `rtmp://${TWITCH}/app` },
-      { id: 'auto-rtmps', label: 'Automatic over RTMPS', url: `rtmps://${TWITCH}:443/app` },
-    ],
-  },
-  facebook: {
-    label: 'Facebook', defaultUrl: 'rtmps://live-api-s.facebook.com:443/rtmp/', rtmpsOnly: true,
-    ingests: [{ id: 'primary', label: 'Facebook Live (RTMPS)', url: 'rtmps://live-api-s.facebook.com:443/rtmp/' }],
-  },
-  kick: { label: 'Kick', defaultUrl: '', rtmpsOnly: true, ingests: [] },
-  custom: { label: 'Custom RTMP/RTMPS', defaultUrl: '', rtmpsOnly: false, ingests: [] },
-};
-
-export const PLATFORM_ORDER: readonly Platform[] = ['youtube', 'twitch', 'facebook', 'kick', 'custom'];
+/** The platform presets (labels, ingest URLs, RTMPS-only) come from the one leaf the core validates with. */
+export { PLATFORM_ORDER, PLATFORM_PRESETS } from '../../../core/contract/platforms';
 
 interface DestinationsState {
   byId: Record<string, Destination>;

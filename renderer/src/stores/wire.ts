@@ -4,6 +4,7 @@ import { wireDestinations } from './destinations';
 import { useJobs } from './jobs';
 import { useLogs } from './logs';
 import { useRecordings } from './recordings';
+import { wireRelays } from './relays';
 import { useServer } from './server';
 import { useStreams } from './streams';
 
@@ -41,6 +42,7 @@ export function wireStores(c: OnAirClient): () => void {
     c.on('job.failed', (d) => useJobs.getState().upsert(d.job, d.will_retry ? d.retry_at : null)),
     c.on('job.cancelled', (j) => useJobs.getState().upsert(j)),
     wireDestinations(c),
+    wireRelays(c),
   ];
   return () => offs.forEach((off) => off());
 }
