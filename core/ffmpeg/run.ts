@@ -54,6 +54,11 @@ export interface RunOptions {
   budget?: FfmpegBudget;
   /** what the process is for (default: the scope's kind, else the program name) */
   kind?: string;
+  /**
+   * false: written down by the budget's tracker (killed at the next start if it outlives a crash) but not
+   * counted against ffmpeg_max_processes — for live copies (relay ingests) that cannot wait in a queue.
+   */
+  slot?: boolean;
 }
 
 export interface RunResult {
@@ -119,6 +124,7 @@ export function runTool(bin: string, args: readonly string[], opts: RunOptions =
   const budget = opts.budget ?? s?.budget;
   if (!budget) return spawnTool(bin, args, opts, null);
   const label = { budget, kind: opts.kind ?? s?.kind ?? path.basename(bin), jobId: s?.jobId ?? null };
+  if (opts.slot === false) return spawnTool(bin, args, opts, label);
   // wait for a slot; cancel/abort while waiting ends the run as cancelled without starting anything
   const wait = new AbortController();
   const onAbort = (): void => wait.abort();

@@ -10,6 +10,7 @@ import type { Logger } from 'pino';
 import type { ServerContext } from '../context';
 import { MSG, decodeData } from '../format/rtmp/rtmp-messages';
 import type { RtmpMessage } from '../format/rtmp/rtmp-chunk';
+import type { FfmpegBudget } from '../ffmpeg/budget';
 import { runTool } from '../ffmpeg/run';
 import { publish, type PublishHandle } from '../media/publish';
 import { newSessionId, type Session } from '../media/sessions';
@@ -124,6 +125,8 @@ export interface FfmpegIngestOptions {
   /** no progress from ffmpeg for this long: kill it (ms) */
   staleMs: number;
   isLive: () => boolean;
+  /** the studio's ffmpeg budget: the process is tracked (no orphan after a crash), not queued */
+  budget?: FfmpegBudget;
 }
 
 /** The argv (never a shell): the edge is data after -i; -re for files so they play at their own pace. */
@@ -137,7 +140,9 @@ export function ffmpegRelayArgs(o: Pick<FfmpegIngestOptions, 'kind' | 'edge' | '
 export function ffmpegIngest(o: FfmpegIngestOptions, log: Logger): IngestAttempt {
   let last = Date.now();
   let stopped: string | null = null;
-  const proc = runTool(o.ffmpeg, ffmpegRelayArgs(o), { progress: true, onProgress: () => (last = Date.now()), kind: 'relay', stderrBytes: 2048 });
+  const proc = runTool(o.ffmpeg, ffmpegRelayArgs(o), {
+    progress: true, onProgress: () => (last = Date.now()), kind: 'relay', stderrBytes: 2048, budget: o.budget, slot: false,
+  });
   const watchdog = setInterval(() => {
     if (Date.now() - last > o.staleMs) {
       log.warn({ edge: redactEdge(o.edge), stale_ms: o.staleMs }, 'relay ffmpeg made no progress: killing it');

@@ -209,7 +209,7 @@ export class RelayManager extends EventEmitter<{ state: [RelayView] }> {
     const sign = this.ownSign(path).sign;
     return ffmpegIngest({
       ffmpeg: this.ffmpeg, kind, edge: t.edge, rtspTransport: t.rtsp_transport, target: `rtmp://${host.includes(':') ? `[${host}]` : host}:${at.port}${path}${sign ? `?sign=${sign}` : ''}`,
-      staleMs: this.opts.stale_s * 1000, isLive: () => !!this.deps.ctx.registry.get(path)?.publisher,
+      staleMs: this.opts.stale_s * 1000, isLive: () => !!this.deps.ctx.registry.get(path)?.publisher, budget: this.deps.ctx.ffmpeg,
     }, log);
   }
 
