@@ -76,11 +76,19 @@ export async function publish(ctx: ServerContext, app: string, name: string, sou
     source.log.warn({ path }, 'publish refused: already publishing');
     throw busy();
   }
-  const pre = await hooks.pre('prePublish', source.session, path, source.query);
+  const kind = registry.publishKind(path, source.query.internal);
+  if (kind === 'reserved') {
+    source.log.warn({ path }, 'publish refused: the name is reserved for an internal output');
+    throw new PublishRefused('CONFLICT', 'Stream name reserved');
+  }
+  const internal = kind === 'internal';
+  // our own internal outputs skip the user's hooks (a webhook must not refuse or see them)
+  const pre = internal ? { ok: true as const } : await hooks.pre('prePublish', source.session, path, source.query);
   if (!pre.ok) throw new PublishRefused('REJECTED', pre.reason);
   if (source.closed()) throw new PublishRefused('IO', 'publisher left during prePublish');
   const stream = registry.getOrCreate(app, name);
   if (stream.publisher) throw busy();
+  stream.internal = internal;
   const { session } = source;
   stream.attachPublisher({
     id: session.id, ip: session.ip, protocol: source.protocol, connectCreated: session.connectCreated,
@@ -92,8 +100,10 @@ export async function publish(ctx: ServerContext, app: string, name: string, sou
   registry.publishes++;
   source.accepted?.(stream);
   source.log.info({ path }, 'publish start');
-  registry.emit('published', stream);
-  hooks.post('postPublish', session, path, source.query);
+  if (!internal) {
+    registry.emit('published', stream);
+    hooks.post('postPublish', session, path, source.query);
+  }
   let ended = false;
   return {
     stream,
@@ -111,8 +121,10 @@ export async function publish(ctx: ServerContext, app: string, name: string, sou
       stream.flush();
       stream.detachPublisher(`publisher ${reason}`);
       source.log.info({ path, reason }, 'publish end');
-      registry.emit('unpublished', stream);
-      hooks.post('donePublish', session, path, source.query);
+      if (!internal) {
+        registry.emit('unpublished', stream);
+        hooks.post('donePublish', session, path, source.query);
+      }
       registry.release(stream);
     },
   };

@@ -1,3 +1,4 @@
+import { randomBytes, timingSafeEqual } from 'node:crypto';
 import { EventEmitter } from 'node:events';
 import { Stream, type StreamLimits } from './stream';
 
@@ -11,6 +12,8 @@ export interface RegistryEvents {
 /** All streams of one studio, by "/app/name". Streams with neither publisher nor subscribers are removed. */
 export class StreamRegistry extends EventEmitter<RegistryEvents> {
   private readonly streams = new Map<string, Stream>();
+  /** path → token of an internal output (reserveInternal) */
+  private readonly reserved = new Map<string, string>();
   private timer: NodeJS.Timeout | null = null;
   /** publishes accepted since start (counted by the one publish path, media/publish.ts, which alone emits published/unpublished) */
   publishes = 0;
@@ -41,12 +44,35 @@ export class StreamRegistry extends EventEmitter<RegistryEvents> {
     if (s.idle && this.streams.get(s.path) === s) this.streams.delete(s.path);
   }
 
+  /** the streams users see (internal outputs left out) */
   list(): Stream[] {
-    return [...this.streams.values()];
+    return [...this.streams.values()].filter((s) => !s.internal);
   }
 
+  /** the live streams users see */
   live(): Stream[] {
     return this.list().filter((s) => s.publisher !== null);
+  }
+
+  /**
+   * Reserve `path` for one of our own internal outputs: only a publish carrying `?internal=<token>` gets it
+   * (and is marked internal); anyone else publishing there is refused while the reservation holds.
+   */
+  reserveInternal(path: string): string {
+    const token = randomBytes(16).toString('hex');
+    this.reserved.set(path, token);
+    return token;
+  }
+
+  freeInternal(path: string): void {
+    this.reserved.delete(path);
+  }
+
+  /** 'internal': our own output with its token; 'reserved': someone else; 'public': not reserved */
+  publishKind(path: string, token: string | undefined): 'internal' | 'reserved' | 'public' {
+    const t = this.reserved.get(path);
+    if (t === undefined) return 'public';
+    return token !== undefined && token.length === t.length && timingSafeEqual(Buffer.from(token), Buffer.from(t)) ? 'internal' : 'reserved';
   }
 
   startSampling(intervalMs = 1000): void {

@@ -40,6 +40,11 @@ const MAX_AUDIO_BEFORE_KEYFRAME = 200;
  */
 export class Stream {
   publisher: PublisherHandle | null = null;
+  /**
+   * One of our own in-process outputs (a destination's re-encode): published through the same path, but not
+   * listed, announced, muxed to HLS, recorded or sent to webhooks. Set by media/publish.ts from a reservation.
+   */
+  internal = false;
   readonly subscribers = new Set<Subscriber>();
   private readonly waiting = new Set<Subscriber>();
   metadata: MediaPacket | null = null;

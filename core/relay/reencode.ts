@@ -1,7 +1,7 @@
 /**
  * A per-destination re-encode (issue 11, pre-flight said "re-encode"): a supervised ffmpeg reads the source
  * from the studio over RTMP loopback and publishes the result back INTO the studio as a hidden internal
- * stream `/<app>/<name>_enc_<destId>`; the destination's own RTMP client pushes that stream to the remote, so
+ * stream `/<app>/<name>_enc_<destId>` (reserved in the registry: not listed, muxed, recorded or hooked); the destination's own RTMP client pushes that stream to the remote, so
  * its status still comes from the remote's acknowledgements and the stream key never reaches an argv.
  * Supervision: argv only (core/ffmpeg/run.ts: own process group, tracked pids, the studio's ffmpeg budget);
  * no progress for `stallMs` → the group is killed and ffmpeg restarted with a growing delay.
@@ -137,6 +137,8 @@ export class ReencodeFeed {
   private encoder: H264Encoder | null = null;
   private restarts = 0;
   private error: string | null = null;
+  /** the reservation of the internal output (only ffmpeg's publish, carrying it, gets that name) */
+  private token = '';
 
   constructor(
     private readonly source: Stream,
@@ -160,6 +162,7 @@ export class ReencodeFeed {
   }
 
   start(): void {
+    this.token = this.deps.registry.reserveInternal(this.path);
     this.attachTap();
     void this.spawn();
   }
@@ -168,6 +171,7 @@ export class ReencodeFeed {
   stop(): void {
     if (this.stopped) return;
     this.stopped = true;
+    this.deps.registry.freeInternal(this.path);
     this.clearTimers();
     void this.run?.cancel();
     this.run = null;
@@ -215,7 +219,8 @@ export class ReencodeFeed {
       if (!bin) throw new OnAirError('IO', 'ffmpeg was not found: a re-encode needs it');
       this.encoder ??= this.verdict.video === 'encode' && this.deps.encoder ? await this.deps.encoder() : 'libx264';
       const input = this.deps.loopbackUrl(this.source.path, 'play');
-      const output = this.deps.loopbackUrl(this.path, 'publish');
+      const out = this.deps.loopbackUrl(this.path, 'publish');
+      const output = out && `${out}${out.includes('?') ? '&' : '?'}internal=${this.token}`;
       if (!input || !output) throw new OnAirError('IO', 'the studio is not listening for RTMP');
       if (this.stopped) return;
       const fps = Number(this.source.metaFields.framerate ?? this.source.metaFields.videoframerate) || null;

@@ -60,8 +60,15 @@ describe('pre-flight: a 10 s-GOP source to Twitch (re-encoded) and to Custom (co
     for (const g of gaps(encoded)) expect(g).toBeLessThanOrEqual(2.05);
     expect(copied.length).toBeGreaterThanOrEqual(2);
     for (const g of gaps(copied)) expect(g).toBeGreaterThan(9.5);
-    // the internal output lives inside the source studio (hidden from app-sourced destinations by the manager)
-    expect(src.studio.registry.get(`/live/gop_enc_${twitch}`)?.publisher).toBeTruthy();
+    // the internal output lives inside the source studio, hidden: not listed, no HLS, not in /api/streams
+    const enc = `/live/gop_enc_${twitch}`;
+    expect(src.studio.registry.get(enc)?.publisher).toBeTruthy();
+    expect(src.studio.registry.get(enc)?.internal).toBe(true);
+    const listed = (await src.studio.api.dispatch('streams.list', {})) as { ok: true; result: { path: string }[] };
+    expect(listed.result.map((x) => x.path)).toEqual(['/live/gop']);
+    const nms = (await (await fetch(src.httpUrl('/api/streams'))).json()) as { live: Record<string, unknown> };
+    expect(Object.keys(nms.live)).toEqual(['gop']);
+    expect((await fetch(src.httpUrl(`${enc}/index.m3u8`))).status).toBe(404);
   }, 60_000);
 
   it('stopping the Twitch destination kills its ffmpeg (no orphan) and leaves the Custom one live', async () => {
