@@ -16,6 +16,7 @@ import { RemoteLink } from './link';
 import { describeFailure, WORDS, type LinkPhase } from './link-errors';
 import { DEFAULT_BACKOFF, DestinationMachine, type BackoffPolicy } from './machine';
 import { canDecide, KeyframeTracker, preflight, type IncomingStream, type PreflightVerdict } from './preflight';
+import { PreflightWatch } from './preflight-watch';
 import { ReencodeFeed, type ReencodeDeps } from './reencode';
 import type { DestinationSpec, DestinationStatus } from './types';
 
@@ -73,6 +74,10 @@ export class Destination implements Subscriber {
   private deciding = false;
   /** the per-destination re-encode feeding the link (null: copy) */
   private feed: ReencodeFeed | null = null;
+  /** the re-encode's output has started: the link takes its packets, no longer the source's */
+  private feedLive = false;
+  /** pre-flight again while copying: a stream that stops passing switches to re-encode on the fly */
+  private readonly watch = new PreflightWatch();
 
   constructor(
     public spec: DestinationSpec,
@@ -153,7 +158,12 @@ export class Destination implements Subscriber {
   send(p: MediaPacket): void {
     this.keyframes.add(p);
     if (this.deciding) return this.decide();
-    if (!this.feed) this.forward(p); // re-encoding: the link is fed from the internal stream instead
+    if (this.feedLive) return; // re-encoding: the link is fed from the internal stream instead
+    this.forward(p);
+    if (!this.feed && this.verdict?.mode === 'copy' && this.stream) {
+      const v = this.watch.check(this.spec.platform, this.incoming());
+      if (v) this.switchToReencode(v);
+    }
   }
 
   private forward(p: MediaPacket): void {
@@ -177,6 +187,9 @@ export class Destination implements Subscriber {
   }
 
   publisherLeft(): void {
+    // the gap is not a GOP: measure the returning publisher afresh
+    this.keyframes.reset();
+    this.watch.reset();
     const holdMs = this.opts().holdMs;
     this.log.info({ dest: this.spec.id, holdMs }, 'destination holds its connection: the publisher dropped');
     this.endHold();
@@ -192,6 +205,8 @@ export class Destination implements Subscriber {
   /** Back within the hold: the link was kept. After it: a new broadcast starts. */
   publisherReturned(): void {
     this.endHold();
+    this.keyframes.reset();
+    this.watch.reset();
     if (this.stream && !this.link && this.machine.state === 'idle') {
       this.machine.connecting();
       void this.connect();
@@ -230,9 +245,34 @@ export class Destination implements Subscriber {
       void this.connect();
       return;
     }
+    this.startFeed(v);
+  }
+
+  /** The stream stopped passing while copying (keyframes grew, bitrate over the cap…): re-encode from now on. */
+  private switchToReencode(v: PreflightVerdict): void {
+    if (!this.opts().reencode) return;
+    this.log.warn({ dest: this.spec.id, preflight: v.summary }, 'destination pre-flight changed while running: switching to re-encode');
+    this.verdict = v;
+    this.startFeed(v);
+  }
+
+  /**
+   * Start the re-encode. Its output's first keyframe connects the link, or — when the link is already up
+   * (a switch while copying) — is spliced into it: the remote clock continues, new sequence headers follow.
+   */
+  private startFeed(v: PreflightVerdict): void {
+    const deps = this.opts().reencode;
+    if (!deps || !this.stream) return;
     const feed = new ReencodeFeed(this.stream, this.spec.id, v, deps, this.log, {
-      start: () => {
-        if (this.feed === feed && !this.link && !this.retryTimer) void this.connect();
+      start: (init) => {
+        if (this.feed !== feed) return;
+        const spliced = !this.feedLive && this.link;
+        this.feedLive = true;
+        if (spliced && this.link) {
+          this.link.splice();
+          for (const p of [init.metadata, init.videoConfig, init.audioConfig]) if (p) this.bytes += this.link.write(p);
+          for (const p of init.gop) this.forward(p);
+        } else if (!this.link && !this.retryTimer) void this.connect();
       },
       packet: (p) => this.forward(p),
       changed: () => this.onStatus(this.status()),
@@ -244,6 +284,8 @@ export class Destination implements Subscriber {
 
   private endPreflight(): void {
     this.deciding = false;
+    this.feedLive = false;
+    this.watch.reset();
     this.feed?.stop();
     this.feed = null;
   }
@@ -282,7 +324,7 @@ export class Destination implements Subscriber {
     client.on('close', (_reason, err) => {
       if (gen === this.generation && this.link === l) this.linkDown(l, err ? describeFailure(err, 'running') : WORDS.closed);
     });
-    const init = (this.feed?.output ?? this.stream!).startInfo();
+    const init = ((this.feedLive && this.feed?.output) || this.stream!).startInfo();
     for (const p of [init.metadata, init.videoConfig, init.audioConfig]) if (p) this.bytes += l.write(p);
     l.waitKeyframe = init.hasVideo && !(init.gop[0]?.kind === 'video' && init.gop[0].keyframe);
     for (const p of init.gop) this.forward(p);

@@ -12,6 +12,11 @@ import type { DestinationOptions } from './destination';
 export class RemoteLink {
   /** the remote-session clock: first media timestamp sent (null: none yet) */
   private base: number | null = null;
+  /** the last media timestamp sent on the remote clock (any track), and per track */
+  private lastTs = 0;
+  private readonly lastOf = { audio: -1, video: -1 };
+  /** the next media packet re-anchors the clock (splice) */
+  private resync = false;
   waitKeyframe = false;
   private overSince = 0;
   readonly acks: AckMeter;
@@ -53,14 +58,34 @@ export class RemoteLink {
     return this.write(p);
   }
 
+  /**
+   * The source changes under a live link (copy → re-encode; later a slate): the next media packet continues the
+   * remote clock right after the last one sent, and frames wait for a keyframe. The remote sees one broadcast.
+   */
+  splice(): void {
+    if (this.base === null) return;
+    this.resync = true;
+    this.waitKeyframe = true;
+  }
+
   /** Send one packet on the remote-session clock; the bytes written. */
   write(p: MediaPacket): number {
     let ts = 0;
     if (p.kind !== 'data' && !p.seqHeader) {
+      if (this.resync) {
+        this.resync = false;
+        this.base = p.timestamp - (this.lastTs + 1);
+      }
       this.base ??= p.timestamp;
       let d = p.timestamp - this.base;
       if (d < -(2 ** 31)) d += 2 ** 32;
       ts = Math.max(0, d) >>> 0;
+      // never backwards on a track (after a splice the new source's audio may start a little before its keyframe)
+      if (ts < this.lastOf[p.kind]) return 0;
+      this.lastOf[p.kind] = ts;
+      this.lastTs = Math.max(this.lastTs, ts);
+    } else if (this.resync) {
+      ts = this.lastTs;
     } else if (this.base !== null) {
       ts = Math.max(0, p.timestamp - this.base) >>> 0;
     }

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MediaPacket } from '../../core/media/packet';
 import { canDecide, KeyframeTracker, preflight, type IncomingStream } from '../../core/relay/preflight';
+import { PreflightWatch } from '../../core/relay/preflight-watch';
 import { encodedName, isEncodedName, reencodeArgs } from '../../core/relay/reencode';
 
 const good: IncomingStream = { hasVideo: true, hasAudio: true, videoCodec: 'H264', audioCodec: 'AAC', audioRate: 48_000, keyframeS: 2, keyframeAtLeast: false, videoBitrate: 3_000_000 };
@@ -100,5 +101,27 @@ describe('re-encode argv', () => {
     expect(encodedName('x'.repeat(128), 'id1')).toHaveLength(128);
     expect(isEncodedName('cam_enc_Ab-9_x')).toBe(true);
     expect(isEncodedName('cam')).toBe(false);
+  });
+});
+
+describe('pre-flight while running (PreflightWatch)', () => {
+  const spike: IncomingStream = { ...good, videoBitrate: 9_000_000 };
+  it('switches only after the failure holds for 3 checks at least a second apart', () => {
+    const w = new PreflightWatch();
+    expect(w.check('twitch', spike, 1000)).toBeNull();
+    expect(w.check('twitch', spike, 1500)).toBeNull(); // too soon: not counted
+    expect(w.check('twitch', spike, 2000)).toBeNull();
+    expect(w.check('twitch', spike, 3000)).toMatchObject({ mode: 're-encode', summary: expect.stringContaining('Twitch takes at most 6 Mbit/s') as unknown });
+  });
+  it('a passing check in between starts the count over; platforms without the rule never switch', () => {
+    const w = new PreflightWatch();
+    expect(w.check('twitch', spike, 1000)).toBeNull();
+    expect(w.check('twitch', spike, 2000)).toBeNull();
+    expect(w.check('twitch', good, 3000)).toBeNull();
+    expect(w.check('twitch', spike, 4000)).toBeNull();
+    expect(w.check('twitch', spike, 5000)).toBeNull();
+    expect(w.check('twitch', spike, 6000)).not.toBeNull();
+    const c = new PreflightWatch();
+    for (let t = 1000; t < 10_000; t += 1000) expect(c.check('custom', spike, t)).toBeNull();
   });
 });
