@@ -23,7 +23,7 @@ export interface MovableListeners {
 
 /** A listener that could not be moved; `field` names the setting to blame ("http.port", "https.cert"). */
 export class ListenerApplyError extends OnAirError {
-  constructor(readonly listener: ListenerName, readonly field: string, message: string, cause?: unknown) {
+  constructor(readonly listener: ListenerName, override readonly field: string, message: string, cause?: unknown) {
     super('IO', message, cause);
   }
 }

@@ -16,12 +16,21 @@ export type OnAirErrorCode =
 export class OnAirError extends Error {
   readonly code: OnAirErrorCode;
   override readonly cause?: unknown;
+  /** the request field it is about (a form shows the message next to it): contract `issues`, REST `error.field` */
+  field?: string;
   constructor(code: OnAirErrorCode, message: string, cause?: unknown) {
     super(message);
     this.name = 'OnAirError';
     this.code = code;
     this.cause = cause;
   }
+}
+
+/** A VALIDATION error about one request field. */
+export function fieldError(field: string, message: string): OnAirError {
+  const e = new OnAirError('VALIDATION', message);
+  e.field = field;
+  return e;
 }
 
 export function formatError(message: string): OnAirError {

@@ -208,7 +208,10 @@ export function createDispatch(handlers: Handlers, log: Logger): Dispatch {
 function toContractError(e: unknown, cmd: string, log: Logger): ContractError {
   if (e instanceof CommandError) return e.issues ? { code: e.code, message: e.message, issues: e.issues } : { code: e.code, message: e.message };
   // the one table (core/errors.ts); internal faults are logged and named after the command
-  if (isOnAirError(e) && e.code !== 'INTERNAL') return { code: ERROR_TABLE[e.code].contract, message: e.message };
+  if (isOnAirError(e) && e.code !== 'INTERNAL') {
+    const base = { code: ERROR_TABLE[e.code].contract, message: e.message };
+    return e.field ? { ...base, issues: [{ path: e.field, message: e.message }] } : base;
+  }
   log.error({ err: e, cmd }, 'command failed');
   return { code: 'INTERNAL', message: `${cmd} failed: ${(e as Error).message}` };
 }

@@ -19,7 +19,8 @@ export function mountDestinationRoutes(router: Router, svc: DestinationsService)
   async function body<S extends z.ZodType>(req: IncomingMessage, res: ServerResponse, schema: S): Promise<z.output<S> | null> {
     const parsed = schema.safeParse(await readJson(req));
     if (parsed.success) return parsed.data;
-    sendError(res, 400, 'VALIDATION', z.prettifyError(parsed.error));
+    const at = parsed.error.issues[0]?.path.map(String).join('.');
+    sendError(res, 400, 'VALIDATION', z.prettifyError(parsed.error), {}, at || undefined);
     return null;
   }
 

@@ -36,7 +36,7 @@ export function mountRelayRoutes(router: Router, m: RelayManager): void {
   router.add('GET', '/api/relays', (_req, res) => sendJson(res, 200, m.list()));
   router.add('POST', '/api/relays', async (req: IncomingMessage, res) => {
     const parsed = RelayAddSchema.safeParse(await readJson(req));
-    if (!parsed.success) return sendError(res, 400, 'VALIDATION', z.prettifyError(parsed.error));
+    if (!parsed.success) return sendError(res, 400, 'VALIDATION', z.prettifyError(parsed.error), {}, parsed.error.issues[0]?.path.map(String).join('.') || undefined);
     sendJson(res, 201, m.add(parsed.data));
   });
   router.add('GET', '/api/relays/:id', (_req, res, p) => {

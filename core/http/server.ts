@@ -113,7 +113,7 @@ export class HttpFront {
     this.handle(req, res).catch((e: unknown) => {
       const status = isOnAirError(e) ? httpStatusOf(e.code) : 500;
       if (status === 500) this.ctx.log.error({ err: e, url: req.url }, 'http handler failed');
-      if (!res.headersSent) sendError(res, status, isOnAirError(e) ? e.code : 'INTERNAL', (e as Error).message);
+      if (!res.headersSent) sendError(res, status, isOnAirError(e) ? e.code : 'INTERNAL', (e as Error).message, {}, isOnAirError(e) ? e.field : undefined);
       else res.destroy();
     });
   };

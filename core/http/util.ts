@@ -1,7 +1,8 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 
 export interface ApiErrorBody {
-  error: { code: string; message: string };
+  /** field: the request field a VALIDATION error is about */
+  error: { code: string; message: string; field?: string };
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -10,8 +11,8 @@ export function sendJson(res: ServerResponse, status: number, body: unknown, hea
   res.end(text);
 }
 
-export function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}): void {
-  sendJson(res, status, { error: { code, message } } satisfies ApiErrorBody, headers);
+export function sendError(res: ServerResponse, status: number, code: string, message: string, headers: Record<string, string> = {}, field?: string): void {
+  sendJson(res, status, { error: field ? { code, message, field } : { code, message } } satisfies ApiErrorBody, headers);
 }
 
 /** A raw HTTP error on a socket we have not handed to a response object (WebSocket upgrades). */

@@ -1,5 +1,5 @@
 import net from 'node:net';
-import { OnAirError } from '../errors';
+import { OnAirError, fieldError } from '../errors';
 import { systemResolver, type Resolver } from '../net/outbound';
 import { PLATFORM_PRESETS, type PlatformPreset } from '../contract/platforms';
 import type { Platform } from './types';
@@ -26,17 +26,15 @@ export const KEY_MAX = 512;
 // eslint-disable-next-line no-control-regex
 const SPACE_OR_CONTROL = /[\s\u0000-\u001f\u007f-\u009f\u200b-\u200f\u2028\u2029\ufeff]/u;
 
-function invalid(message: string): OnAirError {
-  return new OnAirError('VALIDATION', message);
-}
+const invalid = fieldError;
 
 /** A display name: 1–64 characters, no control characters; surrounding spaces are trimmed. */
 export function validateName(raw: string): string {
   const name = raw.trim();
-  if (!name) throw invalid('the name is empty');
-  if ([...name].length > NAME_MAX) throw invalid(`the name is too long (at most ${NAME_MAX} characters)`);
+  if (!name) throw invalid('name', 'the name is empty');
+  if ([...name].length > NAME_MAX) throw invalid('name', `the name is too long (at most ${NAME_MAX} characters)`);
   // eslint-disable-next-line no-control-regex
-  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw invalid('the name contains control characters');
+  if (/[\u0000-\u001f\u007f-\u009f]/.test(name)) throw invalid('name', 'the name contains control characters');
   return name;
 }
 
@@ -45,33 +43,33 @@ export function validateName(raw: string): string {
  * never an argv). No spaces or control characters; at most 512 characters.
  */
 export function validateKey(key: string): string {
-  if (!key) throw invalid('the stream key is empty');
-  if (key.length > KEY_MAX) throw invalid(`the stream key is too long (at most ${KEY_MAX} characters)`);
-  if (SPACE_OR_CONTROL.test(key)) throw invalid('the stream key contains spaces or control characters (copy it again from the platform)');
+  if (!key) throw invalid('key', 'the stream key is empty');
+  if (key.length > KEY_MAX) throw invalid('key', `the stream key is too long (at most ${KEY_MAX} characters)`);
+  if (SPACE_OR_CONTROL.test(key)) throw invalid('key', 'the stream key contains spaces or control characters (copy it again from the platform)');
   return key;
 }
 
 /** The server URL for a platform, without the key. Returns the URL as given (trimmed). */
 export function validateUrl(platform: Platform, raw: string): URL {
   const text = raw.trim();
-  if (!text) throw invalid('the server URL is empty');
-  if (text.length > URL_MAX) throw invalid(`the server URL is too long (at most ${URL_MAX} characters)`);
-  if (SPACE_OR_CONTROL.test(text)) throw invalid('the server URL contains spaces or control characters');
+  if (!text) throw invalid('url', 'the server URL is empty');
+  if (text.length > URL_MAX) throw invalid('url', `the server URL is too long (at most ${URL_MAX} characters)`);
+  if (SPACE_OR_CONTROL.test(text)) throw invalid('url', 'the server URL contains spaces or control characters');
   let u: URL;
   try {
     u = new URL(text);
   } catch {
-    throw invalid('the server URL is not a URL (expected rtmp://host/app or rtmps://host/app)');
+    throw invalid('url', 'the server URL is not a URL (expected rtmp://host/app or rtmps://host/app)');
   }
   const scheme = u.protocol.slice(0, -1);
-  if (scheme !== 'rtmp' && scheme !== 'rtmps') throw invalid(`the server URL must start with rtmp:// or rtmps:// (not ${scheme}://)`);
+  if (scheme !== 'rtmp' && scheme !== 'rtmps') throw invalid('url', `the server URL must start with rtmp:// or rtmps:// (not ${scheme}://)`);
   const preset = PRESETS[platform];
   if (!preset.schemes.includes(scheme)) {
-    throw invalid(`${preset.label} accepts RTMPS only: use rtmps://${preset.defaultUrl ? preset.defaultUrl.slice('rtmps://'.length) : '…'}`);
+    throw invalid('url', `${preset.label} accepts RTMPS only: use rtmps://${preset.defaultUrl ? preset.defaultUrl.slice('rtmps://'.length) : '…'}`);
   }
-  if (u.username || u.password) throw invalid('the server URL must not carry a user name or password (put the key in the stream key field)');
-  if (!u.hostname) throw invalid('the server URL has no host');
-  if (u.hash) throw invalid('the server URL must not have a #fragment');
+  if (u.username || u.password) throw invalid('url', 'the server URL must not carry a user name or password (put the key in the stream key field)');
+  if (!u.hostname) throw invalid('url', 'the server URL has no host');
+  if (u.hash) throw invalid('url', 'the server URL must not have a #fragment');
   return u;
 }
 
@@ -89,14 +87,14 @@ export async function checkHostResolves(u: URL, resolver: Resolver = systemResol
   if (net.isIP(host)) return;
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_r, rej) => {
-    timer = setTimeout(() => rej(invalid(`the host ${host} did not resolve within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
+    timer = setTimeout(() => rej(invalid('url', `the host ${host} did not resolve within ${Math.round(timeoutMs / 1000)} s`)), timeoutMs);
   });
   try {
     const found = await Promise.race([resolver(host), timeout]);
-    if (!found.length) throw invalid(`the host ${host} does not resolve`);
+    if (!found.length) throw invalid('url', `the host ${host} does not resolve`);
   } catch (e) {
     if (e instanceof OnAirError) throw e;
-    throw invalid(`the host ${host} does not resolve (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
+    throw invalid('url', `the host ${host} does not resolve (${(e as NodeJS.ErrnoException).code ?? (e as Error).message})`);
   } finally {
     clearTimeout(timer);
   }

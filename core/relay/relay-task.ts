@@ -6,7 +6,7 @@
  */
 import path from 'node:path';
 import { isStreamName } from '../contract/common';
-import { OnAirError } from '../errors';
+import { fieldError, type OnAirError } from '../errors';
 import { parseRtmpUrl } from '../rtmp/client';
 
 export type RelayMode = 'static' | 'pull' | 'push';
@@ -30,8 +30,9 @@ export interface RelayTask {
 /** How a static source is read: our RTMP client, or ffmpeg (RTSP, a file). */
 export type SourceKind = 'rtmp' | 'rtsp' | 'file';
 
-function invalid(msg: string): OnAirError {
-  return new OnAirError('VALIDATION', msg);
+/** a VALIDATION error naming the task field it is about (a form shows it next to that field) */
+function invalid(msg: string, field: 'app' | 'mode' | 'edge' | 'name' | 'rtsp_transport'): OnAirError {
+  return fieldError(field, msg);
 }
 
 export function sourceKind(edge: string): SourceKind {
@@ -58,39 +59,39 @@ export function redactEdge(edge: string): string {
 /** A task from config or the API, validated; `id` is given by the caller. */
 export function validateTask(raw: Record<string, unknown>, id: string, origin: RelayTask['origin']): RelayTask {
   const app = raw.app;
-  if (typeof app !== 'string' || !isStreamName(app)) throw invalid('relay task: app must be a stream name (letters, digits, _ - .)');
+  if (typeof app !== 'string' || !isStreamName(app)) throw invalid('relay task: app must be a stream name (letters, digits, _ - .)', 'app');
   const mode = raw.mode;
-  if (mode !== 'static' && mode !== 'pull' && mode !== 'push') throw invalid("relay task: mode must be 'static', 'pull' or 'push'");
+  if (mode !== 'static' && mode !== 'pull' && mode !== 'push') throw invalid("relay task: mode must be 'static', 'pull' or 'push'", 'mode');
   const edge = typeof raw.edge === 'string' ? raw.edge.trim() : '';
   // eslint-disable-next-line no-control-regex
-  if (!edge || edge.length > 2048 || /[\u0000-\u001f\u007f]/.test(edge)) throw invalid('relay task: edge is empty, too long or has control characters');
+  if (!edge || edge.length > 2048 || /[\u0000-\u001f\u007f]/.test(edge)) throw invalid('relay task: edge is empty, too long or has control characters', 'edge');
   const kind = sourceKind(edge);
   if (mode === 'static') {
-    if (kind === 'file' && !path.isAbsolute(edge)) throw invalid('relay task: a static edge is rtsp://, rtmp:// or an absolute file path');
+    if (kind === 'file' && !path.isAbsolute(edge)) throw invalid('relay task: a static edge is rtsp://, rtmp:// or an absolute file path', 'edge');
     if (kind === 'rtsp') {
       try {
         new URL(edge);
       } catch {
-        throw invalid('relay task: edge is not a valid RTSP URL');
+        throw invalid('relay task: edge is not a valid RTSP URL', 'edge');
       }
     }
     if (kind === 'rtmp') {
       checkRtmp(edge);
-      if (!parseRtmpUrl(edge).name) throw invalid('relay task: a static RTMP edge names the stream: rtmp://host/app/name');
+      if (!parseRtmpUrl(edge).name) throw invalid('relay task: a static RTMP edge names the stream: rtmp://host/app/name', 'edge');
     }
   } else {
-    if (kind !== 'rtmp') throw invalid(`relay task: a ${mode} edge must be rtmp:// or rtmps://`);
+    if (kind !== 'rtmp') throw invalid(`relay task: a ${mode} edge must be rtmp:// or rtmps://`, 'edge');
     checkRtmp(edge);
   }
   let name: string | null = null;
   if (raw.name !== undefined && raw.name !== null && raw.name !== '') {
-    if (typeof raw.name !== 'string' || !isStreamName(raw.name)) throw invalid('relay task: name must be a stream name');
+    if (typeof raw.name !== 'string' || !isStreamName(raw.name)) throw invalid('relay task: name must be a stream name', 'name');
     name = raw.name;
   }
   if (mode === 'static' && !name) name = `relay-${id}`;
   let rtsp: RtspTransport | null = null;
   if (raw.rtsp_transport !== undefined && raw.rtsp_transport !== null) {
-    if (!RTSP_TRANSPORTS.includes(raw.rtsp_transport as RtspTransport)) throw invalid(`relay task: rtsp_transport must be one of ${RTSP_TRANSPORTS.join(', ')}`);
+    if (!RTSP_TRANSPORTS.includes(raw.rtsp_transport as RtspTransport)) throw invalid(`relay task: rtsp_transport must be one of ${RTSP_TRANSPORTS.join(', ')}`, 'rtsp_transport');
     rtsp = raw.rtsp_transport as RtspTransport;
   }
   return { id, app, mode, edge, name, rtsp_transport: rtsp, appendName: raw.appendName !== false, origin };
@@ -99,7 +100,7 @@ export function validateTask(raw: Record<string, unknown>, id: string, origin: R
 function checkRtmp(edge: string): void {
   // a bare host (NMS pull/push: "rtmp://192.168.0.20") names no app: the stream's app is added at run time
   const t = parseRtmpUrl(/^rtmps?:\/\/[^/]+\/[^/]+/i.test(edge) ? edge : `${edge.replace(/\/+$/, '')}/app`);
-  if (t.host.startsWith('-')) throw invalid('relay task: edge host is not valid');
+  if (t.host.startsWith('-')) throw invalid('relay task: edge host is not valid', 'edge');
 }
 
 /**

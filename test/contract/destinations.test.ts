@@ -111,25 +111,29 @@ describe('destinations over /api/ws and REST', () => {
   });
 
   it('refuses every bad input with a 4xx / VALIDATION and a message, and saves nothing', async () => {
-    const bad: Array<[Record<string, unknown>, RegExp]> = [
-      [{ url: 'http://127.0.0.1/live' }, /rtmp:\/\/ or rtmps:\/\//],
-      [{ url: 'rtmp://user:pw@127.0.0.1/live' }, /user name or password/],
-      [{ platform: 'facebook', url: 'rtmp://live-api-s.facebook.com:80/rtmp/' }, /Facebook accepts RTMPS only/],
-      [{ key: 'has a space' }, /spaces or control/],
-      [{ key: 'line\nbreak' }, /spaces or control/],
-      [{ key: '' }, /empty/],
-      [{ url: 'rtmp://nowhere.example.test/live' }, /nowhere\.example\.test does not resolve/],
-      [{ name: 'n'.repeat(65) }, /too long/],
-      [{ source: { stream: 'live/studio' } }, /stream path/],
-      [{ extra: 1 }, /extra|Unrecognized/i],
+    // [patch, message, the field a form shows it next to]
+    const bad: Array<[Record<string, unknown>, RegExp, string | undefined]> = [
+      [{ url: 'http://127.0.0.1/live' }, /rtmp:\/\/ or rtmps:\/\//, 'url'],
+      [{ url: 'rtmp://user:pw@127.0.0.1/live' }, /user name or password/, 'url'],
+      [{ platform: 'facebook', url: 'rtmp://live-api-s.facebook.com:80/rtmp/' }, /Facebook accepts RTMPS only/, 'url'],
+      [{ key: 'has a space' }, /spaces or control/, 'key'],
+      [{ key: 'line\nbreak' }, /spaces or control/, 'key'],
+      [{ key: '' }, /empty/, 'key'],
+      [{ url: 'rtmp://nowhere.example.test/live' }, /nowhere\.example\.test does not resolve/, 'url'],
+      [{ name: 'n'.repeat(65) }, /too long/, 'name'],
+      [{ source: { stream: 'live/studio' } }, /stream path/, 'source.stream'],
+      [{ extra: 1 }, /extra|Unrecognized/i, undefined],
     ];
-    for (const [patch, message] of bad) {
+    for (const [patch, message, field] of bad) {
       await fails('destinations.add', { ...custom(), ...patch }, 'VALIDATION', message);
+      const c = await call('destinations.add', { ...custom(), ...patch });
+      if (field && !c.ok) expect(c.error.issues?.[0]?.path, JSON.stringify(patch)).toBe(field);
       const r = await rest('POST', '/api/destinations', { ...custom(), ...patch });
       expect(r.status, JSON.stringify(patch)).toBe(400);
-      const err = (r.json as { error: { code: string; message: string } }).error;
+      const err = (r.json as { error: { code: string; message: string; field?: string } }).error;
       expect(err.code).toBe('VALIDATION');
       expect(err.message).toMatch(message);
+      expect(err.field, JSON.stringify(patch)).toBe(field);
     }
     // update is held to the same rules, and a refused update changes nothing
     await fails('destinations.update', { id: a.id, url: 'rtmp://nowhere.example.test/live' }, 'VALIDATION', /does not resolve/);

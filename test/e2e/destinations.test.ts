@@ -155,10 +155,10 @@ describe('the Destinations page', () => {
     // a refusal from the server shows in the form, nothing is saved
     await form.getByTestId('field-dest-edit-url').fill('http://127.0.0.1/live');
     await form.getByTestId('dest-edit-save').click();
-    // the validator's refusal carries no field issue: it comes as an error toast, the form stays open
-    const refusal = page.locator('.toast-error').filter({ hasText: 'rtmp://' });
+    // the validator's refusal names its field: it shows under the URL, the form stays open
+    const refusal = form.getByTestId('error-dest-edit-url');
     await refusal.waitFor({ timeout: 10_000 });
-    await form.waitFor();
+    expect(await refusal.textContent()).toMatch(/rtmp:\/\/ or rtmps:\/\//);
     expect((await t.studio.destinations.list())[0].url).toBe(`rtmp://127.0.0.1:${nginx.rtmpPort}/live`);
 
     const url2 = `rtmp://127.0.0.1:${nginx2.rtmpPort}/live`;
