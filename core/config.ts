@@ -3,6 +3,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { z } from 'zod';
 import { OnAirError } from './errors';
+import { FissionConfigSchema, LadderConfigSchema } from './ladder-config';
 
 /**
  * The configuration schema. Keys follow Node-Media-Server 2.x (rtmp/http/https/auth/trans/relay/fission)
@@ -136,7 +137,7 @@ export const HlsConfigSchema = z.object({
   ll: z.boolean().default(true),
   /** DASH (the same CMAF fragments) at /app/stream/index.mpd */
   dash: z.boolean().default(true),
-  /** target segment duration, seconds (segments are cut on the first keyframe after it) */
+  /** target segment duration, seconds: a segment is cut at the first keyframe in the next window of this length on the media timeline (from timestamp 0), so every rung of a ladder cuts at the same times */
   segment_seconds: z.number().min(0.5).max(30).default(2),
   /** LL-HLS part target, ms */
   part_ms: z.number().int().min(100).max(2000).default(200),
@@ -227,7 +228,10 @@ export const ConfigSchema = z.object({
   /** NMS 2.x sections, accepted and kept for the features that read them */
   trans: z.object({ ffmpeg: z.string().optional(), tasks: z.array(z.record(z.string(), z.unknown())).default([]) }).loose().optional(),
   relay: RelayConfigSchema.optional(),
-  fission: z.object({ ffmpeg: z.string().optional(), tasks: z.array(z.record(z.string(), z.unknown())).default([]) }).loose().optional(),
+  /** NMS 2.x live transcoding, accepted unchanged and run as a bitrate ladder (core/ladder-config.ts) */
+  fission: FissionConfigSchema.optional(),
+  /** the live bitrate ladder (issue 12): per app / per stream settings, on-demand start, the encoder */
+  ladder: LadderConfigSchema.default(() => LadderConfigSchema.parse({})),
 }).loose();
 
 export type OnAirConfigInput = z.input<typeof ConfigSchema>;

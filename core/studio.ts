@@ -12,6 +12,9 @@ import { sealedKeyProvider, type KeyProvider, type Sealer } from './relay/secret
 import { DestinationManager, destinationConfig } from './relay/manager';
 import { loopbackRtmpUrl } from './relay/reencode';
 import { RelayManager } from './relay/relays';
+import { LadderManager } from './ladder/manager';
+import { ladderFeature } from './ladder/feature';
+import { locateFfmpeg } from './ffmpeg/locate';
 import { relaysFeature } from './api/relays-routes';
 import { createRecordingHandlers, revealJob } from './api/recordings-handlers';
 import { mountFlv } from './flv/mount';
@@ -95,6 +98,8 @@ export class Studio {
   readonly destinations: DestinationsService;
   /** static/pull/push relays and the seed-003 publish query form (issue 11) */
   readonly relays: RelayManager;
+  /** the live bitrate ladder (issue 12): one ffmpeg per source, rungs back as `/app/NAME_<height>` */
+  readonly ladder: LadderManager;
   private readonly rtmp: RtmpServer;
   private cfg: OnAirConfig;
   private startedAt = Date.now();
@@ -140,6 +145,12 @@ export class Studio {
       ctx: this.ctx, log, rtmp: () => (this.listening ? { port: this.listening.rtmp, host: this.cfg.rtmp.host ?? this.cfg.host } : null),
       persist: { repo: () => (this.store ? new RelaysRepo(this.store.db) : null), box: () => this.destinations.secrets() },
     });
+    this.ladder = new LadderManager({
+      registry: this.registry, hooks: this.hooks, config: () => this.cfg, log, budget: this.ctx.ffmpeg,
+      ffmpeg: () => locateFfmpeg({ ffmpeg: this.cfg.fission?.ffmpeg ?? this.cfg.ffmpeg }).then((f) => f?.path ?? null, () => null),
+      loopbackUrl: (p, action) => loopbackRtmpUrl(this.cfg, this.listening?.rtmp ?? null, p, action),
+      destinationSources: () => (this.store ? this.destinations.list().filter((d) => d.enabled && 'stream' in d.source).map((d) => ('stream' in d.source ? d.source.stream : '')) : []),
+    });
     // every feature, one shape (core/feature.ts): the commands it answers and what it mounts
     this.features = [
       { name: 'flv', mount: (h) => mountFlv(h, this.ctx) },
@@ -162,10 +173,12 @@ export class Studio {
           mountJobRoutes(h.router, { engine: this.jobs, config: () => this.cfg, log });
         },
       },
-      { name: 'hls', mount: (h) => addHlsRoutes(h.router, this.ctx, this.hls), stop: () => this.hls.close() },
+      // an ABR playlist request is demand for the ladder (ladder.on_demand): the first answer waits for the rungs
+      { name: 'hls', mount: (h) => addHlsRoutes(h.router, this.ctx, this.hls, { onAbrRequest: (p) => this.ladder.touchAndWait(p) }), stop: () => this.hls.close() },
       { name: 'media-files', mount: (h) => mountMediaStatic(h.router, () => mediaRoot(this.cfg), this.auth) },
       destinationsFeature(this.destinations),
       relaysFeature(this.relays),
+      ladderFeature(this.ladder, this),
       { name: 'server', handlers: serverHandlers(this, { mode: opts.mode }), events: ['server.stats', 'log'] },
     ];
     checkEvents(this.features, eventNames);

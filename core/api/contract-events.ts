@@ -2,6 +2,7 @@ import type { AnyEvent } from '../contract';
 import { JOB_EVENT_NAMES, type JobEventName } from '../contract/jobs';
 import type { DestinationStatusView } from '../contract/destinations';
 import type { Relay } from '../contract/relays';
+import type { LadderState } from '../contract/ladder';
 import type { Recording } from '../contract/recordings';
 import type { LogRecord } from '../log';
 import type { Stream } from '../media/stream';
@@ -51,6 +52,7 @@ export class ContractEvents {
   private onRecFailed = (r: Recording): void => this.emit({ event: 'recording.failed', data: r });
   private onDestState = (s: DestinationStatusView): void => this.emit({ event: 'destination.state', data: s });
   private onRelayState = (r: Relay): void => this.emit({ event: 'relay.state', data: r });
+  private onLadderState = (s: LadderState): void => this.emit({ event: 'ladder.state', data: s });
   /** one forwarder per job.* event, so detach removes exactly what attach added */
   private readonly onJob = Object.fromEntries(
     JOB_EVENT_NAMES.map((name) => [name, (data: unknown) => this.emit({ event: name, data } as AnyEvent)]),
@@ -68,6 +70,7 @@ export class ContractEvents {
     for (const name of JOB_EVENT_NAMES) this.studio.jobs.on(name, this.onJob[name]);
     this.studio.destinations?.on('state', this.onDestState);
     this.studio.relays?.on('state', this.onRelayState);
+    this.studio.ladder?.on('state', this.onLadderState);
     const net = this.studio.ctx.net;
     this.lastNet = { at: Date.now(), inBytes: net.inBytes, outBytes: net.outBytes };
     this.timer = setInterval(() => this.tick(), this.tickMs);
@@ -86,6 +89,7 @@ export class ContractEvents {
     for (const name of JOB_EVENT_NAMES) this.studio.jobs.off(name, this.onJob[name]);
     this.studio.destinations?.off('state', this.onDestState);
     this.studio.relays?.off('state', this.onRelayState);
+    this.studio.ladder?.off('state', this.onLadderState);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }

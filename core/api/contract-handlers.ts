@@ -10,6 +10,7 @@ import {
 } from '../contract';
 import type { DestinationStatusView } from '../contract/destinations';
 import type { Relay } from '../contract/relays';
+import type { LadderState } from '../contract/ladder';
 import type { RecordingManager } from '../record/recordings';
 import { hlsSettingsFor } from '../hls/settings';
 import { ERROR_TABLE, isOnAirError } from '../errors';
@@ -39,6 +40,8 @@ export interface StudioPort {
   readonly destinations?: { on(e: 'state', fn: (s: DestinationStatusView) => void): unknown; off(e: 'state', fn: (s: DestinationStatusView) => void): unknown };
   /** static/pull/push relays (relay.state events) */
   readonly relays?: { on(e: 'state', fn: (r: Relay) => void): unknown; off(e: 'state', fn: (r: Relay) => void): unknown };
+  /** the live bitrate ladder (ladder.state events) */
+  readonly ladder?: { on(e: 'state', fn: (s: LadderState) => void): unknown; off(e: 'state', fn: (s: LadderState) => void): unknown };
   applyConfig(input: unknown): Promise<{ config: OnAirConfig; restarted: ListenerName[]; ports: ListenInfo | null }>;
 }
 
@@ -54,7 +57,7 @@ export type { Handlers };
 export type Dispatch = (cmd: unknown, args: unknown) => Promise<Reply>;
 
 export function streamInfo(s: Stream): StreamInfo {
-  return { ...streamStats(s), app: s.app, name: s.name, path: s.path };
+  return { ...streamStats(s), app: s.app, name: s.name, path: s.path, rung_of: s.rungOf };
 }
 
 export function liveStreams(ctx: ServerContext): StreamInfo[] {

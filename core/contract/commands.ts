@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { FfmpegInfoSchema, LogRecordSchema, NameSchema, PortsSchema, StreamInfoSchema, StreamRefSchema } from './common';
 import { destinationCommands } from './destinations';
 import { relayCommands } from './relays';
+import { ladderCommands } from './ladder';
 import { JobIdSchema, jobCommands } from './jobs';
 import { recordingCommands } from './recordings';
 import { SettingsPatchSchema, SettingsSchema } from './settings';
@@ -91,6 +92,7 @@ export const commands = {
   ...jobCommands,
   ...destinationCommands,
   ...relayCommands,
+  ...ladderCommands,
   /** a finished job's output folder (file: its master playlist) */
   'jobs.reveal': { args: z.strictObject({ id: JobIdSchema }), result: RevealResultSchema },
 } as const;

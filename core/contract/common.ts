@@ -62,6 +62,8 @@ export const StreamInfoSchema = StreamStatsSchema.extend({
   name: z.string(),
   /** "/app/name" */
   path: z.string(),
+  /** a ladder rung's source ("/app/name"; the rung is "/app/name_<height>"), null for any other stream */
+  rung_of: z.string().nullable(),
 });
 export type StreamInfo = z.infer<typeof StreamInfoSchema>;
 

@@ -9,6 +9,7 @@ export const EVENT_NAMES = [
   'job.queued', 'job.started', 'job.progress', 'job.done', 'job.failed', 'job.cancelled',
   'destination.state',
   'relay.state',
+  'ladder.state',
 ] as const;
 
 /** Path of the WebSocket transport. */

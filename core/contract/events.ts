@@ -3,6 +3,7 @@ import { LogRecordSchema, StreamInfoSchema } from './common';
 import { EVENT_NAMES } from './constants';
 import { destinationEvents } from './destinations';
 import { relayEvents } from './relays';
+import { ladderEvents } from './ladder';
 import { jobEvents } from './jobs';
 import { recordingEvents } from './recordings';
 import { ServerStatsSchema } from './stats';
@@ -26,6 +27,7 @@ export const events = {
   ...jobEvents,
   ...destinationEvents,
   ...relayEvents,
+  ...ladderEvents,
 } as const;
 
 export type Events = typeof events;

@@ -2,6 +2,7 @@ import { Fmp4Muxer, type Fmp4Fragment } from '../format/fmp4/fmp4-muxer';
 import { MsUnwrapper } from '../format/codec/mux-sample';
 import type { MediaPacket } from '../media/packet';
 import { Retired } from './retention';
+import { segmentSlot } from './ts-segmenter';
 import { newEpoch } from './wall-clock';
 
 export interface CmafPart {
@@ -32,7 +33,7 @@ export function segmentChunks(seg: CmafSegment): Buffer[] {
 }
 
 export interface CmafOptions {
-  /** cut a segment on the first keyframe after this (ms) */
+  /** cut a segment on the first keyframe in each slot of this (ms) on the stream clock (see segmentSlot) */
   segmentMs: number;
   /** cut a segment on time, even mid-GOP, before it runs longer than this (LL-HLS TARGETDURATION); Infinity: never */
   targetMs: number;
@@ -48,7 +49,8 @@ export interface CmafOptions {
  * Cuts a stream into CMAF segments made of LL-HLS parts, and keeps a sliding window. Parts are cut on the lead
  * track (video, else audio) before the next frame would make them longer than PART-TARGET, so each holds a
  * whole number of frames and is >= 85 % of the target, except the last of a segment (and a part a keyframe
- * starts, which is INDEPENDENT). A segment is cut on the first keyframe after segmentMs, or on time at targetMs.
+ * starts, which is INDEPENDENT). A segment is cut on the first keyframe of each segmentMs slot of the stream
+ * clock (segmentSlot: the same cuts and numbers in every muxer and ladder rung), or on time at targetMs.
  * Every URL carries `epoch` (new with each segmenter); numbers keep counting across publisher reconnects.
  */
 export class CmafSegmenter {
@@ -67,7 +69,9 @@ export class CmafSegmenter {
   private partStart = -1;
   private lastLead = -1;
   private leadFrameMs = 1000 / 30;
-  private nextSeq = 0;
+  private nextSeq = -1;
+  /** slot of the last lead boundary seen (see segmentSlot) */
+  private lastSlot = -Infinity;
   private discontinuityNext = false;
   discontinuitySequence = 0;
   private readonly clock = new MsUnwrapper();
@@ -107,13 +111,18 @@ export class CmafSegmenter {
     const boundary = p.kind === 'audio' || p.keyframe;
     if (t > this.lastLead && this.lastLead >= 0 && t - this.lastLead < 200) this.leadFrameMs = t - this.lastLead;
     this.lastLead = Math.max(t, this.lastLead);
+    const slot = boundary ? segmentSlot(t + p.cts, this.o.segmentMs) : this.lastSlot; // keyframe PTS: what rungs align
+    const newSlot = slot > this.lastSlot;
+    if (boundary) this.lastSlot = slot;
     if (!this.current) {
-      if (boundary) this.open(t);
+      if (!boundary) return;
+      if (this.nextSeq < 0) this.nextSeq = Math.max(0, slot);
+      this.open(t);
       return;
     }
     const inSeg = t - this.current.startTime;
     const inPart = t - this.partStart;
-    if ((boundary && inSeg >= this.o.segmentMs) || inSeg >= this.o.targetMs) {
+    if ((newSlot && inSeg >= this.o.segmentMs / 2) || inSeg >= this.o.targetMs) {
       this.cutPart(false);
       this.close();
       this.open(t);
@@ -142,6 +151,7 @@ export class CmafSegmenter {
     this.close();
     this.newInit();
     this.discontinuityNext = true;
+    this.lastSlot = -Infinity;
   }
 
   private open(t: number): void {
@@ -200,7 +210,7 @@ export class CmafSegmenter {
   }
 
   get mediaSequence(): number {
-    return this.segments[0]?.seq ?? this.nextSeq;
+    return this.segments[0]?.seq ?? Math.max(0, this.nextSeq);
   }
 
   /** A segment of the window, or one that left it recently. */

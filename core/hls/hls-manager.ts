@@ -40,6 +40,10 @@ export class HlsManager {
       entry.hls.stream = stream;
     } else {
       entry = { hls: new LiveHls(stream, settings, this.ctx.log, mediaRoot(this.ctx.config())), cleanup: null };
+      // a ladder rung (NAME_<digits>, NMS naming) carries its source's timestamps: share its wall clock (PDT)
+      const source = /^(.+)_\d+$/.exec(stream.name);
+      const sourceHls = source ? this.live.get(`/${stream.app}/${source[1]}`)?.hls : undefined;
+      if (sourceHls && !sourceHls.ended) entry.hls.clock.follow(sourceHls.clock);
       this.live.set(stream.path, entry);
     }
     stream.addSubscriber(entry.hls);

@@ -9,6 +9,7 @@ import { segmentChunks, type CmafSegmenter } from './cmaf-segmenter';
 import type { LiveHls } from './live-hls';
 import { dashMpd, llPlaylist, tsPlaylist, type MpdTrack } from './playlists';
 import { addTimeRoute, timeUrl } from './time-route';
+import { addAbrRoutes, type AbrRouteOptions } from './abr-routes';
 
 /** every segment, part and init name carries the epoch of the packager that made it (see playlists.names) */
 const E = '[0-9a-z]{6,24}';
@@ -30,9 +31,10 @@ function send(res: ServerResponse, hls: LiveHls, type: string, body: Buffer | Bu
 
 const gone = (res: ServerResponse, file: string): void => sendError(res, 404, 'SEGMENT_GONE', `${file} is not available (it left the live window, or belongs to an earlier session)`);
 
-/** GET /app/stream/{index.m3u8, ll.m3u8, index.mpd, init-E-N.mp4, seg-E-N.ts|m4s, part-E-N.M.m4s, dash-…}, and GET /time */
-export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsManager): void {
+/** GET /app/stream/{index.m3u8, ll.m3u8, index.mpd, init-E-N.mp4, seg-E-N.ts|m4s, part-E-N.M.m4s, dash-…}, GET /time, and the ABR playlists (abr-routes.ts) */
+export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsManager, abr: AbrRouteOptions = {}): void {
   addTimeRoute(router);
+  addAbrRoutes(router, ctx, manager, abr);
   router.add('GET', `/:app/:stream/:file(${FILE_RE})`, async (req: IncomingMessage, res: ServerResponse, p, url) => {
     const m = FILE.exec(p.file);
     if (!m || !isValidName(p.app) || !isValidName(p.stream)) return sendError(res, 404, 'NOT_FOUND', `nothing at ${url.pathname}`);

@@ -90,8 +90,8 @@ export function llPlaylist(segs: readonly CmafSegment[], o: LlOptions): string {
   return lines.join('\n') + '\n';
 }
 
-const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
-const dur = (ms: number): string => `PT${(ms / 1000).toFixed(3)}S`;
+export const esc = (s: string): string => s.replace(/&/g, '&amp;').replace(/"/g, '&quot;').replace(/</g, '&lt;');
+export const dur = (ms: number): string => `PT${(ms / 1000).toFixed(3)}S`;
 
 export interface MpdTrack {
   kind: 'video' | 'audio';
@@ -118,7 +118,8 @@ export interface MpdOptions {
   timeUrl: string;
 }
 
-function currentRun(all: readonly CmafSegment[]): CmafSegment[] {
+/** The complete segments of the newest init (the MPD's one Period describes them). */
+export function currentRun(all: readonly CmafSegment[]): CmafSegment[] {
   const done = all.filter((s) => s.complete);
   const initId = done[done.length - 1]?.initId ?? 0;
   return done.filter((s) => s.initId === initId);

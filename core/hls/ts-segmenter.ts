@@ -14,7 +14,7 @@ export interface TsSegment {
 }
 
 export interface TsSegmenterOptions {
-  /** cut on the first keyframe after this (ms) */
+  /** cut on the first keyframe in each slot of this (ms) on the stream clock (see segmentSlot) */
   segmentMs: number;
   /** EXT-X-TARGETDURATION in ms: a segment is cut on time (even mid-GOP) before it would run longer */
   targetMs: number;
@@ -27,6 +27,19 @@ export interface TsSegmenterOptions {
 /** A jump in the publisher's timestamps beyond these (ms) starts a new discontinuity. */
 const MAX_BACKWARD = 1000;
 const MAX_FORWARD = 10_000;
+
+/**
+ * Where segments are cut, the same for every muxer of a stream and for its ladder rungs (which carry the
+ * source's timestamps): at the first lead boundary (keyframe; audio-only: frame) whose presentation time falls
+ * in a new slot of `segmentMs` on the stream's own clock, counted from timestamp 0 (PTS, not DTS: rungs encoded
+ * with other B-frame settings share the keyframes' PTS, not their DTS), so a muxer that started later (an LL-HLS
+ * packager on demand, a rung published seconds after its source) cuts at the same media times and numbers the
+ * segment by its slot at start. A boundary up to SLOT_EARLY_MS before a slot edge counts as in it (ms
+ * rounding of keyframes meant to be on the edge). A slot boundary less than half a segment into the open
+ * segment (only the first one after a start) is skipped.
+ */
+export const SLOT_EARLY_MS = 8;
+export const segmentSlot = (t: number, segmentMs: number): number => Math.floor((t + SLOT_EARLY_MS) / segmentMs);
 
 /**
  * Cuts a stream into MPEG-TS segments on keyframes (audio-only: on time) and keeps a sliding window. No segment
@@ -44,7 +57,9 @@ export class TsSegmenter {
   private segStart = -1;
   private lastDts = -1;
   private frameMs = 1000 / 30;
-  private nextSeq = 0;
+  private nextSeq = -1;
+  /** slot of the last lead boundary seen (see segmentSlot) */
+  private lastSlot = -Infinity;
   private discontinuityNext = false;
   discontinuitySequence = 0;
   private readonly clock = new MsUnwrapper();
@@ -74,6 +89,7 @@ export class TsSegmenter {
   private breakHere(): void {
     this.closeSegment(this.lastDts + this.frameMs);
     this.discontinuityNext = true;
+    this.lastSlot = -Infinity; // timestamps may have jumped back
   }
 
   private ensureMuxer(videoCodec: 'H264' | 'HEVC' | undefined): TsMuxer | null {
@@ -98,10 +114,14 @@ export class TsSegmenter {
     }
     const lead = this.hasVideo ? p.kind === 'video' : p.kind === 'audio';
     const boundary = lead && (p.kind === 'audio' || p.keyframe);
+    const slot = boundary ? segmentSlot(dts + p.cts, this.o.segmentMs) : this.lastSlot; // keyframe PTS: what rungs align
+    const newSlot = slot > this.lastSlot;
+    if (boundary) this.lastSlot = slot;
     if (this.segStart < 0) {
       if (!boundary) return; // start on a keyframe
+      if (this.nextSeq < 0) this.nextSeq = Math.max(0, slot);
       this.openSegment(dts);
-    } else if (lead && ((boundary && dts - this.segStart >= this.o.segmentMs) || dts - this.segStart >= this.o.targetMs)) {
+    } else if (lead && ((newSlot && dts - this.segStart >= this.o.segmentMs / 2) || dts - this.segStart >= this.o.targetMs)) {
       this.closeSegment(dts);
       this.openSegment(dts);
     }
@@ -156,7 +176,7 @@ export class TsSegmenter {
   }
 
   get mediaSequence(): number {
-    return this.segments[0]?.seq ?? this.nextSeq;
+    return this.segments[0]?.seq ?? Math.max(0, this.nextSeq);
   }
 
   /** A segment of the window, or one that left it recently. */

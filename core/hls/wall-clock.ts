@@ -8,6 +8,9 @@ export function newEpoch(now = Date.now()): string {
   return now.toString(36) + randomBytes(2).toString('hex');
 }
 
+/** how far (ms) a followed clock may place a rung's first packet from its arrival (the ladder's encode delay) */
+const FOLLOW_MS = 10_000;
+
 interface Piece {
   /** media time (ms, unwrapped) of the piece's first packet */
   t: number;
@@ -29,6 +32,16 @@ interface Piece {
 export class WallClock {
   private readonly pieces: Piece[] = [];
   private pendingBreak = false;
+  private ref: WallClock | null = null;
+
+  /**
+   * Anchor on `ref`'s mapping instead of the first packet's arrival when that packet's media time maps there
+   * within FOLLOW_MS of now: a ladder rung (the source's timestamps, encoded a little later) then gets the
+   * source's PROGRAM-DATE-TIME and availabilityStartTime for the same media time, so ABR players align them.
+   */
+  follow(ref: WallClock): void {
+    if (!this.anchored) this.ref = ref;
+  }
 
   get anchored(): boolean {
     return this.pieces.length > 0;
@@ -38,7 +51,9 @@ export class WallClock {
   live(t: number, now = Date.now()): void {
     const last = this.pieces[this.pieces.length - 1];
     if (!last) {
-      this.pieces.push({ t, wall: now });
+      const w = this.ref?.anchored ? this.ref.wall(t) : NaN;
+      this.pieces.push({ t, wall: Math.abs(w - now) <= FOLLOW_MS ? w : now });
+      this.ref = null;
       return;
     }
     if (!this.pendingBreak) return;

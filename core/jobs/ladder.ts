@@ -2,6 +2,7 @@ import path from 'node:path';
 import type { MediaInfo, RenditionName } from '../contract/jobs';
 import { hardwareInput, videoCodecArgs, type H264Encoder } from '../ffmpeg/encoders';
 import { fileArg } from './probe';
+import { h264Level } from '../ffmpeg/h264-level';
 
 /** One rung of the ladder. Heights are of the short side, so portrait video works the same. */
 export interface RenditionPreset {
@@ -31,13 +32,7 @@ export interface PlannedRendition {
 
 const even = (n: number): number => Math.max(2, Math.round(n / 2) * 2);
 
-/** H.264 level for a frame size and rate (Table A-1 macroblock rates, with headroom). */
-export function h264Level(width: number, height: number, fps: number): string {
-  const mbps = Math.ceil(width / 16) * Math.ceil(height / 16) * Math.max(1, fps);
-  const table: Array<[number, string]> = [[40_500, '3.0'], [108_000, '3.1'], [216_000, '3.2'], [245_760, '4.0'], [522_240, '4.2'], [589_824, '5.0'], [983_040, '5.1']];
-  for (const [limit, level] of table) if (mbps <= limit) return level;
-  return '5.2';
-}
+export { h264Level };
 
 /**
  * The renditions to make: the requested rungs that do not upscale the source, highest first. When the

@@ -45,6 +45,8 @@ export class Stream {
    * listed, announced, muxed to HLS, recorded or sent to webhooks. Set by media/publish.ts from a reservation.
    */
   internal = false;
+  /** a live bitrate ladder rung (core/ladder): its source's path, set by the ladder when the rung publishes */
+  rungOf: string | null = null;
   readonly subscribers = new Set<Subscriber>();
   private readonly waiting = new Set<Subscriber>();
   metadata: MediaPacket | null = null;

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FFMPEG, ffprobe, publishTestPattern, run, type Run } from '../helpers/ffmpeg';
 import { startRtspServer, type RtspServer } from '../helpers/rtsp-server';
 import { freePort } from '../helpers/net';
+import { startNginxRtmp } from '../helpers/nginx-rtmp';
 import { sleep, startStudio, waitFor, type TestStudio } from '../helpers/studio';
 
 function memoryLog(): { log: pino.Logger; lines: string[] } {
@@ -178,6 +179,19 @@ describe('relays: static / pull / push from an NMS relay block, and the seed 003
     await waitFor(() => live(C, '/out/show'), 'pushed copy live on C', 20_000);
     expect(await probeVideo(C.rtmpUrl('/out/show'))).toEqual({ video: 'h264', width: 480, audio: 'aac' });
     await waitFor(async () => (await call<RelayRow[]>(A, 'relays.list')).find((r) => r.mode === 'push')?.streams[0]?.state === 'live', 'push card live', 15_000);
+  }, 40_000);
+
+  it('push relay to nginx-rtmp (a relay added through the API): ffprobe on nginx reads the pushed copy', async () => {
+    const nginx = await startNginxRtmp();
+    try {
+      const added = await call(A, 'relays.add', { app: 'tonginx', mode: 'push', edge: `rtmp://127.0.0.1:${nginx.rtmpPort}/live` });
+      pubs.push(publishTestPattern(A.rtmpUrl('/tonginx/show2'), { size: '320x180', rate: 25, seconds: 60 }));
+      await waitFor(async () => (await call<RelayRow[]>(A, 'relays.list')).find((r) => r.id === added.id)?.streams[0]?.state === 'live', 'push to nginx live', 20_000);
+      expect(await probeVideo(`rtmp://127.0.0.1:${nginx.rtmpPort}/live/show2`)).toEqual({ video: 'h264', width: 320, audio: 'aac' });
+      await call(A, 'relays.remove', { id: added.id });
+    } finally {
+      await nginx.stop();
+    }
   }, 40_000);
 
   it('query form with relay.allow_query on: ?youtube=…&facebook=…&facebook_s_bl=… pushes to the (overridden) preset targets', async () => {

@@ -4,7 +4,10 @@
  * per-destination ffmpeg (source → /live/gop_enc_<id> inside the source studio → our RTMP client → remote),
  * and ffprobe on the remote's copy shows keyframes ≤ 2 s apart. Custom has no rule: copied, keyframes 10 s apart.
  */
+import { createHash } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { MSG } from '../../core/format/rtmp/rtmp-messages';
+import { RtmpClient } from '../../core/rtmp/client';
 import { liveToolPids } from '../../core/ffmpeg/run';
 import { FFMPEG, FFPROBE, run, type Run } from '../helpers/ffmpeg';
 import { startStudio, waitFor, type TestStudio } from '../helpers/studio';
@@ -79,4 +82,23 @@ describe('pre-flight: a 10 s-GOP source to Twitch (re-encoded) and to Custom (co
     for (const p of before) expect(() => process.kill(p, 0)).toThrow();
     expect(src.studio.destinations.get(custom).status.state).toBe('live');
   }, 20_000);
+
+  it('the Custom copy is byte for byte: every video payload the remote serves is one the source served', async () => {
+    const seen = async (url: string, name: string, ms: number): Promise<Set<string>> => {
+      const c = await RtmpClient.connect(url);
+      const out = new Set<string>();
+      c.on('media', (m) => {
+        if (m.type === MSG.VIDEO && m.payload.length > 64) out.add(createHash('sha1').update(m.payload).digest('hex'));
+      });
+      await c.play(name);
+      await new Promise((r) => setTimeout(r, ms));
+      c.destroy();
+      return out;
+    };
+    const [source, copy] = await Promise.all([seen(src.rtmpUrl('/live'), 'gop', 6000), seen(remote.rtmpUrl('/copy'), 'cust0m-KEY7', 5000)]);
+    expect(copy.size).toBeGreaterThan(50);
+    const matched = [...copy].filter((h) => source.has(h)).length;
+    console.log(`copy: ${matched} of ${copy.size} video payloads identical to the source's`);
+    expect(matched / copy.size).toBeGreaterThan(0.9);
+  }, 30_000);
 });

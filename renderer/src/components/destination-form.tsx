@@ -5,6 +5,7 @@ import { useT } from '../i18n';
 import { PLATFORM_ORDER, PLATFORM_PRESETS, useDestinations } from '../stores/destinations';
 import { useStreams } from '../stores/streams';
 import { Field, SecretField, Toggle } from './fields';
+import { LadderFeed } from './ladder-feed';
 import { toast } from './toast';
 
 type Platform = DestinationAdd['platform'];
@@ -164,6 +165,7 @@ export function DestinationForm({ editing, onDone }: { editing?: Destination; on
                 ))}
               </p>
             )}
+            <LadderFeed stream={stream} onChange={setStream} testId={n} />
           </>
         ) : (
           <Field label={t('dest.source.appName')} name={`${n}-app`} value={app} onChange={setApp} error={errors.source} placeholder="live" />

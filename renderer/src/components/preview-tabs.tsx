@@ -4,23 +4,24 @@ import { useT, type MessageKey } from '../i18n';
 import { HlsPlayer } from './hls-player';
 import { LivePlayer } from './live-player';
 
-type Tab = 'flv' | 'hls' | 'll';
+type Tab = 'flv' | 'hls' | 'll' | 'abr';
 
 const TABS: Array<{ id: Tab; key: MessageKey }> = [
   { id: 'flv', key: 'preview.flv' },
   { id: 'll', key: 'preview.ll' },
   { id: 'hls', key: 'preview.hls' },
+  { id: 'abr', key: 'preview.abr' },
 ];
 
 /**
  * The stream detail's preview: flv.js (lowest latency), LL-HLS or HLS through hls.js — one player at a
- * time. A WAI-ARIA tab list: arrow keys move between tabs, Home/End jump.
+ * time; with a bitrate ladder, ABR (abr.m3u8: Auto + each rendition in the quality menu). A WAI-ARIA tab list: arrow keys move between tabs, Home/End jump.
  */
-export function PreviewTabs({ urls, label }: { urls: StreamUrls | null; label: string }) {
+export function PreviewTabs({ urls, label, abr = null }: { urls: StreamUrls | null; label: string; abr?: string | null }) {
   const t = useT();
   const [tab, setTab] = useState<Tab>('flv');
   const refs = useRef<Array<HTMLButtonElement | null>>([]);
-  const available = (id: Tab): boolean => id === 'flv' || (id === 'hls' ? !!urls?.hls : !!urls?.ll_hls);
+  const available = (id: Tab): boolean => id === 'flv' || (id === 'abr' ? !!abr : id === 'hls' ? !!urls?.hls : !!urls?.ll_hls);
   const shown = TABS.filter((x) => available(x.id));
   const onKey = (e: KeyboardEvent): void => {
     const i = shown.findIndex((x) => x.id === tab);
@@ -59,6 +60,7 @@ export function PreviewTabs({ urls, label }: { urls: StreamUrls | null; label: s
         {current === 'flv' && <LivePlayer url={urls?.http_flv ?? null} label={label} />}
         {current === 'll' && <HlsPlayer key="ll" url={urls?.ll_hls ?? null} label={`${label} (LL-HLS)`} live lowLatency testId="ll-video" />}
         {current === 'hls' && <HlsPlayer key="hls" url={urls?.hls ?? null} label={`${label} (HLS)`} live testId="hls-video" />}
+        {current === 'abr' && <HlsPlayer key="abr" url={abr} label={`${label} (ABR)`} live testId="abr-video" />}
       </div>
     </div>
   );

@@ -27,7 +27,8 @@ function Icon({ d }: { d: string }) {
 export function Sidebar() {
   const t = useT();
   const route = useRoute((s) => s.route);
-  const live = useStreams((s) => Object.keys(s.streams).length);
+  // a ladder's renditions are not streams of their own to the user (they show on their source)
+  const live = useStreams((s) => Object.values(s.streams).filter((x) => !x.rung_of).length);
   const { lang, theme, setLang, setTheme } = usePrefs();
   const current = route.page === 'stream' ? 'dashboard' : route.page;
   const running = useJobs((s) => Object.values(s.jobs).filter((j) => j.status === 'running' || j.status === 'queued').length);

@@ -8,6 +8,7 @@ import { BitrateFacts } from './bitrate-facts';
 import { TileDestinations } from './destination-card';
 import { LiveChart } from './live-chart';
 import { MiniPreview } from './mini-preview';
+import { TileLadder } from './tile-ladder';
 
 function Viewers({ viewers }: { viewers: Record<string, number> }) {
   const t = useT();
@@ -63,6 +64,7 @@ export function StreamTile({ s, preview }: { s: StreamInfo; preview: boolean }) 
           </dd>
         </div>
       </dl>
+      <TileLadder path={s.path} />
       <TileDestinations path={s.path} />
       <LiveChart samples={samples} height={48} />
     </article>

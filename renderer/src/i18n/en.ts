@@ -1,5 +1,6 @@
 import { enMedia } from './en-media';
 import { enDestinations } from './en-destinations';
+import { enLadder } from './en-ladder';
 
 /** English strings. Keys are the source of truth; zh.ts must have every one of them. */
 export const en = {
@@ -165,6 +166,7 @@ export const en = {
   'time.d': '{d}d {h}h',
   ...enMedia,
   ...enDestinations,
+  ...enLadder,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -1,6 +1,7 @@
 import type { MessageKey } from './en';
 import { zhMedia } from './zh-media';
 import { zhDestinations } from './zh-destinations';
+import { zhLadder } from './zh-ladder';
 
 /** 简体中文 */
 export const zh: Record<MessageKey, string> = {
@@ -166,4 +167,5 @@ export const zh: Record<MessageKey, string> = {
   'time.d': '{d}天{h}小时',
   ...zhMedia,
   ...zhDestinations,
+  ...zhLadder,
 };

@@ -2,6 +2,7 @@ import { EmptyState } from '../components/empty-state';
 import { HealthCards } from '../components/health-cards';
 import { StreamTile } from '../components/stream-tile';
 import { useT } from '../i18n';
+import { rungOf } from '../stores/ladder';
 import { sortedStreams, useStreams } from '../stores/streams';
 
 /** Live previews cost a decoder each: past this many streams the tiles show placeholders. */
@@ -11,7 +12,8 @@ export function Dashboard() {
   const t = useT();
   const streams = useStreams((s) => s.streams);
   const loaded = useStreams((s) => s.loaded);
-  const list = sortedStreams(streams);
+  // a ladder's renditions are shown on their source's tile, not as tiles of their own
+  const list = sortedStreams(streams).filter((s) => !rungOf(s));
   return (
     <div className="page">
       <section aria-labelledby="health-title" className="section">

@@ -2,6 +2,7 @@ import { useEffect, useState } from 'react';
 import type { Settings } from '../../../core/contract';
 import { client, ClientError } from '../client/client';
 import { Field, randomSecret, SecretField, Toggle } from '../components/fields';
+import { LadderSettings } from '../components/ladder-settings';
 import { toast } from '../components/toast';
 import { useT } from '../i18n';
 import { FIELD_OF_PATH, formOf, patchOf, type SettingsForm } from '../lib/settings-form';
@@ -89,6 +90,7 @@ export function SettingsPage() {
   const mediaDefault = status ? `${status.data_dir}/media` : '…';
   const ff = status?.ffmpeg;
   return (
+    <div className="page">
     <form
       className="page settings"
       onSubmit={(e) => {
@@ -179,5 +181,7 @@ export function SettingsPage() {
         </fieldset>
       </div>
     </form>
+    <LadderSettings />
+    </div>
   );
 }

@@ -3,6 +3,7 @@ import { BitrateFacts } from '../components/bitrate-facts';
 import { ConfirmButton } from '../components/confirm-button';
 import { CopyField } from '../components/copy-field';
 import { StreamDestinations } from '../components/destination-card';
+import { LadderCard } from '../components/ladder-card';
 import { LiveChart } from '../components/live-chart';
 import { PreviewTabs } from '../components/preview-tabs';
 import { RecordControl } from '../components/record-control';
@@ -12,6 +13,7 @@ import { useT } from '../i18n';
 import { audioLabel, formatDuration, videoLabel } from '../lib/format';
 import { useStreamUrls } from '../lib/use-stream-urls';
 import { hrefOf } from '../router';
+import { abrUrlOf, rungOf, useLadder } from '../stores/ladder';
 import { useStreams } from '../stores/streams';
 
 function Urls({ app, name }: { app: string; name: string }) {
@@ -43,6 +45,9 @@ export function StreamDetail({ app, name }: { app: string; name: string }) {
   const s = useStreams((st) => st.streams[path]);
   const samples = useStreams((st) => st.history[path]) ?? [];
   const urls = useStreamUrls(app, name);
+  const ladder = useLadder((st) => st.bySource[path]);
+  // the ABR preview once a rendition is live (the master playlist lists the source and every live rung)
+  const abr = ladder?.rungs.some((r) => r.live) ? abrUrlOf(urls?.hls) : null;
 
   const stop = async (): Promise<void> => {
     try {
@@ -83,7 +88,7 @@ export function StreamDetail({ app, name }: { app: string; name: string }) {
       )}
       <div className="detail-grid">
         <div className="stack">
-          {s && <PreviewTabs urls={urls} label={`${t('detail.preview')} ${path}`} />}
+          {s && <PreviewTabs urls={urls} label={`${t('detail.preview')} ${path}`} abr={abr} />}
           {s && (
             <section className="card" aria-label={t('chart.label')}>
               <LiveChart samples={samples} height={120} />
@@ -94,6 +99,7 @@ export function StreamDetail({ app, name }: { app: string; name: string }) {
         <div className="stack">
           <RecordControl stream={path} live={!!s} />
           <StreamDestinations path={path} />
+          {!(s && rungOf(s)) && <LadderCard app={app} path={path} />}
           {s && (
             <section className="card" aria-labelledby="media-title">
               <h3 id="media-title" className="card-title">

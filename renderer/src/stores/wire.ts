@@ -2,6 +2,7 @@ import type { OnAirClient } from '../client/client';
 import { useConnection } from './connection';
 import { wireDestinations } from './destinations';
 import { useJobs } from './jobs';
+import { wireLadder } from './ladder';
 import { useLogs } from './logs';
 import { useRecordings } from './recordings';
 import { wireRelays } from './relays';
@@ -43,6 +44,7 @@ export function wireStores(c: OnAirClient): () => void {
     c.on('job.cancelled', (j) => useJobs.getState().upsert(j)),
     wireDestinations(c),
     wireRelays(c),
+    wireLadder(c),
   ];
   return () => offs.forEach((off) => off());
 }
