@@ -2,14 +2,14 @@ import { existsSync } from 'node:fs';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CHROMIUM } from '../helpers/browser';
-import type { Run } from '../helpers/ffmpeg';
+import { FFMPEG, type Run } from '../helpers/ffmpeg';
 import { servePlayerPage, type PlayerPage } from '../helpers/player-page';
 import { sleep, startStudio, waitFor, type TestStudio } from '../helpers/studio';
-import { publishLadder, publishSource } from '../helpers/abr-fixture';
+import { publishSource } from '../helpers/abr-fixture';
 
 /**
- * Issue 12's switching acceptance in real Chromium: hls.js plays /live/k/abr.m3u8 (source + two rungs from a
- * stand-in ladder), is forced to switch levels (`hls.currentLevel = n`) three times, plays each chosen level,
+ * Issue 12's switching acceptance in real Chromium: hls.js plays /live/k/abr.m3u8 (the 360p source + the two
+ * rungs of the studio's own ladder, 240p and 180p), is forced to switch levels (`hls.currentLevel = n`) three times, plays each chosen level,
  * and currentTime keeps advancing with no stall longer than one segment.
  */
 
@@ -18,28 +18,27 @@ const SEGMENT_S = 2;
 describe('hls.js on abr.m3u8', () => {
   let t: TestStudio;
   let src: Run;
-  let ladder: Run;
   let browser: Browser;
   let pages: PlayerPage;
 
   beforeAll(async () => {
     if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}`);
     [t, browser, pages] = await Promise.all([
-      startStudio({ hls: { segment_seconds: SEGMENT_S, list_size: 6 } }),
+      startStudio({
+        ffmpeg: FFMPEG, hls: { segment_seconds: SEGMENT_S, list_size: 6 },
+        ladder: { encoder: 'libx264', x264_preset: 'ultrafast', apps: { live: { preset: 'custom', rungs: [{ height: 240, fps: null, video_kbps: 400, audio_kbps: 64 }, { height: 180, fps: null, video_kbps: 250, audio_kbps: 64 }] } } },
+      }),
       chromium.launch({ executablePath: CHROMIUM, args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--autoplay-policy=no-user-gesture-required'] }),
       servePlayerPage(),
     ]);
     src = publishSource(t.rtmpUrl('/live/k'), 90);
     await waitFor(() => t.studio.registry.get('/live/k')?.ready, 'source live', 15_000);
-    await sleep(1500);
-    ladder = publishLadder(t.rtmpUrl('/live/k'), (h) => t.rtmpUrl(`/live/k_${h}`), 85);
     await waitFor(async () => {
       const r = await fetch(t.httpUrl('/live/k/abr.m3u8'));
       return r.status === 200 && (await r.text()).split('#EXT-X-STREAM-INF').length === 4;
     }, 'three variants in abr.m3u8', 30_000, 500);
   }, 90_000);
   afterAll(async () => {
-    ladder?.child.kill('SIGKILL');
     src?.child.kill('SIGKILL');
     await browser?.close();
     pages?.close();
@@ -73,7 +72,7 @@ describe('hls.js on abr.m3u8', () => {
     await waitFor(async () => (await state()).time > 0.5, 'playback starts', 30_000, 200);
     const levels = (await state()).levels;
     expect(levels).toHaveLength(3);
-    expect([...levels].sort((a, b) => a - b)).toEqual([240, 360, 360]);
+    expect([...levels].sort((a, b) => a - b)).toEqual([180, 240, 360]);
 
     // sample currentTime all along: the longest time it stood still is the longest stall
     const samples: Array<{ at: number; time: number }> = [];
@@ -84,16 +83,14 @@ describe('hls.js on abr.m3u8', () => {
         await sleep(100);
       }
     })();
-    const low = levels.indexOf(240);
-    const high = levels.findIndex((h, i) => h === 360 && i !== low);
-    const other = levels.findIndex((_h, i) => i !== low && i !== high);
+    const [low, high, other] = [levels.indexOf(180), levels.indexOf(360), levels.indexOf(240)];
     for (const n of [low, high, other]) {
       await page.evaluate((lvl) => {
         ((window as unknown as Record<string, unknown>).__abr as { currentLevel: number }).currentLevel = lvl;
       }, n);
       const since = Date.now();
       await waitFor(async () => (await state()).log.some((e) => e.what === 'playing' && e.level === n && (e as { at?: number }).at! >= since), `level ${n} playing`, 20_000, 200);
-      if (levels[n] === 240) await waitFor(async () => (await state()).height === 240, 'a 240-line picture', 10_000, 100);
+      await waitFor(async () => (await state()).height === levels[n], `a ${levels[n]}-line picture`, 10_000, 100);
       await sleep(2500);
     }
     sampling = false;

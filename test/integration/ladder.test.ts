@@ -9,6 +9,7 @@ import { liveToolPids } from '../../core/ffmpeg/run';
 import type { MediaPacket } from '../../core/media/packet';
 import type { StreamStart, Subscriber } from '../../core/media/subscriber';
 import { FFMPEG, ffprobe, publishTestPattern, type Run } from '../helpers/ffmpeg';
+import { avcFromProbe, parseMaster } from '../helpers/abr-fixture';
 import { startNginxRtmp, type NginxRtmp } from '../helpers/nginx-rtmp';
 import { sleep, startStudio, waitFor, type TestStudio } from '../helpers/studio';
 
@@ -106,6 +107,33 @@ describe('live ladder: 720p source → 720/480/360', () => {
       for (const x of mine) for (const other of rungs) expect(Math.min(...other.map((y) => Math.abs(x - y)))).toBeLessThanOrEqual(34);
     }
   }, 60_000);
+
+  it('abr.m3u8 lists the source and every rung; each variant read over HLS matches its RESOLUTION, FRAME-RATE and CODECS; rung segments are cut at the same times', async () => {
+    const master = await (await fetch(t.httpUrl(`${SRC}/abr.m3u8`))).text();
+    const variants = parseMaster(master);
+    expect(variants).toHaveLength(4);
+    for (const { attrs, uri } of variants) {
+      const hls = new URL(uri, t.httpUrl(`${SRC}/abr.m3u8`)).toString();
+      const p = await ffprobe(hls);
+      const v = p.streams.find((x) => x.codec_type === 'video') as unknown as { width: number; height: number; r_frame_rate: string; profile: string; level: number };
+      expect(attrs.RESOLUTION, uri).toBe(`${v.width}x${v.height}`);
+      const [num, den] = v.r_frame_rate.split('/').map(Number);
+      expect(Number(attrs['FRAME-RATE'])).toBeCloseTo(num / den, 1);
+      const { pp, ll } = avcFromProbe(v.profile, v.level);
+      expect(attrs.CODECS, uri).toMatch(new RegExp(`^avc1\\.${pp}[0-9a-f]{2}${ll},mp4a\\.40\\.2$`, 'i'));
+      expect(Number(attrs.BANDWIDTH)).toBeGreaterThan(0);
+      expect(Number(attrs['AVERAGE-BANDWIDTH'])).toBeGreaterThan(0);
+    }
+    // the rungs' media playlists: the same sequence numbers carry the same durations
+    const segs = await Promise.all(RUNGS.map(async ([h]) => {
+      const body = await (await fetch(t.httpUrl(`${SRC}_${h}/index.m3u8`))).text();
+      const seq0 = Number(/#EXT-X-MEDIA-SEQUENCE:(\d+)/.exec(body)![1]);
+      return new Map([...body.matchAll(/#EXTINF:([\d.]+),/g)].map((m, i) => [seq0 + i, Number(m[1])]));
+    }));
+    const common = [...segs[0].keys()].filter((k) => segs.every((m) => m.has(k)));
+    expect(common.length).toBeGreaterThanOrEqual(3);
+    for (const k of common) for (const m of segs) expect(Math.abs(m.get(k)! - segs[0].get(k)!)).toBeLessThan(0.05);
+  }, 90_000);
 
   it('a killed ffmpeg restarts; players of the rungs get media again; the source\'s player never notices', async () => {
     const srcTap = new Tap('src-player', false);
