@@ -39,7 +39,7 @@ export function settingsOf(cfg: OnAirConfig): Settings {
     rtmp: { port: cfg.rtmp.port, gop_cache: cfg.rtmp.gop_cache },
     http: { port: cfg.http.port },
     https: cfg.https ? { port: cfg.https.port, key: cfg.https.key, cert: cfg.https.cert } : null,
-    auth: { publish: a.publish, play: a.play, secret: a.secret, api: a.api, api_user: a.api_user, api_pass: a.api_pass, api_token: a.api_token ?? '' },
+    auth: { publish: a.publish, play: a.play, keys: a.keys, secret: a.secret, api: a.api, api_user: a.api_user, api_pass: a.api_pass, api_token: a.api_token ?? '' },
     storage_dir: cfg.http.mediaroot ?? '',
     ffmpeg: cfg.ffmpeg ?? '',
     hls: { enabled: cfg.hls.enabled, ll: cfg.hls.ll, dash: cfg.hls.dash, segment_seconds: cfg.hls.segment_seconds },

@@ -67,6 +67,8 @@ export const AuthConfigSchema = z.object({
   api_pass: z.string().default(''),
   /** bearer token accepted by the API, the panel and /api/ws */
   api_token: z.string().optional(),
+  /** stream keys (issue 13): only a known, enabled key (core/rooms/keys.ts) may publish, as the stream name */
+  keys: z.boolean().default(false),
 }).loose();
 
 export const NetConfigSchema = z.object({
@@ -204,6 +206,24 @@ export function relaySettings(cfg: { relay?: z.output<typeof RelayConfigSchema>;
   return { ...r, hold_s: r.hold_s ?? cfg.hls.cleanup_after_s };
 }
 
+/** socket.io chat (issue 13): bounds per connection and per address; the offender is refused, then dropped */
+export const ChatConfigSchema = z.object({
+  /** comments (and gifts) per socket per 5 s, and per client address per 5 s */
+  per_socket_5s: z.number().int().min(1).max(1000).default(5),
+  per_address_5s: z.number().int().min(1).max(100_000).default(20),
+  /** new socket.io connections per client address per minute, and open ones per address at once */
+  connects_per_minute: z.number().int().min(1).max(100_000).default(60),
+  sockets_per_address: z.number().int().min(1).max(100_000).default(50),
+  /** refusals (rate limit, bad payload) a socket may collect in a minute before it is dropped */
+  strikes_to_drop: z.number().int().min(1).max(10_000).default(30),
+}).loose();
+
+/** live rooms (issue 13, core/rooms/rooms.ts) */
+export const RoomsConfigSchema = z.object({
+  /** a room whose publisher dropped is paused (2) this long, then ended (3), seconds */
+  pause_s: z.number().min(0).max(86_400).default(60),
+}).loose();
+
 export const ConfigSchema = z.object({
   /** interface every listener binds unless rtmp.host / http.host say otherwise */
   host: z.string().default('127.0.0.1'),
@@ -232,6 +252,10 @@ export const ConfigSchema = z.object({
   fission: FissionConfigSchema.optional(),
   /** the live bitrate ladder (issue 12): per app / per stream settings, on-demand start, the encoder */
   ladder: LadderConfigSchema.default(() => LadderConfigSchema.parse({})),
+  /** live rooms: how long a dropped room stays paused before it ends */
+  rooms: RoomsConfigSchema.default(() => RoomsConfigSchema.parse({})),
+  /** socket.io chat bounds (core/rooms/chat.ts) */
+  chat: ChatConfigSchema.default(() => ChatConfigSchema.parse({})),
 }).loose();
 
 export type OnAirConfigInput = z.input<typeof ConfigSchema>;

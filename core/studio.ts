@@ -14,6 +14,11 @@ import { loopbackRtmpUrl } from './relay/reencode';
 import { RelayManager } from './relay/relays';
 import { LadderManager } from './ladder/manager';
 import { ladderFeature } from './ladder/feature';
+import { KeysService } from './rooms/keys';
+import { RoomsService } from './rooms/rooms';
+import { roomsFeature } from './rooms/rooms-feature';
+import { ChatRuntime } from './rooms/chat-feature';
+import type { ChatService } from './rooms/chat';
 import { locateFfmpeg } from './ffmpeg/locate';
 import { relaysFeature } from './api/relays-routes';
 import { createRecordingHandlers, revealJob } from './api/recordings-handlers';
@@ -100,6 +105,10 @@ export class Studio {
   readonly relays: RelayManager;
   /** the live bitrate ladder (issue 12): one ffmpeg per source, rungs back as `/app/NAME_<height>` */
   readonly ladder: LadderManager;
+  /** stream keys and live rooms (issue 13): `rooms.keys` is the authority's key lookup (auth.keys) */
+  readonly rooms: RoomsService;
+  /** socket.io chat, moderation and presence (issue 13): chat.message / chat.moderated / presence.changed events */
+  readonly chat: ChatService;
   private readonly rtmp: RtmpServer;
   private cfg: OnAirConfig;
   private startedAt = Date.now();
@@ -137,7 +146,7 @@ export class Studio {
           registry: this.registry, budget: this.ctx.ffmpeg,
           ffmpeg: () => this.jobs.resolveTools().then((t) => t.ffmpeg, () => null),
           encoder: () => this.jobs.encoders().then((c) => c.encoder, () => 'libx264' as const),
-          loopbackUrl: (p, action) => loopbackRtmpUrl(this.cfg, this.listening?.rtmp ?? null, p, action),
+          loopbackUrl: (p, action) => this.ownLoopbackUrl(p, action),
         },
       }),
     });
@@ -148,9 +157,17 @@ export class Studio {
     this.ladder = new LadderManager({
       registry: this.registry, hooks: this.hooks, config: () => this.cfg, log, budget: this.ctx.ffmpeg,
       ffmpeg: () => locateFfmpeg({ ffmpeg: this.cfg.fission?.ffmpeg ?? this.cfg.ffmpeg }).then((f) => f?.path ?? null, () => null),
-      loopbackUrl: (p, action) => loopbackRtmpUrl(this.cfg, this.listening?.rtmp ?? null, p, action),
+      loopbackUrl: (p, action) => this.ownLoopbackUrl(p, action),
       destinationSources: () => (this.store ? this.destinations.list().filter((d) => d.enabled && 'stream' in d.source).map((d) => ('stream' in d.source ? d.source.stream : '')) : []),
     });
+    const keys = new KeysService({
+      db: () => this.store?.db ?? null, config: () => this.cfg, registry: this.registry, log,
+      rtmp: () => (this.listening ? { port: this.listening.rtmp, host: this.listening.host } : null),
+    });
+    this.rooms = new RoomsService({ db: () => this.store?.db ?? null, config: () => this.cfg, registry: this.registry, keys, log });
+    this.auth.setKeyLookup(keys);
+    const chat = new ChatRuntime({ config: () => this.cfg, log, db: () => this.store?.db ?? null, rooms: this.rooms, isStreamer: (t) => this.auth.credentialsOk({ token: t }) });
+    this.chat = chat.chat;
     // every feature, one shape (core/feature.ts): the commands it answers and what it mounts
     this.features = [
       { name: 'flv', mount: (h) => mountFlv(h, this.ctx) },
@@ -174,16 +191,28 @@ export class Studio {
         },
       },
       // an ABR playlist request is demand for the ladder (ladder.on_demand): the first answer waits for the rungs
-      { name: 'hls', mount: (h) => addHlsRoutes(h.router, this.ctx, this.hls, { onAbrRequest: (p) => this.ladder.touchAndWait(p) }), stop: () => this.hls.close() },
+      { name: 'hls', mount: (h) => addHlsRoutes(h.router, this.ctx, this.hls, { onAbrRequest: (p) => this.ladder.touchAndWait(p) }, chat.hlsSeen), stop: () => this.hls.close() },
       { name: 'media-files', mount: (h) => mountMediaStatic(h.router, () => mediaRoot(this.cfg), this.auth) },
       destinationsFeature(this.destinations),
       relaysFeature(this.relays),
       ladderFeature(this.ladder, this),
+      roomsFeature(this.rooms, () => this.cfg),
+      chat.feature(),
       { name: 'server', handlers: serverHandlers(this, { mode: opts.mode }), events: ['server.stats', 'log'] },
     ];
     checkEvents(this.features, eventNames);
     for (const f of this.features) f.mount?.(this.http);
     this.api = mountStudioApi(this, collectHandlers(this.features, commandNames), { mode: opts.mode, panelDir: opts.panelDir });
+  }
+
+  /**
+   * rtmp://<loopback>/<path> for our own ffmpeg (ladder rungs, re-encodes): signed when auth.publish/play is on,
+   * and a publish carries `own=<token>` so auth.keys lets it through (core/auth/authority.ts ownToken).
+   */
+  private ownLoopbackUrl(p: string, action: 'play' | 'publish'): string | null {
+    const url = loopbackRtmpUrl(this.cfg, this.listening?.rtmp ?? null, p, action);
+    if (!url || action !== 'publish') return url;
+    return `${url}${url.includes('?') ? '&' : '?'}own=${this.auth.ownToken(p)}`;
   }
 
   get config(): OnAirConfig {

@@ -14,6 +14,8 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 export const ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const OUTFILE = path.join(ROOT, 'dist/core/cli.js');
 const ENTRY = path.join(ROOT, 'core/cli.ts');
+/** The watch page's client files (plain JS/CSS, served as is): copied next to the bundle, dist/core/watch/ (core/rooms/watch-assets.ts). */
+const WATCH_DIR = path.join(ROOT, 'core/rooms/watch');
 /**
  * Bundled into dist/ although it is a dependency: pure JavaScript, ~100 ES modules when loaded from
  * node_modules, whose module records cost idle RSS that one bundled copy does not (bench/startup.ts).
@@ -35,7 +37,7 @@ function newestSource() {
     for (const e of readdirSync(dir, { withFileTypes: true })) {
       const p = path.join(dir, e.name);
       if (e.isDirectory()) walk(p);
-      else if (e.name.endsWith('.ts')) newest = Math.max(newest, statSync(p).mtimeMs);
+      else if (e.name.endsWith('.ts') || p.startsWith(WATCH_DIR)) newest = Math.max(newest, statSync(p).mtimeMs);
     }
   };
   walk(coreDir);
@@ -82,7 +84,13 @@ export async function buildCore() {
   // reads the old or the new file, never half of one (the map first, so the new code finds its map)
   mkdirSync(path.dirname(OUTFILE), { recursive: true });
   const files = [...result.outputFiles].sort((a, b) => Number(b.path.endsWith('.map')) - Number(a.path.endsWith('.map')));
-  for (const f of files) {
+  const watch = existsSync(WATCH_DIR) ? readdirSync(WATCH_DIR).filter((n) => /\.(js|css)$/.test(n)) : [];
+  if (watch.length) mkdirSync(path.join(path.dirname(OUTFILE), 'watch'), { recursive: true });
+  const writes = [
+    ...watch.map((n) => ({ path: path.join(path.dirname(OUTFILE), 'watch', n), contents: readFileSync(path.join(WATCH_DIR, n)) })),
+    ...files,
+  ];
+  for (const f of writes) {
     const tmp = `${f.path}.${process.pid}.tmp`;
     writeFileSync(tmp, f.contents);
     renameSync(tmp, f.path);

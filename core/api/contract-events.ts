@@ -3,6 +3,7 @@ import { JOB_EVENT_NAMES, type JobEventName } from '../contract/jobs';
 import type { DestinationStatusView } from '../contract/destinations';
 import type { Relay } from '../contract/relays';
 import type { LadderState } from '../contract/ladder';
+import { CHAT_EVENT_NAMES, type Room } from '../contract/rooms';
 import type { Recording } from '../contract/recordings';
 import type { LogRecord } from '../log';
 import type { Stream } from '../media/stream';
@@ -53,6 +54,11 @@ export class ContractEvents {
   private onDestState = (s: DestinationStatusView): void => this.emit({ event: 'destination.state', data: s });
   private onRelayState = (r: Relay): void => this.emit({ event: 'relay.state', data: r });
   private onLadderState = (s: LadderState): void => this.emit({ event: 'ladder.state', data: s });
+  private onRoomChanged = (r: Room): void => this.emit({ event: 'room.changed', data: r });
+  /** one forwarder per chat event (chat.message, chat.moderated, presence.changed) */
+  private readonly onChat = Object.fromEntries(
+    CHAT_EVENT_NAMES.map((name) => [name, (data: unknown) => this.emit({ event: name, data } as AnyEvent)]),
+  ) as Record<(typeof CHAT_EVENT_NAMES)[number], (data: unknown) => void>;
   /** one forwarder per job.* event, so detach removes exactly what attach added */
   private readonly onJob = Object.fromEntries(
     JOB_EVENT_NAMES.map((name) => [name, (data: unknown) => this.emit({ event: name, data } as AnyEvent)]),
@@ -71,6 +77,8 @@ export class ContractEvents {
     this.studio.destinations?.on('state', this.onDestState);
     this.studio.relays?.on('state', this.onRelayState);
     this.studio.ladder?.on('state', this.onLadderState);
+    this.studio.rooms?.on('room.changed', this.onRoomChanged);
+    for (const name of CHAT_EVENT_NAMES) this.studio.chat?.on(name, this.onChat[name]);
     const net = this.studio.ctx.net;
     this.lastNet = { at: Date.now(), inBytes: net.inBytes, outBytes: net.outBytes };
     this.timer = setInterval(() => this.tick(), this.tickMs);
@@ -90,6 +98,8 @@ export class ContractEvents {
     this.studio.destinations?.off('state', this.onDestState);
     this.studio.relays?.off('state', this.onRelayState);
     this.studio.ladder?.off('state', this.onLadderState);
+    this.studio.rooms?.off('room.changed', this.onRoomChanged);
+    for (const name of CHAT_EVENT_NAMES) this.studio.chat?.off(name, this.onChat[name]);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
   }

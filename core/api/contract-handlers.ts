@@ -11,6 +11,7 @@ import {
 import type { DestinationStatusView } from '../contract/destinations';
 import type { Relay } from '../contract/relays';
 import type { LadderState } from '../contract/ladder';
+import type { ChatEventName, Room } from '../contract/rooms';
 import type { RecordingManager } from '../record/recordings';
 import { hlsSettingsFor } from '../hls/settings';
 import { ERROR_TABLE, isOnAirError } from '../errors';
@@ -42,6 +43,10 @@ export interface StudioPort {
   readonly relays?: { on(e: 'state', fn: (r: Relay) => void): unknown; off(e: 'state', fn: (r: Relay) => void): unknown };
   /** the live bitrate ladder (ladder.state events) */
   readonly ladder?: { on(e: 'state', fn: (s: LadderState) => void): unknown; off(e: 'state', fn: (s: LadderState) => void): unknown };
+  /** live rooms (room.changed events) */
+  readonly rooms?: { on(e: 'room.changed', fn: (r: Room) => void): unknown; off(e: 'room.changed', fn: (r: Room) => void): unknown };
+  /** the chat (chat.message / chat.moderated / presence.changed events) */
+  readonly chat?: { on(e: ChatEventName, fn: (d: never) => void): unknown; off(e: ChatEventName, fn: (d: never) => void): unknown };
   applyConfig(input: unknown): Promise<{ config: OnAirConfig; restarted: ListenerName[]; ports: ListenInfo | null }>;
 }
 

@@ -11,12 +11,23 @@ import { verifySign, type SignCheck } from './sign';
  *  - `api`     REST, /metrics, /api/ws and the contract: the API gate (Basic, Bearer, ?token=, panel token);
  *  - `seed`    the seed-000 routes (/hls, /update, /recording): a `key` from jobs.api_keys, or API credentials;
  *  - `publish` RTMP publish: the publish sign (auth.publish_secret, else auth.secret) when auth.publish is on;
+ *              and with auth.keys on, the stream name must be a known, enabled stream key of that app
+ *              (unknown → key_invalid/BadName, disabled → key_disabled/Unauthorized) — except our own
+ *              publishes (relay ingests, ladder rungs, re-encodes), which carry `?own=<ownToken(path)>`;
  *  - `play`    RTMP/FLV/HLS/DASH/snapshots/recordings/job outputs: the play sign when auth.play is on.
  * IPC (the desktop app's own renderer) is the studio itself and is always let in.
  * Wrong credentials are throttled per address; the answer for each refusal comes from DENY_TABLE.
  */
 
 export type Action = 'api' | 'seed' | 'publish' | 'play';
+
+/**
+ * auth.keys: which stream keys exist (answered by core/rooms/keys.ts, injected so auth imports no feature).
+ * `find(app, name)`: the key whose value is `name` on `app`, or null.
+ */
+export interface KeyLookup {
+  find(app: string, name: string): { enabled: boolean } | null;
+}
 
 export interface AuthRequest {
   via: 'http' | 'ws' | 'rtmp' | 'ipc';
@@ -55,6 +66,32 @@ export class AuthAuthority {
   readonly throttle = new LoginThrottle();
 
   constructor(private readonly config: () => OnAirConfig) {}
+
+  private keys: KeyLookup | null = null;
+
+  /** auth.keys: where stream keys are looked up (the rooms feature's key service). */
+  setKeyLookup(k: KeyLookup | null): void {
+    this.keys = k;
+  }
+
+  /**
+   * The credential of this studio's own publishes on `path` (relay ingests, ladder rungs, re-encodes): an HMAC
+   * under a key that lives only in this process, sent as `?own=`. Exempts them from auth.keys (the sign, when
+   * auth.publish is on, is still required).
+   */
+  ownToken(path: string): string {
+    return createHmac('sha256', this.processKey).update(`own\0${path}`).digest('base64url');
+  }
+
+  private keyDecision(path: string, r: AuthRequest): Decision {
+    const own = q(r, 'own');
+    if (own && same(own, this.ownToken(path))) return allow();
+    const m = /^\/([^/]+)\/([^/]+)$/.exec(path);
+    const k = m ? this.keys?.find(m[1], m[2]) ?? null : null;
+    if (!k) return deny('key_invalid', `publish ${m ? `/${m[1]}/` : path} refused from ${r.ip}: not a known stream key`);
+    if (!k.enabled) return deny('key_disabled', `publish /${m?.[1] ?? ''}/ refused from ${r.ip}: the stream key is disabled`);
+    return allow();
+  }
 
   /** The token the API accepts: auth.api_token, else the one generated in the data folder (made on first use). */
   apiToken(): string | null {
@@ -137,8 +174,11 @@ export class AuthAuthority {
         return deny('key_invalid', key ? 'bad key' : 'a key is required');
       }
       case 'publish': {
-        if (!cfg.auth.publish) return allow();
-        return signDecision(verifySign(resource, q(r, 'sign'), cfg.auth.publish_secret || cfg.auth.secret), `publish ${resource}`);
+        if (cfg.auth.publish) {
+          const d = signDecision(verifySign(resource, q(r, 'sign'), cfg.auth.publish_secret || cfg.auth.secret), `publish ${resource}`);
+          if (!d.ok) return d;
+        }
+        return cfg.auth.keys ? this.keyDecision(resource, r) : allow();
       }
       case 'play': {
         if (!cfg.auth.play) return allow();

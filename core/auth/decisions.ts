@@ -11,6 +11,8 @@ export type DenyReason =
   | 'sign_invalid'
   | 'sign_expired'
   | 'key_invalid'
+  /** auth.keys: a known stream key that is disabled */
+  | 'key_disabled'
   | 'host_refused'
   | 'origin_refused'
   | 'not_allowed';
@@ -32,6 +34,7 @@ export const DENY_TABLE: Readonly<Record<DenyReason, DenyMapping>> = {
   sign_invalid: { http: 403, code: 'SIGN_INVALID', rtmp: 'Unauthorized' },
   sign_expired: { http: 403, code: 'SIGN_EXPIRED', rtmp: 'Unauthorized' },
   key_invalid: { http: 403, code: 'KEY_INVALID', rtmp: 'BadName' },
+  key_disabled: { http: 403, code: 'KEY_DISABLED', rtmp: 'Unauthorized' },
   host_refused: { http: 421, code: 'MISDIRECTED_HOST', rtmp: 'Rejected' },
   origin_refused: { http: 403, code: 'FORBIDDEN_ORIGIN', rtmp: 'Rejected' },
   not_allowed: { http: 403, code: 'FORBIDDEN', rtmp: 'Rejected' },

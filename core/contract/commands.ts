@@ -3,6 +3,7 @@ import { FfmpegInfoSchema, LogRecordSchema, NameSchema, PortsSchema, StreamInfoS
 import { destinationCommands } from './destinations';
 import { relayCommands } from './relays';
 import { ladderCommands } from './ladder';
+import { chatCommands, keyRoomCommands } from './rooms';
 import { JobIdSchema, jobCommands } from './jobs';
 import { recordingCommands } from './recordings';
 import { SettingsPatchSchema, SettingsSchema } from './settings';
@@ -93,6 +94,8 @@ export const commands = {
   ...destinationCommands,
   ...relayCommands,
   ...ladderCommands,
+  ...keyRoomCommands,
+  ...chatCommands,
   /** a finished job's output folder (file: its master playlist) */
   'jobs.reveal': { args: z.strictObject({ id: JobIdSchema }), result: RevealResultSchema },
 } as const;

@@ -10,6 +10,8 @@ export const EVENT_NAMES = [
   'destination.state',
   'relay.state',
   'ladder.state',
+  'room.changed',
+  'chat.message', 'chat.moderated', 'presence.changed',
 ] as const;
 
 /** Path of the WebSocket transport. */

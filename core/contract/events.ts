@@ -4,6 +4,7 @@ import { EVENT_NAMES } from './constants';
 import { destinationEvents } from './destinations';
 import { relayEvents } from './relays';
 import { ladderEvents } from './ladder';
+import { chatEvents, keyRoomEvents } from './rooms';
 import { jobEvents } from './jobs';
 import { recordingEvents } from './recordings';
 import { ServerStatsSchema } from './stats';
@@ -28,6 +29,8 @@ export const events = {
   ...destinationEvents,
   ...relayEvents,
   ...ladderEvents,
+  ...keyRoomEvents,
+  ...chatEvents,
 } as const;
 
 export type Events = typeof events;

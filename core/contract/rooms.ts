@@ -97,8 +97,8 @@ export const PresenceSchema = z.object({
 
 const RoomIdArgs = z.strictObject({ id: z.number().int().positive() });
 
-/** Commands; spread into `commands` in core/contract/commands.ts. */
-export const roomCommands = {
+/** Commands of the `rooms` feature (core/rooms/rooms-feature.ts); spread into `commands` in core/contract/commands.ts. */
+export const keyRoomCommands = {
   'keys.list': { args: z.strictObject({}).optional(), result: z.array(KeySchema) },
   'keys.add': { args: KeyAddSchema, result: KeySchema },
   'keys.enable': { args: KeyIdArgs, result: KeySchema },
@@ -112,6 +112,10 @@ export const roomCommands = {
   /** seed 002 changestatus by hand: play → 1, pause → 2, stop → 3 (an ended room stays ended) */
   'rooms.status': { args: z.strictObject({ id: z.number().int().positive(), type: z.enum(['play', 'pause', 'stop']) }), result: RoomSchema },
   'rooms.remove': { args: RoomIdArgs, result: z.object({ ok: z.literal(true), id: z.number() }) },
+} as const;
+
+/** Commands of the `chat` feature (core/rooms/chat-feature.ts); spread into `commands` by its owner. */
+export const chatCommands = {
   'chat.history': { args: z.strictObject({ room: z.number().int().positive(), limit: z.number().int().min(1).max(500).optional() }), result: z.array(ChatMessageSchema) },
   /** a message from the streamer (kind 'streamer') */
   'chat.send': { args: z.strictObject({ room: z.number().int().positive(), text: z.string().trim().min(1).max(500) }), result: ChatMessageSchema },
@@ -122,10 +126,24 @@ export const roomCommands = {
   'chat.slow': { args: z.strictObject({ room: z.number().int().positive(), seconds: z.number().int().min(0).max(600) }), result: z.object({ ok: z.literal(true) }) },
 } as const;
 
-/** Events; spread into `events` in core/contract/events.ts (and the names into EVENT_NAMES). */
-export const roomEvents = {
+/** Every command of issue 13 (both features). */
+export const roomCommands = { ...keyRoomCommands, ...chatCommands } as const;
+
+/** Events of the `rooms` feature; spread into `events` in core/contract/events.ts (and the names into EVENT_NAMES). */
+export const keyRoomEvents = {
   'room.changed': RoomSchema,
+} as const;
+
+/** Events of the `chat` feature; spread by its owner. */
+export const chatEvents = {
   'chat.message': ChatMessageSchema,
   'chat.moderated': ChatModerationSchema,
   'presence.changed': PresenceSchema,
 } as const;
+
+/** The chat feature's event names (core/api/contract-events.ts forwards each). */
+export const CHAT_EVENT_NAMES = ['chat.message', 'chat.moderated', 'presence.changed'] as const satisfies readonly (keyof typeof chatEvents)[];
+export type ChatEventName = (typeof CHAT_EVENT_NAMES)[number];
+
+/** Every event of issue 13 (both features). */
+export const roomEvents = { ...keyRoomEvents, ...chatEvents } as const;

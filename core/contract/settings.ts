@@ -17,6 +17,8 @@ export const HttpsSettingsSchema = z.strictObject({
 export const AuthSettingsSchema = z.strictObject({
   publish: z.boolean(),
   play: z.boolean(),
+  /** only known, enabled stream keys may publish (config auth.keys) */
+  keys: z.boolean(),
   secret: z.string().max(256),
   api: z.boolean(),
   api_user: z.string().max(128),

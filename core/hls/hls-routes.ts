@@ -31,8 +31,11 @@ function send(res: ServerResponse, hls: LiveHls, type: string, body: Buffer | Bu
 
 const gone = (res: ServerResponse, file: string): void => sendError(res, 404, 'SEGMENT_GONE', `${file} is not available (it left the live window, or belongs to an earlier session)`);
 
+/** told of each playlist request (path, its `vs` session token, client address, how long it stays a viewer): HLS viewers by session */
+export type PlaylistSeen = (path: string, vs: string | null, ip: string, windowMs: number) => void;
+
 /** GET /app/stream/{index.m3u8, ll.m3u8, index.mpd, init-E-N.mp4, seg-E-N.ts|m4s, part-E-N.M.m4s, dash-…}, GET /time, and the ABR playlists (abr-routes.ts) */
-export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsManager, abr: AbrRouteOptions = {}): void {
+export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsManager, abr: AbrRouteOptions = {}, onPlaylist?: PlaylistSeen): void {
   addTimeRoute(router);
   addAbrRoutes(router, ctx, manager, abr);
   router.add('GET', `/:app/:stream/:file(${FILE_RE})`, async (req: IncomingMessage, res: ServerResponse, p, url) => {
@@ -48,6 +51,7 @@ export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsMan
     if (!hls) return sendError(res, 404, 'STREAM_NOT_FOUND', `no live HLS for ${path} (is it publishing, and is HLS on for app "${p.app}"?)`);
     const s = hls.settings;
     const file = m[1];
+    if (onPlaylist && (file === 'index.m3u8' || file === 'll.m3u8' || file === 'index.mpd')) onPlaylist(path, url.searchParams.get('vs'), clientIp(req), s.targetMs * 3);
     if (file === 'index.m3u8') {
       if (!hls.ts || !s.hls) return sendError(res, 404, 'HLS_OFF', `HLS is off for app "${p.app}"`);
       if (!hls.ts.segments.length) await hls.waitFor(() => hls.ts!.segments.length > 0, s.segmentMs * 3);

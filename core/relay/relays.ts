@@ -206,18 +206,22 @@ export class RelayManager extends EventEmitter<{ state: [RelayView] }> {
     const at = this.deps.rtmp();
     if (!this.ffmpeg || !at) return { done: Promise.resolve(this.ffmpeg ? 'the RTMP listener is not up' : 'ffmpeg not found'), live: () => false, stop: () => undefined };
     const host = ['0.0.0.0', '::', ''].includes(at.host) ? '127.0.0.1' : at.host;
-    const sign = this.ownSign(path).sign;
+    const own = new URLSearchParams(this.ownSign(path)).toString();
     return ffmpegIngest({
-      ffmpeg: this.ffmpeg, kind, edge: t.edge, rtspTransport: t.rtsp_transport, target: `rtmp://${host.includes(':') ? `[${host}]` : host}:${at.port}${path}${sign ? `?sign=${sign}` : ''}`,
+      ffmpeg: this.ffmpeg, kind, edge: t.edge, rtspTransport: t.rtsp_transport, target: `rtmp://${host.includes(':') ? `[${host}]` : host}:${at.port}${path}?${own}`,
       staleMs: this.opts.stale_s * 1000, isLive: () => !!this.deps.ctx.registry.get(path)?.publisher, budget: this.deps.ctx.ffmpeg,
     }, log);
   }
 
-  /** Our own ingests publish like anyone else: with a publish sign (1 h) when auth.publish is on. */
+  /**
+   * Our own ingests publish with a publish sign (1 h) when auth.publish is on, and `own` (the authority's
+   * token of this process for the path) so auth.keys does not ask them for a stream key.
+   */
   private ownSign(path: string): Record<string, string> {
     const { auth } = this.deps.ctx.config();
-    if (!auth.publish) return {};
-    return { sign: makeSign(path, Math.floor(Date.now() / 1000) + 3600, auth.publish_secret || auth.secret || '') };
+    const own = { own: this.deps.ctx.auth.ownToken(path) };
+    if (!auth.publish) return own;
+    return { sign: makeSign(path, Math.floor(Date.now() / 1000) + 3600, auth.publish_secret || auth.secret || ''), ...own };
   }
 
   /** Stop everything a task runs; resolves when its processes are gone. */

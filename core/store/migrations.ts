@@ -4,6 +4,7 @@ import { DESTINATIONS_MIGRATION } from './destinations-repo';
 import { PROCESSES_MIGRATION } from './processes-repo';
 import { RECORDINGS_MIGRATION } from './recordings-repo';
 import { RELAYS_MIGRATION } from './relays-repo';
+import { ROOMS_MIGRATION } from './rooms-repo';
 import { SEED_RECORDINGS_MIGRATION } from './seed-recordings-repo';
 
 /**
@@ -41,6 +42,8 @@ export const migrations: readonly string[] = [
   DESTINATIONS_MIGRATION,
   // 5: relay tasks added through the API (encrypted: edges may carry user:password) and Start/Stop of config tasks
   RELAYS_MIGRATION,
+  // 6: stream keys, live rooms, chat messages and bans (issue 13; chat repo: chat-repo.ts)
+  ROOMS_MIGRATION,
 ];
 
 /** Bring a database up to date. A database newer than this build refuses to open (CONFIG). */

@@ -5,9 +5,11 @@ import { Toasts } from './components/toast';
 import { useT, type MessageKey } from './i18n';
 import { Dashboard } from './pages/dashboard';
 import { DestinationsPage } from './pages/destinations';
+import { KeysPage } from './pages/keys';
 import { Login } from './pages/login';
 import { LogsPage } from './pages/logs';
 import { RecordingsPage } from './pages/recordings';
+import { RoomsPage } from './pages/rooms';
 import { SettingsPage } from './pages/settings';
 import { StreamDetail } from './pages/stream-detail';
 import { TranscodePage } from './pages/transcode';
@@ -41,6 +43,8 @@ const TITLES: Record<string, MessageKey> = {
   recordings: 'nav.recordings',
   transcode: 'nav.transcode',
   destinations: 'nav.destinations',
+  keys: 'nav.keys',
+  rooms: 'nav.rooms',
 };
 
 export function App() {
@@ -72,6 +76,8 @@ export function App() {
           {route.page === 'recordings' && <RecordingsPage />}
           {route.page === 'transcode' && <TranscodePage />}
           {route.page === 'destinations' && <DestinationsPage />}
+          {route.page === 'keys' && <KeysPage />}
+          {route.page === 'rooms' && <RoomsPage />}
         </main>
       </div>
       <Toasts />

@@ -5,6 +5,7 @@ import { createDefaultClient, setClient } from './client/client';
 import { wireStores } from './stores/wire';
 import './styles.css';
 import './styles-media.css';
+import './styles-rooms.css';
 
 const client = createDefaultClient();
 setClient(client);

@@ -7,7 +7,9 @@ export type Route =
   | { page: 'logs' }
   | { page: 'recordings' }
   | { page: 'transcode' }
-  | { page: 'destinations' };
+  | { page: 'destinations' }
+  | { page: 'keys' }
+  | { page: 'rooms' };
 
 export function parseHash(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map((p) => {
@@ -23,6 +25,8 @@ export function parseHash(hash: string): Route {
   if (parts[0] === 'recordings') return { page: 'recordings' };
   if (parts[0] === 'transcode') return { page: 'transcode' };
   if (parts[0] === 'destinations') return { page: 'destinations' };
+  if (parts[0] === 'keys') return { page: 'keys' };
+  if (parts[0] === 'rooms') return { page: 'rooms' };
   return { page: 'dashboard' };
 }
 

@@ -134,6 +134,8 @@ describe('the compiled runtime', () => {
     const panel = await fetch(new URL('/', api));
     expect(panel.status).toBe(200);
     expect(panel.headers.get('content-type')).toMatch(/^text\/html/);
+    // the watch page's own files (dist/core/watch/) and its hls.js / socket.io client (resolved at run time)
+    for (const a of ['watch.js', 'watch.css', 'hls.mjs', 'socket.io.mjs']) expect((await fetch(new URL(`/watch/assets/${a}`, api))).status, a).toBe(200);
     const files = loadedFiles(r.out());
     expect(files).toContain(path.join(install, 'dist/core/cli.js'));
     expect(files.filter((f) => f.startsWith(`${root}/`) && !f.startsWith(`${root}/node_modules/`))).toEqual([]);

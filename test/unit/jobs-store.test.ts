@@ -38,10 +38,10 @@ describe('the SQLite store', () => {
   it('later features append migrations; only the new ones run; a newer database is refused', () => {
     const d = path.join(dir, 'm');
     openStore(d).close();
-    const more = [...migrations, 'CREATE TABLE keys (id TEXT PRIMARY KEY)', 'ALTER TABLE keys ADD COLUMN label TEXT'];
+    const more = [...migrations, 'CREATE TABLE later_things (id TEXT PRIMARY KEY)', 'ALTER TABLE later_things ADD COLUMN label TEXT'];
     const s = openStore(d, more);
     expect(s.db.pragma('user_version', { simple: true })).toBe(more.length);
-    s.db.prepare("INSERT INTO keys (id, label) VALUES ('a', 'b')").run();
+    s.db.prepare("INSERT INTO later_things (id, label) VALUES ('a', 'b')").run();
     s.close();
     expect(() => openStore(d)).toThrow(/newer than this build/);
   });

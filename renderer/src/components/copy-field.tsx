@@ -1,7 +1,8 @@
 import { useId, useState } from 'react';
 import { useT } from '../i18n';
 
-async function copyText(text: string): Promise<boolean> {
+/** Copy to the clipboard, or by a selection when the clipboard API is refused; true when it worked. */
+export async function copyText(text: string): Promise<boolean> {
   try {
     await navigator.clipboard.writeText(text);
     return true;

@@ -4,12 +4,15 @@ import { useDestinations } from '../stores/destinations';
 import { useJobs } from '../stores/jobs';
 import { usePrefs, type Lang, type Theme } from '../stores/prefs';
 import { useRecordings } from '../stores/recordings';
+import { useRooms } from '../stores/rooms';
 import { useStreams } from '../stores/streams';
 
 const ITEMS: Array<{ route: Route; key: MessageKey; icon: string }> = [
   { route: { page: 'dashboard' }, key: 'nav.dashboard', icon: 'M3 3h8v8H3zM13 3h8v5h-8zM13 10h8v11h-8zM3 13h8v8H3z' },
   { route: { page: 'recordings' }, key: 'nav.recordings', icon: 'M12 12m-8 0a8 8 0 1 0 16 0a8 8 0 1 0-16 0M12 12m-3 0a3 3 0 1 0 6 0a3 3 0 1 0-6 0' },
   { route: { page: 'destinations' }, key: 'nav.destinations', icon: 'M4 12h10M10 6l6 6-6 6M18 5v14' },
+  { route: { page: 'keys' }, key: 'nav.keys', icon: 'M8 15m-4 0a4 4 0 1 0 8 0a4 4 0 1 0-8 0M11 12l9-9M16 7l3 3' },
+  { route: { page: 'rooms' }, key: 'nav.rooms', icon: 'M3 6h18v12H3zM7 21h10M10 10l5 2-5 2z' },
   { route: { page: 'transcode' }, key: 'nav.transcode', icon: 'M4 5h16v14H4zM4 9h16M9 5v4M15 5v4M10 12l5 2.5-5 2.5z' },
   { route: { page: 'settings' }, key: 'nav.settings', icon: 'M4 6h16M4 12h16M4 18h16M8 4v4M16 10v4M10 16v4' },
   { route: { page: 'logs' }, key: 'nav.logs', icon: 'M5 4h14v16H5zM8 8h8M8 12h8M8 16h5' },
@@ -34,6 +37,7 @@ export function Sidebar() {
   const running = useJobs((s) => Object.values(s.jobs).filter((j) => j.status === 'running' || j.status === 'queued').length);
   const destLive = useDestinations((s) => Object.values(s.byId).filter((d) => d.status.state === 'live').length);
   const recording = useRecordings((s) => s.list.some((r) => r.status === 'recording'));
+  const roomsLive = useRooms((s) => Object.values(s.byId).filter((r) => r.status === 1).length);
   return (
     <aside className="sidebar">
       <div className="brand">
@@ -55,6 +59,7 @@ export function Sidebar() {
                 {it.route.page === 'dashboard' && live > 0 && <span className="badge badge-live small">{t('live.count', { n: live })}</span>}
                 {it.route.page === 'recordings' && recording && <span className="badge badge-live small">{t('rec.badge')}</span>}
                 {it.route.page === 'transcode' && running > 0 && <span className="count">{running}</span>}
+                {it.route.page === 'rooms' && roomsLive > 0 && <span className="count" data-testid="nav-rooms-live">{roomsLive}</span>}
                 {it.route.page === 'destinations' && destLive > 0 && <span className="count" data-testid="nav-dest-live">{destLive}</span>}
               </a>
             </li>

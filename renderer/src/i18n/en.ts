@@ -1,6 +1,7 @@
 import { enMedia } from './en-media';
 import { enDestinations } from './en-destinations';
 import { enLadder } from './en-ladder';
+import { enRooms } from './en-rooms';
 
 /** English strings. Keys are the source of truth; zh.ts must have every one of them. */
 export const en = {
@@ -114,6 +115,7 @@ export const en = {
   'settings.security': 'Access',
   'settings.auth.publish': 'Require signed URLs to publish',
   'settings.auth.play': 'Require signed URLs to play',
+  'settings.auth.keys': 'Only known stream keys may publish',
   'settings.auth.secret': 'Signing secret',
   'settings.auth.generate': 'Generate',
   'settings.auth.api': 'Protect the panel and API',
@@ -167,6 +169,7 @@ export const en = {
   ...enMedia,
   ...enDestinations,
   ...enLadder,
+  ...enRooms,
 } as const;
 
 export type MessageKey = keyof typeof en;

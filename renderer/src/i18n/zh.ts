@@ -2,6 +2,7 @@ import type { MessageKey } from './en';
 import { zhMedia } from './zh-media';
 import { zhDestinations } from './zh-destinations';
 import { zhLadder } from './zh-ladder';
+import { zhRooms } from './zh-rooms';
 
 /** 简体中文 */
 export const zh: Record<MessageKey, string> = {
@@ -115,6 +116,7 @@ export const zh: Record<MessageKey, string> = {
   'settings.security': '访问控制',
   'settings.auth.publish': '推流需要签名 URL',
   'settings.auth.play': '播放需要签名 URL',
+  'settings.auth.keys': '仅允许已知的推流密钥推流',
   'settings.auth.secret': '签名密钥',
   'settings.auth.generate': '生成',
   'settings.auth.api': '保护面板和 API',
@@ -168,4 +170,5 @@ export const zh: Record<MessageKey, string> = {
   ...zhMedia,
   ...zhDestinations,
   ...zhLadder,
+  ...zhRooms,
 };

@@ -12,6 +12,7 @@ export interface SettingsForm {
   gop: boolean;
   publish: boolean;
   play: boolean;
+  keys: boolean;
   secret: string;
   api: boolean;
   apiUser: string;
@@ -39,6 +40,7 @@ export function formOf(s: Settings): SettingsForm {
     gop: s.rtmp.gop_cache,
     publish: s.auth.publish,
     play: s.auth.play,
+    keys: s.auth.keys,
     secret: s.auth.secret,
     api: s.auth.api,
     apiUser: s.auth.api_user,
@@ -78,6 +80,7 @@ export function patchOf(orig: Settings, f: SettingsForm): SettingsPatch {
   const auth: NonNullable<SettingsPatch['auth']> = {};
   if (f.publish !== o.publish) auth.publish = f.publish;
   if (f.play !== o.play) auth.play = f.play;
+  if (f.keys !== o.keys) auth.keys = f.keys;
   if (f.secret !== o.secret) auth.secret = f.secret;
   if (f.api !== o.api) auth.api = f.api;
   if (f.apiUser !== o.apiUser) auth.api_user = f.apiUser;

@@ -143,6 +143,7 @@ export function SettingsPage() {
           <legend className="card-title">{t('settings.security')}</legend>
           <Toggle name="publish" label={t('settings.auth.publish')} checked={form.publish} onChange={set('publish')} />
           <Toggle name="play" label={t('settings.auth.play')} checked={form.play} onChange={set('play')} />
+          <Toggle name="keys" label={t('settings.auth.keys')} checked={form.keys} onChange={set('keys')} />
           <SecretField name="secret" label={t('settings.auth.secret')} value={form.secret} onChange={set('secret')} error={errors.secret} generate={() => randomSecret()} />
           <Toggle name="api" label={t('settings.auth.api')} checked={form.api} onChange={set('api')} />
           {form.api && (

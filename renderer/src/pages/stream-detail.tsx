@@ -1,5 +1,6 @@
 import { client, ClientError } from '../client/client';
 import { BitrateFacts } from '../components/bitrate-facts';
+import { ChatDock } from '../components/chat-dock';
 import { ConfirmButton } from '../components/confirm-button';
 import { CopyField } from '../components/copy-field';
 import { StreamDestinations } from '../components/destination-card';
@@ -14,6 +15,7 @@ import { audioLabel, formatDuration, videoLabel } from '../lib/format';
 import { useStreamUrls } from '../lib/use-stream-urls';
 import { hrefOf } from '../router';
 import { abrUrlOf, rungOf, useLadder } from '../stores/ladder';
+import { roomOfStream, useRooms } from '../stores/rooms';
 import { useStreams } from '../stores/streams';
 
 function Urls({ app, name }: { app: string; name: string }) {
@@ -46,6 +48,8 @@ export function StreamDetail({ app, name }: { app: string; name: string }) {
   const samples = useStreams((st) => st.history[path]) ?? [];
   const urls = useStreamUrls(app, name);
   const ladder = useLadder((st) => st.bySource[path]);
+  // the room this stream is the key of: its chat docks here
+  const room = useRooms((st) => roomOfStream(st.byId, app, name));
   // the ABR preview once a rendition is live (the master playlist lists the source and every live rung)
   const abr = ladder?.rungs.some((r) => r.live) ? abrUrlOf(urls?.hls) : null;
 
@@ -97,6 +101,7 @@ export function StreamDetail({ app, name }: { app: string; name: string }) {
           {s && <Subscribers s={s} />}
         </div>
         <div className="stack">
+          {room && <ChatDock room={room} />}
           <RecordControl stream={path} live={!!s} />
           <StreamDestinations path={path} />
           {!(s && rungOf(s)) && <LadderCard app={app} path={path} />}

@@ -1,11 +1,14 @@
 import type { OnAirClient } from '../client/client';
 import { useConnection } from './connection';
+import { wireChat } from './chat';
 import { wireDestinations } from './destinations';
 import { useJobs } from './jobs';
+import { wireKeys } from './keys';
 import { wireLadder } from './ladder';
 import { useLogs } from './logs';
 import { useRecordings } from './recordings';
 import { wireRelays } from './relays';
+import { wireRooms } from './rooms';
 import { useServer } from './server';
 import { useStreams } from './streams';
 
@@ -45,6 +48,9 @@ export function wireStores(c: OnAirClient): () => void {
     wireDestinations(c),
     wireRelays(c),
     wireLadder(c),
+    wireKeys(c),
+    wireRooms(c),
+    wireChat(c),
   ];
   return () => offs.forEach((off) => off());
 }

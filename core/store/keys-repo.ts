@@ -1,0 +1,80 @@
+import type BetterSqlite3 from 'better-sqlite3';
+
+/**
+ * Stream keys (issue 13; seed 002 randomString(20), seed 003 private keys). The key value is the stream name a
+ * publisher uses on `/<app>/<key>`; it is UNIQUE across apps.
+ */
+export interface KeyRecord {
+  id: string;
+  label: string;
+  app: string;
+  key: string;
+  enabled: boolean;
+  createdAt: number;
+  lastUsedAt: number | null;
+}
+
+interface Row {
+  id: string;
+  label: string;
+  app: string;
+  key: string;
+  enabled: number;
+  created_at: number;
+  last_used_at: number | null;
+}
+
+/** Migration SQL for the keys table (part of step 6, see rooms-repo.ts ROOMS_MIGRATION). */
+export const KEYS_MIGRATION = `CREATE TABLE keys (
+  id TEXT PRIMARY KEY,
+  label TEXT NOT NULL,
+  app TEXT NOT NULL,
+  key TEXT NOT NULL UNIQUE,
+  enabled INTEGER NOT NULL DEFAULT 1,
+  created_at INTEGER NOT NULL,
+  last_used_at INTEGER
+);`;
+
+const fromRow = (r: Row): KeyRecord => ({
+  id: r.id, label: r.label, app: r.app, key: r.key, enabled: r.enabled === 1, createdAt: r.created_at, lastUsedAt: r.last_used_at,
+});
+
+export class KeysRepo {
+  constructor(private readonly db: BetterSqlite3.Database) {}
+
+  list(): KeyRecord[] {
+    return (this.db.prepare('SELECT * FROM keys ORDER BY created_at, id').all() as Row[]).map(fromRow);
+  }
+
+  get(id: string): KeyRecord | null {
+    const r = this.db.prepare('SELECT * FROM keys WHERE id = ?').get(id) as Row | undefined;
+    return r ? fromRow(r) : null;
+  }
+
+  byKey(key: string): KeyRecord | null {
+    const r = this.db.prepare('SELECT * FROM keys WHERE key = ?').get(key) as Row | undefined;
+    return r ? fromRow(r) : null;
+  }
+
+  insert(k: KeyRecord): void {
+    this.db
+      .prepare('INSERT INTO keys (id, label, app, key, enabled, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
+      .run(k.id, k.label, k.app, k.key, k.enabled ? 1 : 0, k.createdAt, k.lastUsedAt);
+  }
+
+  setEnabled(id: string, enabled: boolean): boolean {
+    return this.db.prepare('UPDATE keys SET enabled = ? WHERE id = ?').run(enabled ? 1 : 0, id).changes > 0;
+  }
+
+  setKey(id: string, key: string): boolean {
+    return this.db.prepare('UPDATE keys SET key = ? WHERE id = ?').run(key, id).changes > 0;
+  }
+
+  touch(id: string, at: number): void {
+    this.db.prepare('UPDATE keys SET last_used_at = ? WHERE id = ?').run(at, id);
+  }
+
+  remove(id: string): boolean {
+    return this.db.prepare('DELETE FROM keys WHERE id = ?').run(id).changes > 0;
+  }
+}
