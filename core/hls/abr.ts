@@ -99,12 +99,17 @@ export function variantBase(sourcePath: string, variantPath: string): string {
  * the source may watch its rungs until then); an API token (the panel) is carried as is.
  */
 export function variantSuffix(cfg: OnAirConfig, query: URLSearchParams, sourcePath: string, variantPath: string): string {
-  if (!cfg.auth.play) return '';
-  const sign = query.get('sign');
-  if (sign && verifySign(sourcePath, sign, cfg.auth.secret).ok) {
-    const expires = Number(sign.slice(0, sign.indexOf('-')));
-    return `?sign=${encodeURIComponent(variantPath === sourcePath ? sign : makeSign(variantPath, expires, cfg.auth.secret))}`;
+  const params: string[] = [];
+  // the viewer's session token (honest HLS viewer counts) follows the player onto every variant
+  const vs = query.get('vs');
+  if (vs && /^[A-Za-z0-9_-]{1,64}$/.test(vs)) params.push(`vs=${vs}`);
+  if (cfg.auth.play) {
+    const sign = query.get('sign');
+    const token = query.get('token');
+    if (sign && verifySign(sourcePath, sign, cfg.auth.secret).ok) {
+      const expires = Number(sign.slice(0, sign.indexOf('-')));
+      params.push(`sign=${encodeURIComponent(variantPath === sourcePath ? sign : makeSign(variantPath, expires, cfg.auth.secret))}`);
+    } else if (token) params.push(`token=${encodeURIComponent(token)}`);
   }
-  const token = query.get('token');
-  return token ? `?token=${encodeURIComponent(token)}` : '';
+  return params.length ? `?${params.join('&')}` : '';
 }

@@ -51,7 +51,7 @@ export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsMan
     if (!hls) return sendError(res, 404, 'STREAM_NOT_FOUND', `no live HLS for ${path} (is it publishing, and is HLS on for app "${p.app}"?)`);
     const s = hls.settings;
     const file = m[1];
-    if (onPlaylist && (file === 'index.m3u8' || file === 'll.m3u8' || file === 'index.mpd')) onPlaylist(path, url.searchParams.get('vs'), clientIp(req), s.targetMs * 3);
+    if (onPlaylist && (file === 'index.m3u8' || file === 'll.m3u8' || file === 'index.mpd')) onPlaylist(ctx.registry.get(path)?.rungOf ?? path, url.searchParams.get('vs'), clientIp(req), s.targetMs * 3); // a rung's viewer watches its source
     if (file === 'index.m3u8') {
       if (!hls.ts || !s.hls) return sendError(res, 404, 'HLS_OFF', `HLS is off for app "${p.app}"`);
       if (!hls.ts.segments.length) await hls.waitFor(() => hls.ts!.segments.length > 0, s.segmentMs * 3);

@@ -72,6 +72,15 @@ describe('ABR master playlists and MPD', () => {
     expect(Number(res['../k_240/index.m3u8']['AVERAGE-BANDWIDTH'])).toBeLessThan(Number(res['index.m3u8']['AVERAGE-BANDWIDTH']));
   });
 
+  it('a viewer session token (vs) on the master follows the player onto every variant, next to its sign', async () => {
+    const body = await text(`${url('/live/k', 'abr.m3u8')}&vs=viewer123`);
+    for (const v of parseMaster(body)) {
+      const q = new URLSearchParams(v.uri.split('?')[1]);
+      expect(q.get('vs'), v.uri).toBe('viewer123');
+      expect(q.get('sign'), v.uri).toBeTruthy();
+    }
+  });
+
   it('abr-ll.m3u8 points at each stream\'s ll.m3u8, which exists', async () => {
     const vs = parseMaster(await text(url('/live/k', 'abr-ll.m3u8')));
     expect(vs.map((v) => v.uri.split('?')[0]).sort()).toEqual(['../k_240/ll.m3u8', '../k_360/ll.m3u8', 'll.m3u8']);
