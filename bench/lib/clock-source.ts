@@ -156,8 +156,15 @@ export function paintFrame(ts: number, n: number): Buffer {
   return f;
 }
 
-function x264Args(): string[] {
-  return ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-b:v', '1000k', '-maxrate', '1000k', '-bufsize', '1000k'];
+function x264Args(kbps = 1000): string[] {
+  return ['-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p', '-g', '30', '-keyint_min', '30', '-sc_threshold', '0', '-b:v', `${kbps}k`, '-maxrate', `${kbps}k`, '-bufsize', `${kbps}k`];
+}
+
+export interface ClockPublisherOptions {
+  /** publish at this size instead of 640x360: the painted frames are scaled up by ffmpeg (nearest neighbour, so a 2× code stays sharp) */
+  size?: { width: number; height: number };
+  /** video bitrate, kbps (default 1000) */
+  kbps?: number;
 }
 
 function runFfmpeg(args: string[], input: Buffer | null, timeoutMs: number): Promise<void> {
@@ -248,7 +255,7 @@ export class ClockPublisher {
   private lates: number[] = [];
   private maxQueued = 0;
 
-  constructor(readonly url: string) {}
+  constructor(readonly url: string, private readonly opts: ClockPublisherOptions = {}) {}
 
   /** Resolves once ffmpeg reports encoded frames (it is publishing); rejects if it exits or stays silent 15 s. */
   start(): Promise<void> {
@@ -256,7 +263,8 @@ export class ClockPublisher {
       '-hide_banner', '-loglevel', 'error', '-nostdin', '-nostats',
       '-thread_queue_size', '64', '-f', 'rawvideo', '-pix_fmt', 'yuv420p', '-s', `${CLOCK_W}x${CLOCK_H}`, '-r', String(CLOCK_FPS), '-i', 'pipe:0',
       '-re', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=44100',
-      ...x264Args(), '-c:a', 'aac', '-b:a', '64k', '-ac', '1',
+      ...(this.opts.size ? ['-vf', `scale=${this.opts.size.width}:${this.opts.size.height}:flags=neighbor`] : []),
+      ...x264Args(this.opts.kbps), '-c:a', 'aac', '-b:a', '64k', '-ac', '1',
       '-f', 'flv', '-flvflags', 'no_duration_filesize', '-progress', 'pipe:1', this.url,
     ];
     const p = trackChild(spawn(ffmpegPath(), args, { stdio: ['pipe', 'pipe', 'pipe'] }));

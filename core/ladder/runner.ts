@@ -37,6 +37,8 @@ export class LadderRun {
   state: LadderState['state'] = 'starting';
   encoder: H264Encoder | null = null;
   speed: number | null = null;
+  /** (wall ms, output media s) progress points of the last ~5 s */
+  private readonly speedWin: { at: number; out: number }[] = [];
   cpu: number | null = null;
   restarts = 0;
   error: string | null = null;
@@ -115,7 +117,7 @@ export class LadderRun {
         progress: true, budget: this.deps.budget, kind: 'ladder', killGraceMs: 1000,
         onProgress: (p) => {
           if (p.outTimeSeconds > lastOut) [lastOut, lastAt] = [p.outTimeSeconds, Date.now()];
-          if (p.speed !== null) this.onSpeed(p.speed);
+          this.measureSpeed(p.outTimeSeconds);
           if (this.state !== 'running' && lastOut > 0) {
             this.state = 'running';
             this.error = null;
@@ -152,11 +154,30 @@ export class LadderRun {
     const delay = Math.min(10_000, 500 * 2 ** Math.min(5, this.failsInARow - 1));
     this.state = 'restarting';
     this.speed = this.cpu = null;
+    this.speedWin.length = 0;
     this.cpuLast = null;
     this.deps.log.warn({ source: this.source.path, error: this.error, restarts: this.restarts, delay }, 'ladder restarting');
     this.deps.changed();
     this.restartTimer = setTimeout(() => void this.spawn(), delay);
     this.restartTimer.unref();
+  }
+
+  /**
+   * Encoder speed over the last ~5 s: media time out / wall time. ffmpeg's own `speed=` is output time since its
+   * start, which -copyts starts at the source's timestamp (inflated for a source live long before the ladder).
+   * Not measured while the source has no publisher (nothing to encode is not slowness).
+   */
+  private measureSpeed(outS: number): void {
+    const now = Date.now();
+    if (!this.source.publisher) {
+      this.speedWin.length = 0;
+      return;
+    }
+    this.speedWin.push({ at: now, out: outS });
+    while (this.speedWin.length > 2 && now - this.speedWin[1].at >= 5000) this.speedWin.shift();
+    const first = this.speedWin[0];
+    if (now - first.at < 3000) return;
+    this.onSpeed(Math.max(0, (outS - first.out) / ((now - first.at) / 1000)));
   }
 
   private onSpeed(speed: number): void {

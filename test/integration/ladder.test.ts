@@ -92,6 +92,11 @@ describe('live ladder: 720p source → 720/480/360', () => {
     });
     await sleep(20_000);
     for (const { p, tap } of taps) t.studio.registry.get(p)?.removeSubscriber(tap);
+    // the encoder speed is real-time speed (a live input cannot run ahead), not ffmpeg's since-start figure
+    const speed = t.studio.ladder.list().find((l) => l.source === SRC)?.speed ?? null;
+    expect(speed).not.toBeNull();
+    expect(speed!).toBeGreaterThan(0.7);
+    expect(speed!).toBeLessThan(1.3);
     const [src, ...rungs] = taps.map((x) => x.tap.keys);
     expect(src.length).toBeGreaterThanOrEqual(15);
     // every rung keyframe inside the window all taps covered has a source keyframe within one frame, and the counts match
