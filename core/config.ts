@@ -224,6 +224,19 @@ export const RoomsConfigSchema = z.object({
   pause_s: z.number().min(0).max(86_400).default(60),
 }).loose();
 
+/**
+ * Disconnect protection (issue 14, core/slate): when a protected stream's publisher drops, after `after_ms` the
+ * stream continues with a slate (a still card + silence at the source's parameters) for up to `max_s`.
+ * `enabled`: 'auto' = on for a stream while an enabled destination feeds from it; true/false = for every stream.
+ * `image`: an absolute path to a PNG/JPEG; default: a generated card (shapes, no text: no font needed).
+ */
+export const SlateConfigSchema = z.object({
+  enabled: z.union([z.literal('auto'), z.boolean()]).default('auto'),
+  after_ms: z.number().int().min(0).max(60_000).default(1500),
+  max_s: z.number().min(1).max(86_400).default(600),
+  image: z.string().refine((v) => path.isAbsolute(v), 'must be an absolute path').optional(),
+}).loose();
+
 export const ConfigSchema = z.object({
   /** interface every listener binds unless rtmp.host / http.host say otherwise */
   host: z.string().default('127.0.0.1'),
@@ -256,6 +269,8 @@ export const ConfigSchema = z.object({
   rooms: RoomsConfigSchema.default(() => RoomsConfigSchema.parse({})),
   /** socket.io chat bounds (core/rooms/chat.ts) */
   chat: ChatConfigSchema.default(() => ChatConfigSchema.parse({})),
+  /** disconnect protection: the slate (core/slate) */
+  slate: SlateConfigSchema.default(() => SlateConfigSchema.parse({})),
 }).loose();
 
 export type OnAirConfigInput = z.input<typeof ConfigSchema>;

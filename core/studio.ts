@@ -14,10 +14,13 @@ import { loopbackRtmpUrl } from './relay/reencode';
 import { RelayManager } from './relay/relays';
 import { LadderManager } from './ladder/manager';
 import { ladderFeature } from './ladder/feature';
+import { HealthMonitor } from './health/monitor';
+import { healthFeature } from './health/feature';
 import { KeysService } from './rooms/keys';
 import { RoomsService } from './rooms/rooms';
 import { roomsFeature } from './rooms/rooms-feature';
 import { ChatRuntime } from './rooms/chat-feature';
+import { SlateService, slateFeature } from './slate/slate';
 import type { ChatService } from './rooms/chat';
 import { locateFfmpeg } from './ffmpeg/locate';
 import { relaysFeature } from './api/relays-routes';
@@ -109,6 +112,10 @@ export class Studio {
   readonly rooms: RoomsService;
   /** socket.io chat, moderation and presence (issue 13): chat.message / chat.moderated / presence.changed events */
   readonly chat: ChatService;
+  /** disconnect protection (issue 14): the slate while a protected stream's publisher is away */
+  readonly slate: SlateService;
+  /** stream health (issue 14): verdicts, advice, samples for charts (health.changed events) */
+  readonly health: HealthMonitor;
   private readonly rtmp: RtmpServer;
   private cfg: OnAirConfig;
   private startedAt = Date.now();
@@ -168,6 +175,11 @@ export class Studio {
     this.auth.setKeyLookup(keys);
     const chat = new ChatRuntime({ config: () => this.cfg, log, db: () => this.store?.db ?? null, rooms: this.rooms, isStreamer: (t) => this.auth.credentialsOk({ token: t }) });
     this.chat = chat.chat;
+    this.slate = new SlateService({ ctx: this.ctx, config: () => this.cfg, log, ffmpeg: () => this.jobs.resolveTools().then((t) => t.ffmpeg, () => null) });
+    this.health = new HealthMonitor({
+      registry: this.registry, net: this.ctx.net, log, db: () => this.store?.db ?? null,
+      destinations: () => (this.store ? this.destinations.list() : []), ladder: () => this.ladder.list(), recordFolder: () => this.recordings.folder(),
+    });
     // every feature, one shape (core/feature.ts): the commands it answers and what it mounts
     this.features = [
       { name: 'flv', mount: (h) => mountFlv(h, this.ctx) },
@@ -198,6 +210,8 @@ export class Studio {
       ladderFeature(this.ladder, this),
       roomsFeature(this.rooms, () => this.cfg),
       chat.feature(),
+      slateFeature(this.slate),
+      healthFeature(this.health),
       { name: 'server', handlers: serverHandlers(this, { mode: opts.mode }), events: ['server.stats', 'log'] },
     ];
     checkEvents(this.features, eventNames);

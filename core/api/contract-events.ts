@@ -1,4 +1,4 @@
-import type { AnyEvent } from '../contract';
+import type { AnyEvent, EventData } from '../contract';
 import { JOB_EVENT_NAMES, type JobEventName } from '../contract/jobs';
 import type { DestinationStatusView } from '../contract/destinations';
 import type { Relay } from '../contract/relays';
@@ -54,6 +54,7 @@ export class ContractEvents {
   private onDestState = (s: DestinationStatusView): void => this.emit({ event: 'destination.state', data: s });
   private onRelayState = (r: Relay): void => this.emit({ event: 'relay.state', data: r });
   private onLadderState = (s: LadderState): void => this.emit({ event: 'ladder.state', data: s });
+  private onHealth = (d: EventData<'health.changed'>): void => this.emit({ event: 'health.changed', data: d });
   private onRoomChanged = (r: Room): void => this.emit({ event: 'room.changed', data: r });
   /** one forwarder per chat event (chat.message, chat.moderated, presence.changed) */
   private readonly onChat = Object.fromEntries(
@@ -78,6 +79,7 @@ export class ContractEvents {
     this.studio.relays?.on('state', this.onRelayState);
     this.studio.ladder?.on('state', this.onLadderState);
     this.studio.rooms?.on('room.changed', this.onRoomChanged);
+    this.studio.health?.on('changed', this.onHealth);
     for (const name of CHAT_EVENT_NAMES) this.studio.chat?.on(name, this.onChat[name]);
     const net = this.studio.ctx.net;
     this.lastNet = { at: Date.now(), inBytes: net.inBytes, outBytes: net.outBytes };
@@ -99,6 +101,7 @@ export class ContractEvents {
     this.studio.relays?.off('state', this.onRelayState);
     this.studio.ladder?.off('state', this.onLadderState);
     this.studio.rooms?.off('room.changed', this.onRoomChanged);
+    this.studio.health?.off('changed', this.onHealth);
     for (const name of CHAT_EVENT_NAMES) this.studio.chat?.off(name, this.onChat[name]);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;

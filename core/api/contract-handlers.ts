@@ -11,6 +11,7 @@ import {
 import type { DestinationStatusView } from '../contract/destinations';
 import type { Relay } from '../contract/relays';
 import type { LadderState } from '../contract/ladder';
+import type { StreamHealth } from '../contract/health';
 import type { ChatEventName, Room } from '../contract/rooms';
 import type { RecordingManager } from '../record/recordings';
 import { hlsSettingsFor } from '../hls/settings';
@@ -47,6 +48,8 @@ export interface StudioPort {
   readonly rooms?: { on(e: 'room.changed', fn: (r: Room) => void): unknown; off(e: 'room.changed', fn: (r: Room) => void): unknown };
   /** the chat (chat.message / chat.moderated / presence.changed events) */
   readonly chat?: { on(e: ChatEventName, fn: (d: never) => void): unknown; off(e: ChatEventName, fn: (d: never) => void): unknown };
+  /** stream health (health.changed events) */
+  readonly health?: { on(e: 'changed', fn: (d: { stream: string; health: StreamHealth | null }) => void): unknown; off(e: 'changed', fn: (d: { stream: string; health: StreamHealth | null }) => void): unknown };
   applyConfig(input: unknown): Promise<{ config: OnAirConfig; restarted: ListenerName[]; ports: ListenInfo | null }>;
 }
 
@@ -165,7 +168,9 @@ export function streamHandlers(studio: StudioPort): Pick<Handlers, StreamCommand
       const web = `http://${h}:${httpPort}${path}`;
       return {
         rtmp_server: `rtmp://${h}:${rtmpPort}/${app}`,
-        stream_key: key,
+        // with auth.keys on a stream name is public and never a key: OBS needs a key from the Keys page
+        stream_key: cfg.auth.keys ? '' : key,
+        keys: cfg.auth.keys,
         http_flv: `${web}.flv${q}`,
         ws_flv: `ws://${h}:${httpPort}${path}.flv${q}`,
         hls: hls.hls ? `${web}/index.m3u8${q}` : null,

@@ -14,6 +14,7 @@ import { verifySign, type SignCheck } from './sign';
  *              and with auth.keys on, the stream name must be a known, enabled stream key of that app
  *              (unknown → key_invalid/BadName, disabled → key_disabled/Unauthorized) — except our own
  *              publishes (relay ingests, ladder rungs, re-encodes), which carry `?own=<ownToken(path)>`;
+ *              an allowed key then goes live at its public name (`publishPath`), never at /<app>/<key>;
  *  - `play`    RTMP/FLV/HLS/DASH/snapshots/recordings/job outputs: the play sign when auth.play is on.
  * IPC (the desktop app's own renderer) is the studio itself and is always let in.
  * Wrong credentials are throttled per address; the answer for each refusal comes from DENY_TABLE.
@@ -23,10 +24,10 @@ export type Action = 'api' | 'seed' | 'publish' | 'play';
 
 /**
  * auth.keys: which stream keys exist (answered by core/rooms/keys.ts, injected so auth imports no feature).
- * `find(app, name)`: the key whose value is `name` on `app`, or null.
+ * `find(app, name)`: the key whose value is `name` on `app` (with its public stream name), or null.
  */
 export interface KeyLookup {
-  find(app: string, name: string): { enabled: boolean } | null;
+  find(app: string, name: string): { enabled: boolean; stream: string } | null;
 }
 
 export interface AuthRequest {
@@ -91,6 +92,18 @@ export class AuthAuthority {
     if (!k) return deny('key_invalid', `publish ${m ? `/${m[1]}/` : path} refused from ${r.ip}: not a known stream key`);
     if (!k.enabled) return deny('key_disabled', `publish /${m?.[1] ?? ''}/ refused from ${r.ip}: the stream key is disabled`);
     return allow();
+  }
+
+  /**
+   * Where a publish to `/<app>/<name>` goes live. With auth.keys on and `name` a known stream key: the key's public
+   * name, `/<app>/<stream>` (the key is the secret that lets one publish; players, the registry, hooks, HLS,
+   * recordings and logs only ever see the public path — stream key ≠ stream name). Otherwise `/<app>/<name>`.
+   * Ask it after `authorize('publish', …)` allowed the name.
+   */
+  publishPath(app: string, name: string): { app: string; name: string; path: string } {
+    const k = this.config().auth.keys ? this.keys?.find(app, name) ?? null : null;
+    const n = k?.stream || name;
+    return { app, name: n, path: `/${app}/${n}` };
   }
 
   /** The token the API accepts: auth.api_token, else the one generated in the data folder (made on first use). */
@@ -175,7 +188,9 @@ export class AuthAuthority {
       }
       case 'publish': {
         if (cfg.auth.publish) {
-          const d = signDecision(verifySign(resource, q(r, 'sign'), cfg.auth.publish_secret || cfg.auth.secret), `publish ${resource}`);
+          // with auth.keys on the name is a secret key: the refusal names the app only
+          const what = cfg.auth.keys ? `publish ${resource.slice(0, resource.lastIndexOf('/') + 1)}` : `publish ${resource}`;
+          const d = signDecision(verifySign(resource, q(r, 'sign'), cfg.auth.publish_secret || cfg.auth.secret), what);
           if (!d.ok) return d;
         }
         return cfg.auth.keys ? this.keyDecision(resource, r) : allow();

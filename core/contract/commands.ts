@@ -6,6 +6,7 @@ import { ladderCommands } from './ladder';
 import { chatCommands, keyRoomCommands } from './rooms';
 import { JobIdSchema, jobCommands } from './jobs';
 import { recordingCommands } from './recordings';
+import { healthCommands } from './health';
 import { SettingsPatchSchema, SettingsSchema } from './settings';
 import { ServerStatsSchema } from './stats';
 
@@ -40,8 +41,10 @@ export type ConfigSetResult = z.infer<typeof ConfigSetResultSchema>;
 export const StreamUrlsSchema = z.object({
   /** what OBS calls "Server" */
   rtmp_server: z.string(),
-  /** what OBS calls "Stream Key" (signed when publish signing is on) */
+  /** what OBS calls "Stream Key" (signed when publish signing is on); "" when `keys` (a key from keys.* is needed) */
   stream_key: z.string(),
+  /** auth.keys is on: only a stream key from the Keys page publishes (this stream's name is not one) */
+  keys: z.boolean(),
   http_flv: z.string(),
   ws_flv: z.string(),
   /** HLS (MPEG-TS) playlist; null when HLS is off for the stream's app */
@@ -96,6 +99,7 @@ export const commands = {
   ...ladderCommands,
   ...keyRoomCommands,
   ...chatCommands,
+  ...healthCommands,
   /** a finished job's output folder (file: its master playlist) */
   'jobs.reveal': { args: z.strictObject({ id: JobIdSchema }), result: RevealResultSchema },
 } as const;

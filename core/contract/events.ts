@@ -7,6 +7,7 @@ import { ladderEvents } from './ladder';
 import { chatEvents, keyRoomEvents } from './rooms';
 import { jobEvents } from './jobs';
 import { recordingEvents } from './recordings';
+import { healthEvents } from './health';
 import { ServerStatsSchema } from './stats';
 
 /** Events pushed from the core to every connected panel. */
@@ -31,6 +32,7 @@ export const events = {
   ...ladderEvents,
   ...keyRoomEvents,
   ...chatEvents,
+  ...healthEvents,
 } as const;
 
 export type Events = typeof events;

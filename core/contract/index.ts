@@ -6,6 +6,7 @@ export * from './recordings';
 export * from './jobs';
 export * from './destinations';
 export * from './relays';
+export * from './health';
 export * from './commands';
 export * from './events';
 export * from './frames';

@@ -17,6 +17,11 @@ export const KeySchema = z.object({
   app: z.string(),
   /** the key itself (what OBS calls "Stream Key" before signing) */
   key: z.string(),
+  /**
+   * the public stream name (not secret): with auth.keys on, publishing with the key goes live at /<app>/<stream> —
+   * what players and the watch page use; with auth.keys off the stream is /<app>/<key> (seed 002)
+   */
+  stream: z.string(),
   enabled: z.boolean(),
   created_at: z.number(),
   last_used_at: z.number().nullable(),
@@ -41,9 +46,11 @@ export const RoomSchema = z.object({
   id: z.number().int(),
   title: z.string(),
   cover: z.string(),
-  /** the stream key of this room (its stream is /<app>/<key>) */
+  /** the stream key of this room (the secret it is published with) */
   key: z.string(),
   app: z.string(),
+  /** the room's stream name as players see it (/<app>/<stream>): the key's public name with auth.keys on, else the key */
+  stream: z.string(),
   status: RoomStatusSchema,
   /** total viewers seen (seed's look_count) */
   look_count: z.number().int(),

@@ -1,6 +1,7 @@
 /**
  * The one publish path. Every ingest — an RTMP publisher, a pulled relay, a ladder rendition, an ffmpeg source —
- * calls `publish(ctx, app, name, source)`: it asks the one authority, runs the prePublish hooks, attaches the
+ * calls `publish(ctx, app, name, source)`: it asks the one authority (about `/<app>/<name>`, the name used), takes
+ * the path to publish at from it (with auth.keys on, a stream key's public name), runs the prePublish hooks, attaches the
  * publisher, and announces it (`published` + postPublish). The handle it returns parses codec configs on the
  * way in, keeps the stream's stats, and on `end()` detaches and announces `unpublished` + donePublish.
  * Nothing else emits `published` / `unpublished`.
@@ -66,13 +67,24 @@ function busy(): PublishRefused {
   return new PublishRefused('CONFLICT', 'Stream already publishing');
 }
 
-/** Resolves with the handle once the publisher is live; rejects with PublishRefused (or VALIDATION for a bad name). */
+/** The slate (core/slate) holds a stream while its publisher is away: a real publisher takes over from it. */
+function standsIn(stream: Stream | undefined, source: PublishSource): boolean {
+  return stream?.publisher?.protocol === 'slate' && source.protocol !== 'slate';
+}
+
+/**
+ * Resolves with the handle once the publisher is live — at `handle.path`, which may differ from `/<app>/<name>`
+ * (a stream key goes live at its public name); rejects with PublishRefused (or VALIDATION for a bad name).
+ */
 export async function publish(ctx: ServerContext, app: string, name: string, source: PublishSource): Promise<PublishHandle> {
   const { registry, hooks } = ctx;
-  const { path } = streamPath(app, name);
-  const d = ctx.auth.authorize('publish', path, { via: source.via, ip: source.session.ip, query: source.query });
+  const asked = streamPath(app, name).path;
+  const d = ctx.auth.authorize('publish', asked, { via: source.via, ip: source.session.ip, query: source.query });
   if (!d.ok) throw new PublishRefused('AUTH', d.message, d);
-  if (registry.get(path)?.publisher) {
+  // auth.keys: a stream key publishes at its public name; from here on only that path is seen (registry, hooks, logs)
+  const at = ctx.auth.publishPath(app, name);
+  const path = at.path;
+  if (registry.get(path)?.publisher && !standsIn(registry.get(path), source)) {
     source.log.warn({ path }, 'publish refused: already publishing');
     throw busy();
   }
@@ -82,11 +94,17 @@ export async function publish(ctx: ServerContext, app: string, name: string, sou
     throw new PublishRefused('CONFLICT', 'Stream name reserved');
   }
   const internal = kind === 'internal';
+  // the slate (core/slate) is the studio's own stand-in: no hooks, no published/unpublished of its own
+  const quiet = internal || source.protocol === 'slate';
   // our own internal outputs skip the user's hooks (a webhook must not refuse or see them)
-  const pre = internal ? { ok: true as const } : await hooks.pre('prePublish', source.session, path, source.query);
+  const pre = quiet ? { ok: true as const } : await hooks.pre('prePublish', source.session, path, source.query);
   if (!pre.ok) throw new PublishRefused('REJECTED', pre.reason);
   if (source.closed()) throw new PublishRefused('IO', 'publisher left during prePublish');
-  const stream = registry.getOrCreate(app, name);
+  let stream = registry.getOrCreate(app, at.name);
+  if (standsIn(stream, source)) {
+    stream.publisher?.stop('publisher returned'); // the slate yields (synchronously); the stream may be gone with it
+    stream = registry.getOrCreate(app, at.name);
+  }
   if (stream.publisher) throw busy();
   stream.internal = internal;
   const { session } = source;
@@ -100,7 +118,7 @@ export async function publish(ctx: ServerContext, app: string, name: string, sou
   registry.publishes++;
   source.accepted?.(stream);
   source.log.info({ path }, 'publish start');
-  if (!internal) {
+  if (!quiet) {
     registry.emit('published', stream);
     hooks.post('postPublish', session, path, source.query);
   }
@@ -121,7 +139,7 @@ export async function publish(ctx: ServerContext, app: string, name: string, sou
       stream.flush();
       stream.detachPublisher(`publisher ${reason}`);
       source.log.info({ path, reason }, 'publish end');
-      if (!internal) {
+      if (!quiet) {
         registry.emit('unpublished', stream);
         hooks.post('donePublish', session, path, source.query);
       }

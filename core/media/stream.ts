@@ -4,6 +4,7 @@ import { GopCache } from './gop-cache';
 import type { MediaPacket } from './packet';
 import { RateMeter } from './rate-meter';
 import { StreamClock } from './stream-clock';
+import { PacketTiming } from './packet-timing';
 import type { StreamStart, Subscriber } from './subscriber';
 
 /** The publishing side of a stream, as the stream and the stats API see it. */
@@ -60,6 +61,8 @@ export class Stream {
   publishedAt: Date | null = null;
   readonly video = new RateMeter();
   readonly audio = new RateMeter();
+  /** keyframe interval and publisher lag, from the packet path (core/health reads it) */
+  readonly timing = new PacketTiming();
   bitrateOut = 0;
   private lastBytesOut = 0;
   private lastSampleAt = Date.now();
@@ -109,6 +112,7 @@ export class Stream {
     this.publisher = p;
     this.publishedAt = new Date();
     this.clock.newSession();
+    this.timing.reset();
     if (this.dropTimer) {
       // back within the window: subscribers continue; tell them at the new session's first keyframe
       clearTimeout(this.dropTimer);
@@ -204,6 +208,7 @@ export class Stream {
 
   /** A media frame (not a sequence header) from the publisher, on the session's clock. */
   push(input: MediaPacket): void {
+    if (input.kind !== 'data') this.timing.add(input.kind, input.keyframe === true, input.timestamp, Date.now());
     const p: MediaPacket = { ...input, timestamp: this.clock.map(input.timestamp) };
     if (this.returning) {
       // a returning publisher joins its waiting subscribers at its first keyframe (audio-only: first frame)

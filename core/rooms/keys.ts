@@ -11,7 +11,10 @@ import { KeysRepo, type KeyRecord } from '../store/keys-repo';
 /**
  * Stream keys (issue 13). A key is the stream name its owner publishes on `/<app>/<key>` — what OBS calls the
  * "Stream Key". With `auth.keys` on, the one authority (core/auth/authority.ts) lets only a known, enabled key
- * publish, through the `KeyLookup` this service answers. Logs carry the key's last 4 characters only.
+ * publish, through the `KeyLookup` this service answers, and the stream then goes live at the key's PUBLIC name
+ * `/<app>/<stream>` (12 of [a-z0-9], not secret; kept when the key is rotated) — players, the watch page, hooks,
+ * HLS, recordings and logs never see the key. With auth.keys off keys gate nothing and a key publishes at
+ * `/<app>/<key>` as in seed 002. Logs carry the key's last 4 characters only.
  */
 
 const CHARS = '0123456789abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ';
@@ -23,6 +26,15 @@ export const OBS_SIGN_DAYS = 30;
 export function randomKey(length = 20): string {
   let out = '';
   for (let i = 0; i < length; i++) out += CHARS[randomInt(CHARS.length)];
+  return out;
+}
+
+const LOWER = '0123456789abcdefghijklmnopqrstuvwxyz';
+
+/** A public stream name: 12 characters of [a-z0-9]. */
+export function randomStreamName(length = 12): string {
+  let out = '';
+  for (let i = 0; i < length; i++) out += LOWER[randomInt(LOWER.length)];
   return out;
 }
 
@@ -56,11 +68,25 @@ export class KeysService {
   }
 
   /** The KeyLookup of the authority: a key by app and stream name, or null (no throw, even without a store). */
-  find(app: string, name: string): { enabled: boolean } | null {
+  find(app: string, name: string): { enabled: boolean; stream: string } | null {
     const db = this.deps.db();
     if (!db) return null;
     const k = new KeysRepo(db).byKey(name);
-    return k && k.app === app ? { enabled: k.enabled } : null;
+    return k && k.app === app ? { enabled: k.enabled, stream: k.stream } : null;
+  }
+
+  /** The stream name a key is live at: its public name with auth.keys on, else the key itself (seed 002). */
+  streamName(k: { key: string; stream: string }): string {
+    return this.deps.config().auth.keys && k.stream ? k.stream : k.key;
+  }
+
+  /** The key whose stream is `/<app>/<name>` (by public name with auth.keys on, else by key), or null. */
+  ofStream(app: string, name: string): KeyRecord | null {
+    const db = this.deps.db();
+    if (!db) return null;
+    const repo = new KeysRepo(db);
+    const k = this.deps.config().auth.keys ? repo.byStream(name) : repo.byKey(name);
+    return k && k.app === app ? k : null;
   }
 
   list(): StreamKey[] {
@@ -79,7 +105,7 @@ export class KeysService {
 
   add(label: string, app: string): StreamKey {
     const repo = this.repo();
-    const rec: KeyRecord = { id: randomBytes(8).toString('hex'), label, app, key: this.freshKey(repo), enabled: true, createdAt: Date.now(), lastUsedAt: null };
+    const rec: KeyRecord = { id: randomBytes(8).toString('hex'), label, app, key: this.freshKey(repo), stream: this.freshStream(repo), enabled: true, createdAt: Date.now(), lastUsedAt: null };
     repo.insert(rec);
     this.deps.log.info({ id: rec.id, app, key: keyTail(rec.key) }, 'stream key added');
     return this.view(rec);
@@ -92,7 +118,10 @@ export class KeysService {
     return this.get(id);
   }
 
-  /** A new value for the same entry: the old one stops working for new publishes (a live publisher keeps going). */
+  /**
+   * A new value for the same entry: the old one stops working for new publishes (a live publisher keeps going).
+   * The public stream name stays (players' links keep working).
+   */
   rotate(id: string): StreamKey {
     const k = this.record(id);
     const repo = this.repo();
@@ -109,14 +138,10 @@ export class KeysService {
     return { ok: true, id };
   }
 
-  /** A publisher went live on /<app>/<name>: stamp last_used_at when that is one of our keys. */
+  /** A publisher went live on /<app>/<name> (a key's stream, see ofStream): stamp last_used_at. */
   used(app: string, name: string): KeyRecord | null {
-    const db = this.deps.db();
-    if (!db) return null;
-    const repo = new KeysRepo(db);
-    const k = repo.byKey(name);
-    if (!k || k.app !== app) return null;
-    repo.touch(k.id, Date.now());
+    const k = this.ofStream(app, name);
+    if (k) this.repo().touch(k.id, Date.now());
     return k;
   }
 
@@ -134,8 +159,8 @@ export class KeysService {
     const host = urlHost(at?.host ?? cfg.rtmp.host ?? cfg.host);
     const signed = this.publishSign(k.app, k.key);
     return {
-      id: k.id, label: k.label, app: k.app, key: k.key, enabled: k.enabled, created_at: k.createdAt, last_used_at: k.lastUsedAt,
-      live: !!this.deps.registry.get(`/${k.app}/${k.key}`)?.publisher,
+      id: k.id, label: k.label, app: k.app, key: k.key, stream: k.stream, enabled: k.enabled, created_at: k.createdAt, last_used_at: k.lastUsedAt,
+      live: !!this.deps.registry.get(`/${k.app}/${this.streamName(k)}`)?.publisher,
       obs: {
         server: `rtmp://${host}:${at?.port ?? cfg.rtmp.port}/${k.app}`,
         stream_key: signed ? `${k.key}?sign=${signed.sign}` : k.key,
@@ -147,7 +172,15 @@ export class KeysService {
   private freshKey(repo: KeysRepo): string {
     for (;;) {
       const key = randomKey(20);
-      if (!repo.byKey(key)) return key;
+      if (!repo.byKey(key) && !repo.byStream(key)) return key;
+    }
+  }
+
+  /** a public name that is no key and no other key's name */
+  private freshStream(repo: KeysRepo): string {
+    for (;;) {
+      const s = randomStreamName();
+      if (!repo.byKey(s) && !repo.byStream(s)) return s;
     }
   }
 }

@@ -3,7 +3,8 @@
  *
  *  - `studio.rooms: RoomsService` (core/studio.ts). Look a room up by id: `rooms.find(id): Room | null`
  *    (`rooms.get(id)` throws NOT_FOUND). Its stream: `rooms.streamOf(id): { app, name, path } | null`
- *    (path `/<app>/<key>`; null when the room is unknown or its key was removed). `room.watch_path` = `/watch/<id>`.
+ *    (path `/<app>/<stream>`: with auth.keys on the key's PUBLIC name, never the key; with it off `/<app>/<key>`;
+ *    null when the room is unknown or its key was removed) — the same name as `room.stream`. `room.watch_path` = `/watch/<id>`.
  *  - Status: `room.status` 0 not started, 1 live, 2 paused, 3 ended (final). It follows the stream by itself
  *    (registry published / unpublished-while-reconnecting / ended, and rooms.pause_s) and by hand (rooms.status).
  *  - Events: `rooms.on('room.changed', (room: Room) => …)` — every status, title/cover and viewer-count change,
@@ -98,7 +99,7 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
   streamOf(id: number): { app: string; name: string; path: string } | null {
     const r = this.deps.db() ? this.repo().get(id) : null;
     const k = r ? this.keyOf(r) : null;
-    return k ? { app: k.app, name: k.key, path: `/${k.app}/${k.key}` } : null;
+    return k ? { app: k.app, name: k.stream, path: `/${k.app}/${k.stream}` } : null;
   }
 
   add(a: { title: string; cover: string; key_id?: string | undefined; app: string }): Room {
@@ -114,7 +115,7 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
     const room = this.get(id);
     this.deps.log.info({ room: id, key: keyTail(room.key) }, 'room added');
     // a room made for a key already live starts live
-    if (this.deps.registry.get(`/${room.app}/${room.key}`)?.publisher) return this.apply(id, 'published') ?? room;
+    if (room.stream && this.deps.registry.get(`/${room.app}/${room.stream}`)?.publisher) return this.apply(id, 'published') ?? room;
     return room;
   }
 
@@ -162,7 +163,7 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
     if (this.deps.db()) {
       for (const r of this.repo().list()) {
         if (r.status !== 1 && r.status !== 2) continue;
-        if (reg.get(`/${r.app}/${this.keyOf(r)?.key ?? ''}`)?.publisher) continue;
+        if (reg.get(`/${r.app}/${this.keyOf(r)?.stream ?? ''}`)?.publisher) continue;
         if (r.status === 1) this.apply(r.id, 'dropped');
         this.armPause(r.id);
       }
@@ -185,8 +186,8 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
   view(r: RoomRecord): Room {
     const k = this.keyOf(r);
     return {
-      id: r.id, title: r.title, cover: r.cover, key: k?.key ?? '', app: r.app, status: r.status, look_count: r.lookCount,
-      created_at: r.createdAt, updated_at: r.updatedAt, viewers: this.viewers(r, k?.key ?? null), watch_path: `/watch/${r.id}`,
+      id: r.id, title: r.title, cover: r.cover, key: k?.key ?? '', app: r.app, stream: k?.stream ?? '', status: r.status, look_count: r.lookCount,
+      created_at: r.createdAt, updated_at: r.updatedAt, viewers: this.viewers(r, k?.stream ?? null), watch_path: `/watch/${r.id}`,
     };
   }
 
@@ -258,23 +259,22 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
   }
 
   private roomsOfStream(s: Stream): RoomRecord[] {
-    const db = this.deps.db();
-    if (!db) return [];
-    const k = this.deps.keys.repo().byKey(s.name);
-    return k && k.app === s.app ? this.roomsOf(k.id) : [];
+    const k = this.deps.keys.ofStream(s.app, s.name);
+    return k ? this.roomsOf(k.id) : [];
   }
 
-  private keyOf(r: RoomRecord): { key: string; app: string } | null {
+  /** the room's key and the stream name it is live at (keys.streamName: the public name with auth.keys on) */
+  private keyOf(r: RoomRecord): { key: string; stream: string; app: string } | null {
     const db = this.deps.db();
     if (!db) return null;
     const k = this.deps.keys.repo().get(r.keyId);
-    return k ? { key: k.key, app: k.app } : null;
+    return k ? { key: k.key, stream: this.deps.keys.streamName(k), app: k.app } : null;
   }
 
-  private viewers(r: RoomRecord, key: string | null): Viewers {
+  private viewers(r: RoomRecord, stream: string | null): Viewers {
     let rtmp = 0;
     let flv = 0;
-    const s = key ? this.deps.registry.get(`/${r.app}/${key}`) : undefined;
+    const s = stream ? this.deps.registry.get(`/${r.app}/${stream}`) : undefined;
     for (const sub of s?.allSubscribers() ?? []) {
       if (sub.internal) continue;
       if (sub.protocol === 'rtmp') rtmp++;
@@ -292,7 +292,7 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
   /** Viewers of a room now; emit when they moved; count new rtmp/flv players into look_count. */
   private sample(r: RoomRecord): void {
     const k = this.keyOf(r);
-    const s = k ? this.deps.registry.get(`/${r.app}/${k.key}`) : undefined;
+    const s = k ? this.deps.registry.get(`/${r.app}/${k.stream}`) : undefined;
     let fresh = 0;
     if (s) {
       const seen = this.seen.get(r.id) ?? new Set<string>();
@@ -304,7 +304,7 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
       this.seen.set(r.id, seen);
     }
     if (fresh) this.repo().addLooks(r.id, fresh);
-    const v = JSON.stringify(this.viewers(r, k?.key ?? null));
+    const v = JSON.stringify(this.viewers(r, k?.stream ?? null));
     if (fresh || this.lastViewers.get(r.id) !== v) this.changed(r.id);
   }
 

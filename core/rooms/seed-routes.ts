@@ -22,7 +22,9 @@ import type { RoomsService } from './rooms';
  *  GET  /api/live/read/:id      → { data: room, sign } (sign null once the room has ended)
  *
  * `sign` is the seed's: `<expires>-md5("/<app>/<key>-<expires>-<auth.secret>")`, valid 100000 s — the play sign,
- * and the publish sign too unless auth.publish_secret is set (then `publish_sign` carries it).
+ * and the publish sign too unless auth.publish_secret is set (then `publish_sign` carries it). With auth.keys on,
+ * the key is only the push credential: the stream goes live at the key's public name, so the answer adds
+ * `play_path` ("/<app>/<stream>") and `play_sign` (the same form, for that path) — what players use.
  */
 
 /** seed 002 sign(): now + 100000000 ms */
@@ -57,12 +59,25 @@ export function seedRoom(r: Room): SeedRoom {
   };
 }
 
-function signs(cfg: OnAirConfig, r: Room): { sign: string; publish_sign?: string } {
+interface Signs {
+  sign: string;
+  publish_sign?: string;
+  play_path?: string;
+  play_sign?: string;
+}
+
+function signs(cfg: OnAirConfig, r: Room): Signs {
   const path = `/${r.app}/${r.key}`;
   const expires = Math.floor(Date.now() / 1000) + SEED_SIGN_S;
   const sign = makeSign(path, expires, cfg.auth.secret);
   const pub = cfg.auth.publish_secret;
-  return pub && pub !== cfg.auth.secret ? { sign, publish_sign: makeSign(path, expires, pub) } : { sign };
+  const out: Signs = pub && pub !== cfg.auth.secret ? { sign, publish_sign: makeSign(path, expires, pub) } : { sign };
+  // auth.keys on: the key publishes at its public name, which players use with its own play sign
+  if (cfg.auth.keys && r.stream && r.stream !== r.key) {
+    out.play_path = `/${r.app}/${r.stream}`;
+    out.play_sign = makeSign(out.play_path, expires, cfg.auth.secret);
+  }
+  return out;
 }
 
 const ok = (res: ServerResponse, data: unknown): void => sendJson(res, 200, { msg: 'ok', data });

@@ -38,7 +38,7 @@ export interface WatchConfig {
   title: string;
   status: Room['status'];
   viewers: number;
-  /** the stream's path, /<app>/<key> (null: the room's key was removed) */
+  /** the stream's path as players see it, /<app>/<stream> (the public name with auth.keys on; null: the key was removed) */
   stream: string | null;
   /** auth.play: the sign for the stream path, and when it expires (unix seconds) */
   sign: string | null;

@@ -46,7 +46,8 @@ function roomId(raw: string): number | null {
 
 /** The page's view of a room: stream path and, with auth.play on, a sign for it valid WATCH_SIGN_S. */
 export function watchConfig(cfg: OnAirConfig, room: Room, nowSec = Math.floor(Date.now() / 1000)): WatchConfig {
-  const stream = room.key ? `/${room.app}/${room.key}` : null;
+  // room.stream: the public name with auth.keys on (the key itself never reaches a viewer then)
+  const stream = room.stream ? `/${room.app}/${room.stream}` : null;
   const expires = cfg.auth.play && stream ? nowSec + WATCH_SIGN_S : null;
   return {
     room: room.id,

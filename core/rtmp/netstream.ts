@@ -74,13 +74,15 @@ export class NetStreams {
         session, protocol: 'rtmp', via: 'rtmp', query: t.query, log: session.log,
         bytes: () => session.bytesIn,
         closed: () => session.isClosed,
-        accepted: () => {
+        accepted: (stream) => {
           session.send(userControlMsg(UC.STREAM_BEGIN, streamId));
-          this.status(streamId, 'status', 'NetStream.Publish.Start', `${t.path} is now published.`);
+          // stream.path: where it went live (with auth.keys on, the key's public name, not t.path)
+          this.status(streamId, 'status', 'NetStream.Publish.Start', `${stream.path} is now published.`);
         },
       });
     } catch (e) {
-      if (e instanceof PublishRefused) return this.refused(streamId, t.path, e);
+      // with auth.keys on t.name is a secret key: the close reason (logged) names the app only
+      if (e instanceof PublishRefused) return this.refused(streamId, session.ctx.config().auth.keys ? `/${t.app}/` : t.path, e);
       throw e;
     }
     // a `published` listener or postPublish handler may have closed the connection already

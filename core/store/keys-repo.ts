@@ -2,13 +2,15 @@ import type BetterSqlite3 from 'better-sqlite3';
 
 /**
  * Stream keys (issue 13; seed 002 randomString(20), seed 003 private keys). The key value is the stream name a
- * publisher uses on `/<app>/<key>`; it is UNIQUE across apps.
+ * publisher uses on `/<app>/<key>`; it is UNIQUE across apps. `stream` is the key's public name (step 7), also UNIQUE.
  */
 export interface KeyRecord {
   id: string;
   label: string;
   app: string;
   key: string;
+  /** the public stream name (12 of [a-z0-9]): with auth.keys on the key publishes at /<app>/<stream> */
+  stream: string;
   enabled: boolean;
   createdAt: number;
   lastUsedAt: number | null;
@@ -19,6 +21,7 @@ interface Row {
   label: string;
   app: string;
   key: string;
+  stream: string | null;
   enabled: number;
   created_at: number;
   last_used_at: number | null;
@@ -35,8 +38,16 @@ export const KEYS_MIGRATION = `CREATE TABLE keys (
   last_used_at INTEGER
 );`;
 
+/**
+ * Step 7: the public stream name of each key (not secret: players, the watch page, logs and hooks see it).
+ * Existing keys get a random one (12 hex characters).
+ */
+export const KEYS_STREAM_MIGRATION = `ALTER TABLE keys ADD COLUMN stream TEXT;
+UPDATE keys SET stream = lower(hex(randomblob(6))) WHERE stream IS NULL;
+CREATE UNIQUE INDEX keys_stream ON keys (stream);`;
+
 const fromRow = (r: Row): KeyRecord => ({
-  id: r.id, label: r.label, app: r.app, key: r.key, enabled: r.enabled === 1, createdAt: r.created_at, lastUsedAt: r.last_used_at,
+  id: r.id, label: r.label, app: r.app, key: r.key, stream: r.stream ?? '', enabled: r.enabled === 1, createdAt: r.created_at, lastUsedAt: r.last_used_at,
 });
 
 export class KeysRepo {
@@ -56,10 +67,16 @@ export class KeysRepo {
     return r ? fromRow(r) : null;
   }
 
+  /** by public stream name */
+  byStream(stream: string): KeyRecord | null {
+    const r = this.db.prepare('SELECT * FROM keys WHERE stream = ?').get(stream) as Row | undefined;
+    return r ? fromRow(r) : null;
+  }
+
   insert(k: KeyRecord): void {
     this.db
-      .prepare('INSERT INTO keys (id, label, app, key, enabled, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?)')
-      .run(k.id, k.label, k.app, k.key, k.enabled ? 1 : 0, k.createdAt, k.lastUsedAt);
+      .prepare('INSERT INTO keys (id, label, app, key, stream, enabled, created_at, last_used_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?)')
+      .run(k.id, k.label, k.app, k.key, k.stream, k.enabled ? 1 : 0, k.createdAt, k.lastUsedAt);
   }
 
   setEnabled(id: string, enabled: boolean): boolean {

@@ -1,6 +1,8 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import { OnAirError } from '../errors';
 import { DESTINATIONS_MIGRATION } from './destinations-repo';
+import { HEALTH_MIGRATION } from './health-repo';
+import { KEYS_STREAM_MIGRATION } from './keys-repo';
 import { PROCESSES_MIGRATION } from './processes-repo';
 import { RECORDINGS_MIGRATION } from './recordings-repo';
 import { RELAYS_MIGRATION } from './relays-repo';
@@ -44,6 +46,10 @@ export const migrations: readonly string[] = [
   RELAYS_MIGRATION,
   // 6: stream keys, live rooms, chat messages and bans (issue 13; chat repo: chat-repo.ts)
   ROOMS_MIGRATION,
+  // 7: each stream key's public stream name (with auth.keys on, a key publishes at /<app>/<stream>, never /<app>/<key>)
+  KEYS_STREAM_MIGRATION,
+  // 8: per-minute stream and server health samples for the charts (issue 14; health-repo.ts; IF NOT EXISTS: order-proof)
+  HEALTH_MIGRATION,
 ];
 
 /** Bring a database up to date. A database newer than this build refuses to open (CONFIG). */

@@ -1,5 +1,6 @@
 import { useEffect } from 'react';
 import { ConnPill } from './components/conn-pill';
+import { HealthNotifier } from './components/health-notify';
 import { Sidebar } from './components/sidebar';
 import { Toasts } from './components/toast';
 import { useT, type MessageKey } from './i18n';
@@ -81,6 +82,7 @@ export function App() {
         </main>
       </div>
       <Toasts />
+      <HealthNotifier />
     </div>
   );
 }

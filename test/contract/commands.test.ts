@@ -82,6 +82,7 @@ describe('contract over /api/ws', () => {
     const u = (await ok('streams.urls', { app: 'live', name: 'studio', host: 'studio.local' })) as Record<string, string>;
     expect(u.rtmp_server).toBe(`rtmp://studio.local:${rig.t.ports.rtmp}/live`);
     expect(u.stream_key).toBe('studio');
+    expect(u.keys).toBe(false);
     expect(u.http_flv).toBe(`http://studio.local:${rig.t.ports.http}/live/studio.flv`);
     expect(u.ws_flv).toBe(`ws://studio.local:${rig.t.ports.http}/live/studio.flv`);
     // HLS, LL-HLS and DASH are on by default (config hls.*)

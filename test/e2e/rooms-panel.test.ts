@@ -70,6 +70,9 @@ describe('Keys, Rooms and the chat dock', () => {
     expect(masked.endsWith(k.key.slice(-4))).toBe(true);
     expect(masked).not.toContain(k.key);
     expect(await page.content()).not.toContain(k.key);
+    // the public stream name (not secret) is shown as is: players use /live/<stream>
+    expect(k.stream).toMatch(/^[a-z0-9]{12}$/);
+    expect(await keyCard().getByTestId('key-public-stream').inputValue()).toBe(`/live/${k.stream}`);
     // Copy copies the real key without revealing it
     await keyCard().getByTestId('key-secret-copy').click();
     await expect.poll(async () => await keyCard().getByTestId('key-secret-copy').textContent(), { timeout: 5_000 }).toBe('Copied');
@@ -101,9 +104,12 @@ describe('Keys, Rooms and the chat dock', () => {
     expect(await roomCard().getByTestId('room-status').textContent()).toBe('not started');
     const id = Number(await roomCard().getAttribute('data-id'));
     expect(await roomCard().getByTestId('room-watch').inputValue()).toBe(t.httpUrl(`/watch/${id}`));
-    expect(await roomCard().getByTestId('room-key-label').textContent()).toBe('/live/Main OBS');
-
     const [k] = await t.studio.rooms.keys.list();
+    expect(await roomCard().getByTestId('room-key-label').textContent()).toBe('Main OBS');
+    // auth.keys on: the room's stream is the key's public name
+    expect(await roomCard().getByTestId('room-stream-path').textContent()).toBe(`/live/${k.stream}`);
+    expect(await page.content()).not.toContain(k.key);
+
     pub = publishTestPattern(t.rtmpUrl(`/live/${k.key}`), { size: '320x180', rate: 15, seconds: 90 });
     try {
       await page.locator('[data-testid=room-card][data-status="1"]').waitFor({ timeout: 20_000 });
@@ -127,6 +133,10 @@ describe('Keys, Rooms and the chat dock', () => {
     await roomCard().getByTestId('room-open-chat').click();
     const dock = page.getByTestId('chat-dock');
     await dock.waitFor({ timeout: 10_000 });
+    // the Stream detail page is the public stream's: its URLs and player links never carry the key
+    const [k] = await t.studio.rooms.keys.list();
+    expect(page.url()).toContain(k.stream);
+    expect(await page.content()).not.toContain(k.key);
 
     viewer = io(t.httpUrl(''), { path: '/socket.io', transports: ['websocket'], reconnection: false, forceNew: true });
     const errors: unknown[] = [];

@@ -12,6 +12,9 @@ import { startStudio, waitFor, type TestStudio } from '../helpers/studio';
  * to: it plays (currentTime advances), its chat posts reach the streamer (the panel's chat dock in another page,
  * and the contract), the streamer's delete removes the message from the page, HTML in a message stays text,
  * an unknown room is a 404 page, an ended room says so; with auth.play on the page carries a signed playlist.
+ * With auth.keys on, the key only publishes: the room's stream is the key's public name, and nothing a viewer
+ * gets (the page's HTML, its playlist URLs, its state) contains the key. With auth.keys off (seed 002) the
+ * stream is /<app>/<key>.
  */
 
 async function call<T>(t: TestStudio, cmd: string, args: unknown): Promise<T> {
@@ -22,10 +25,11 @@ async function call<T>(t: TestStudio, cmd: string, args: unknown): Promise<T> {
 
 async function liveRoom(t: TestStudio, title: string): Promise<{ room: Room; pub: Run }> {
   const room = await call<Room>(t, 'rooms.add', { title });
+  // the key publishes; players use room.stream (the public name with auth.keys on, else the key)
   const pub = publishTestPattern(t.rtmpUrl(`/${room.app}/${room.key}`), { size: '320x180', rate: 15, seconds: 150 });
   await waitFor(async () => (await call<Room[]>(t, 'rooms.list', undefined)).find((r) => r.id === room.id)?.status === 1, 'room live', 20_000);
   // LL-HLS has its first parts (so the page's first choice is ready, and a fall-back to HLS would be a bug)
-  const stream = `/${room.app}/${room.key}`;
+  const stream = `/${room.app}/${room.stream}`;
   const sign = t.studio.config.auth.play ? `?sign=${makeSign(stream, Math.floor(Date.now() / 1000) + 600, t.studio.config.auth.secret)}` : '';
   await waitFor(async () => (await fetch(t.httpUrl(`${stream}/ll.m3u8${sign}`))).status === 200, 'LL-HLS playlist', 30_000, 250);
   return { room, pub };
@@ -42,7 +46,7 @@ async function sendChat(page: Page, text: string): Promise<void> {
 
 const messageTexts = (page: Page): Promise<string[]> => page.$$eval('#messages li .text', (els) => els.map((e) => e.textContent ?? ''));
 
-describe('the watch page', () => {
+describe('the watch page (auth.keys on)', () => {
   let t: TestStudio;
   let b: PanelBrowser;
   let room: Room;
@@ -51,9 +55,10 @@ describe('the watch page', () => {
   const heard: unknown[] = [];
 
   beforeAll(async () => {
-    t = await startStudio();
+    t = await startStudio({ auth: { api: false, keys: true } });
     b = await openPanelBrowser();
     ({ room, pub } = await liveRoom(t, 'Launch <b>night</b> & "friends"'));
+    expect(room.stream).toMatch(/^[a-z0-9]{12}$/);
   }, 120_000);
 
   afterAll(async () => {
@@ -70,6 +75,9 @@ describe('the watch page', () => {
     expect(csp).toContain("script-src 'self'");
     expect(csp).not.toMatch(/unsafe-inline|unsafe-eval/);
     const html = await res.text();
+    // the key never reaches a viewer: the page names the public stream only
+    expect(html).not.toContain(room.key);
+    expect(html).toContain(`/${room.app}/${room.stream}`);
     expect(html).not.toContain('<b>night</b>');
     expect(html).toContain('Launch &lt;b&gt;night&lt;/b&gt; &amp; &quot;friends&quot;');
     for (const a of ['watch.js', 'watch.css', 'hls.mjs', 'socket.io.mjs']) expect((await fetch(t.httpUrl(`/watch/assets/${a}`))).status, a).toBe(200);
@@ -90,6 +98,9 @@ describe('the watch page', () => {
     expect(await b.page.getAttribute('#watch', 'data-playlist')).toBe('ll.m3u8');
     const ll = playlists.find((u) => u.includes('/ll.m3u8'));
     expect(ll).toBeDefined();
+    expect(new URL(ll!).pathname).toBe(`/${room.app}/${room.stream}/ll.m3u8`);
+    for (const u of playlists) expect(u).not.toContain(room.key);
+    expect(await b.page.content()).not.toContain(room.key);
     expect(new URL(ll!).searchParams.get('vs')).toMatch(/^[0-9a-f]{24}$/);
     expect(await b.page.$('#expiry')).toBeNull();
   }, 90_000);
@@ -108,7 +119,7 @@ describe('the watch page', () => {
 
     // the streamer's panel: Stream detail of the room's stream, with its chat dock (another page)
     const panel = await b.page.context().newPage();
-    await panel.goto(t.httpUrl(`/#/streams/${room.app}/${room.key}`));
+    await panel.goto(t.httpUrl(`/#/streams/${room.app}/${room.stream}`));
     await panel.waitForSelector('[data-testid=chat-input]', { timeout: 20_000 });
 
     await sendChat(b.page, 'hello from the watch page');
@@ -166,13 +177,13 @@ describe('the watch page', () => {
   }, 90_000);
 });
 
-describe('the watch page with auth.play on', () => {
+describe.each([false, true])('the watch page with auth.play on (auth.keys %s)', (keys) => {
   let t: TestStudio;
   let b: PanelBrowser;
   let pub: Run | null = null;
 
   beforeAll(async () => {
-    t = await startStudio({ auth: { api: false, play: true, secret: 'watch-e2e-secret' } });
+    t = await startStudio({ auth: { api: false, play: true, keys, secret: 'watch-e2e-secret' } });
     b = await openPanelBrowser();
   }, 60_000);
 
@@ -185,7 +196,10 @@ describe('the watch page with auth.play on', () => {
   it('is rendered with a signed playlist URL and its expiry, and plays', async () => {
     const live = await liveRoom(t, 'Signed room');
     pub = live.pub;
-    const stream = `/${live.room.app}/${live.room.key}`;
+    const stream = `/${live.room.app}/${live.room.stream}`;
+    // auth.keys off: the stream is the key (seed 002); on: the public name, and the key is nowhere on the page
+    if (keys) expect(live.room.stream).not.toBe(live.room.key);
+    else expect(live.room.stream).toBe(live.room.key);
     expect((await fetch(t.httpUrl(`${stream}/index.m3u8`))).status).toBeGreaterThanOrEqual(401);
     const playlists: string[] = [];
     b.page.on('request', (r) => {
@@ -199,6 +213,11 @@ describe('the watch page with auth.play on', () => {
     expect(await b.page.textContent('#expiry')).toContain('valid until');
     await videoAdvances(b.page, '#video', 1.5, 45_000);
     const ll = playlists.find((u) => u.includes('/ll.m3u8'));
+    expect(new URL(ll!).pathname).toBe(`${stream}/ll.m3u8`);
     expect(new URL(ll!).searchParams.get('sign')).toMatch(new RegExp(`^${expires}-[0-9a-f]{32}$`));
+    if (keys) {
+      expect(await (await fetch(t.httpUrl(`/watch/${live.room.id}`))).text()).not.toContain(live.room.key);
+      for (const u of playlists) expect(u).not.toContain(live.room.key);
+    }
   }, 120_000);
 });

@@ -2,7 +2,8 @@
  * Seed 002's live-room REST API over HTTP (/api/live/create, changestatus, list/:page, read/:id) in the seed's
  * `{ msg, data }` envelope, its documented errors, and the room status following the stream by itself:
  * 0 → 1 on publish → 2 on a short drop (ffmpeg killed -9) → 1 on return → 3 on stop; ended stays ended;
- * a pause longer than rooms.pause_s ends the room.
+ * a pause longer than rooms.pause_s ends the room. With auth.keys on the key is only the push credential: the
+ * stream goes live at the key's public name (play_path + play_sign), and status and viewers follow that stream.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { verifySign } from '../../core/auth/sign';
@@ -58,6 +59,9 @@ describe('seed 002 live-room API', () => {
     const read = await call<{ data: SeedRoom; sign: string | null }>(t, 'GET', `/api/live/read/${room.id}`);
     expect(read).toMatchObject({ status: 200, body: { msg: 'ok', data: { data: { id: room.id, key: room.key, status: 0 } } } });
     expect(verifySign(`/live/${room.key}`, read.body.data.sign ?? undefined, SECRET)).toEqual({ ok: true });
+    // auth.keys off: the stream is /live/<key> (seed 002), no separate play path
+    expect(read.body.data).not.toHaveProperty('play_path');
+    expect(t.studio.rooms.streamOf(room.id)?.path).toBe(`/live/${room.key}`);
   });
 
   it('list/:page: 10 a page, newest first', async () => {
@@ -175,6 +179,57 @@ describe('seed 002 live-room API', () => {
       expect(await status(room.id)).toBe(want);
     }
     expect((await call(t, 'POST', '/api/live/changestatus', { id: String(room.id), type: 'pause' })).body.code).toBe('ROOM_ENDED');
+  });
+});
+
+describe('seed 002 rooms with auth.keys on', () => {
+  let t: TestStudio;
+  const runs: Run[] = [];
+  beforeAll(async () => {
+    t = await startStudio({ auth: { secret: SECRET, keys: true }, rooms: { pause_s: 30 } });
+  });
+  afterAll(async () => {
+    for (const r of runs) r.child.kill('SIGKILL');
+    await t?.stop();
+  });
+
+  it('create keeps the seed shape (key + push sign) and adds play_path/play_sign; status and viewers follow the public stream', async () => {
+    type Created = { data: SeedRoom; sign: string; play_path: string; play_sign: string };
+    const c = await call<Created>(t, 'POST', '/api/live/create', { title: 'keyed', cover: '' });
+    expect(c.status).toBe(200);
+    const { data: room, sign, play_path, play_sign } = c.body.data;
+    expect(room.key).toMatch(/^[A-Za-z0-9]{20}$/);
+    expect(verifySign(`/live/${room.key}`, sign, SECRET)).toEqual({ ok: true });
+    const k = t.studio.rooms.keys.list().find((x) => x.key === room.key)!;
+    expect(play_path).toBe(`/live/${k.stream}`);
+    expect(play_path).not.toContain(room.key);
+    expect(verifySign(play_path, play_sign, SECRET)).toEqual({ ok: true });
+    expect(t.studio.rooms.streamOf(room.id)).toEqual({ app: 'live', name: k.stream, path: play_path });
+    expect(t.studio.rooms.get(room.id).stream).toBe(k.stream);
+    const read = await call<Created>(t, 'GET', `/api/live/read/${room.id}`);
+    expect(read.body.data.play_path).toBe(play_path);
+
+    const ff = pattern(t.rtmpUrl(`/live/${room.key}`));
+    runs.push(ff);
+    await waitFor(() => t.studio.rooms.get(room.id).status === 1, 'room live (1)', 20_000, 100);
+    await waitFor(() => t.studio.registry.get(play_path)?.ready, 'public stream ready', 20_000);
+    expect(t.studio.registry.get(`/live/${room.key}`)).toBeUndefined();
+    // an FLV player of the public path is a viewer of the room
+    const ac = new AbortController();
+    const res = await fetch(t.httpUrl(`${play_path}.flv`), { signal: ac.signal });
+    expect(res.status).toBe(200);
+    const reader = res.body!.getReader();
+    await reader.read();
+    try {
+      await waitFor(() => t.studio.rooms.get(room.id).viewers.flv === 1, 'flv viewer counted', 10_000, 100);
+    } finally {
+      ac.abort();
+      await reader.cancel().catch(() => undefined);
+    }
+    await kill(ff);
+    await waitFor(() => t.studio.rooms.get(room.id).status === 2, 'room paused (2)', 10_000, 50);
+    expect((await call(t, 'POST', '/api/live/changestatus', { id: room.id, type: 'stop' })).status).toBe(200);
+    expect(t.studio.rooms.get(room.id).status).toBe(3);
   });
 });
 

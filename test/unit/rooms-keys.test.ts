@@ -1,13 +1,38 @@
 import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import Database from 'better-sqlite3';
 import { describe, expect, it } from 'vitest';
 import { AuthAuthority } from '../../core/auth/authority';
 import { rtmpDenial } from '../../core/auth/decisions';
 import { makeSign } from '../../core/auth/sign';
 import { parseConfig } from '../../core/config';
-import { keyTail, randomKey } from '../../core/rooms/keys';
+import { keyTail, randomKey, randomStreamName } from '../../core/rooms/keys';
 import { nextStatus, type RoomEvent, type RoomStatus } from '../../core/rooms/room-status';
+import { KeysRepo } from '../../core/store/keys-repo';
+import { migrate, migrations } from '../../core/store/migrations';
+
+describe('public stream names (migration step 7)', () => {
+  it('12 characters of [a-z0-9]', () => {
+    for (let i = 0; i < 200; i++) expect(randomStreamName()).toMatch(/^[a-z0-9]{12}$/);
+  });
+
+  it('keys made before step 7 get a distinct 12-character public name; the column is unique', () => {
+    const db = new Database(':memory:');
+    migrate(db, migrations.slice(0, 6));
+    for (const id of ['a', 'b', 'c']) {
+      db.prepare('INSERT INTO keys (id, label, app, key, enabled, created_at) VALUES (?, ?, ?, ?, 1, 0)').run(id, id, 'live', randomKey());
+    }
+    migrate(db);
+    const repo = new KeysRepo(db);
+    const names = repo.list().map((k) => k.stream);
+    for (const n of names) expect(n).toMatch(/^[a-f0-9]{12}$/);
+    expect(new Set(names).size).toBe(3);
+    expect(repo.byStream(names[0])?.id).toBe('a');
+    expect(() => db.prepare('UPDATE keys SET stream = ? WHERE id = ?').run(names[0], 'b')).toThrow(/UNIQUE/);
+    db.close();
+  });
+});
 
 describe('stream key generation', () => {
   it('20 characters of [0-9a-zA-Z], every character used, no repeats in 5000', () => {
@@ -46,7 +71,7 @@ describe('room status machine (0 not started, 1 live, 2 paused, 3 ended)', () =>
 
 describe('the authority with auth.keys', () => {
   const keys = new Map([['live/GoodKey123456789012', true], ['live/OffKey1234567890123', false]]);
-  const lookup = { find: (app: string, name: string) => (keys.has(`${app}/${name}`) ? { enabled: keys.get(`${app}/${name}`)! } : null) };
+  const lookup = { find: (app: string, name: string) => (keys.has(`${app}/${name}`) ? { enabled: keys.get(`${app}/${name}`)!, stream: `pub${name.slice(0, 4).toLowerCase()}` } : null) };
   const dir = mkdtempSync(path.join(os.tmpdir(), 'onair-authkeys-'));
   const auth = (extra: Record<string, unknown> = {}) => {
     const cfg = parseConfig({ data_dir: dir, auth: { keys: true, ...extra } });
@@ -85,6 +110,24 @@ describe('the authority with auth.keys', () => {
     expect(a.authorize('publish', '/live/cam_720', req({ own }))).toEqual({ ok: true });
     expect(a.authorize('publish', '/live/cam_480', req({ own }))).toMatchObject({ ok: false, reason: 'key_invalid' });
     expect(auth().authorize('publish', '/live/cam_720', req({ own }))).toMatchObject({ ok: false, reason: 'key_invalid' });
+  });
+
+  it('publishPath: a known key goes live at its public name; other names (rungs, the public name itself) stay; auth.keys off changes nothing', () => {
+    const a = auth();
+    expect(a.publishPath('live', 'GoodKey123456789012')).toEqual({ app: 'live', name: 'pubgood', path: '/live/pubgood' });
+    expect(a.publishPath('live', 'pubgood_720')).toEqual({ app: 'live', name: 'pubgood_720', path: '/live/pubgood_720' });
+    expect(a.authorize('publish', '/live/pubgood', req())).toMatchObject({ ok: false, reason: 'key_invalid' });
+    const off = parseConfig({ data_dir: dir });
+    const b = new AuthAuthority(() => off);
+    b.setKeyLookup(lookup);
+    expect(b.publishPath('live', 'GoodKey123456789012').path).toBe('/live/GoodKey123456789012');
+  });
+
+  it('a refused sign names the app, never the key (auth.keys on)', () => {
+    const a = auth({ publish: true, secret: 's3cret' });
+    const d = a.authorize('publish', '/live/GoodKey123456789012', req({ sign: 'bad' }));
+    if (d.ok) throw new Error('expected a refusal');
+    expect(d.message).not.toContain('GoodKey');
   });
 
   it('with auth.publish too, the sign is checked first and then the key', () => {

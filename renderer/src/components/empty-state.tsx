@@ -40,9 +40,9 @@ export function EmptyState() {
     };
   }, [c, host, rtmpPort, httpPort]);
   const server = urls?.rtmp_server ?? '…';
-  const key = urls?.stream_key ?? '…';
-  const until = urls ? signedUntil(urls.stream_key) : null;
-  const hint = until ? t('empty.keyHintSigned', { app: APP, name: NAME, until: until.toLocaleDateString() }) : t('empty.keyHint');
+  const key = urls?.keys ? t('empty.keyFromKeys') : (urls?.stream_key ?? '…');
+  const until = urls && !urls.keys ? signedUntil(urls.stream_key) : null;
+  const hint = urls?.keys ? t('empty.keyHintKeys') : until ? t('empty.keyHintSigned', { app: APP, name: NAME, until: until.toLocaleDateString() }) : t('empty.keyHint');
   return (
     <section className="empty card" data-testid="empty-state" aria-labelledby="empty-title">
       <div className="empty-icon" aria-hidden="true">

@@ -65,6 +65,7 @@ export function KeyCard({ k }: { k: StreamKey }) {
         </div>
         <div className="stack key-fields">
           <CopyField label={t('keys.server')} value={obsServer(k.obs.server, c.embedded, boundHost)} testId="key-server" />
+          <CopyField label={t('keys.publicStream')} value={`/${k.app}/${k.stream}`} hint={t('keys.publicStream.hint')} testId="key-public-stream" />
           <SecretCopyField
             label={t('keys.streamKey')}
             value={k.obs.stream_key}

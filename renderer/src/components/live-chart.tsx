@@ -9,13 +9,15 @@ interface Props {
   height?: number;
   /** show the legend with current values */
   legend?: boolean;
+  /** the longest window drawn (default the 5-minute tile history; the health charts pass 30 minutes) */
+  spanMs?: number;
 }
 
 function css(el: Element, name: string, fallback: string): string {
   return getComputedStyle(el).getPropertyValue(name).trim() || fallback;
 }
 
-function draw(canvas: HTMLCanvasElement, samples: Sample[]): void {
+function draw(canvas: HTMLCanvasElement, samples: Sample[], maxSpan = HISTORY_MS): void {
   const dpr = window.devicePixelRatio || 1;
   const w = canvas.clientWidth;
   const h = canvas.clientHeight;
@@ -43,7 +45,7 @@ function draw(canvas: HTMLCanvasElement, samples: Sample[]): void {
   if (samples.length < 2) return;
   const now = samples[samples.length - 1].t;
   // the window grows with the history, from 1 minute up to 5
-  const span = Math.min(HISTORY_MS, Math.max(60_000, now - samples[0].t));
+  const span = Math.min(maxSpan, Math.max(60_000, now - samples[0].t));
   const x = (t: number): number => w - ((now - t) / span) * w;
   const maxIn = Math.max(1, ...samples.map((s) => s.bin)) * 1.15;
   const maxFps = Math.max(30, ...samples.map((s) => s.fps)) * 1.15;
@@ -77,7 +79,7 @@ function draw(canvas: HTMLCanvasElement, samples: Sample[]): void {
 }
 
 /** Bitrate (filled) and fps (dashed) over the last 5 minutes, drawn on a canvas. */
-export function LiveChart({ samples, height = 56, legend = true }: Props) {
+export function LiveChart({ samples, height = 56, legend = true, spanMs }: Props) {
   const t = useT();
   const ref = useRef<HTMLCanvasElement>(null);
   const theme = usePrefs((s) => s.theme);
@@ -85,16 +87,16 @@ export function LiveChart({ samples, height = 56, legend = true }: Props) {
 
   useEffect(() => {
     const c = ref.current;
-    if (c) draw(c, samples);
-  }, [samples, theme]);
+    if (c) draw(c, samples, spanMs);
+  }, [samples, theme, spanMs]);
 
   useEffect(() => {
     const c = ref.current;
     if (!c || typeof ResizeObserver === 'undefined') return;
-    const ro = new ResizeObserver(() => draw(c, samples));
+    const ro = new ResizeObserver(() => draw(c, samples, spanMs));
     ro.observe(c);
     return () => ro.disconnect();
-  }, [samples]);
+  }, [samples, spanMs]);
 
   const summary = last ? `${t('chart.label')}: ${formatBitrate(last.bin)}, ${last.fps} fps` : t('chart.label');
   return (

@@ -105,13 +105,17 @@ export function RoomCard({ r }: { r: Room }) {
           </div>
           <div>
             <dt>{t('rooms.stream')}</dt>
-            <dd data-testid="room-key-label">
-              /{r.app}/{keyLabel ?? '…'}
+            <dd className="mono" data-testid="room-stream-path">
+              /{r.app}/{r.stream}
             </dd>
+          </div>
+          <div>
+            <dt>{t('rooms.keyLabel')}</dt>
+            <dd data-testid="room-key-label">{keyLabel ?? '…'}</dd>
           </div>
         </dl>
         <CopyField label={t('rooms.watch')} value={watchUrl(r, httpBase(ports))} testId="room-watch" />
-        <a href={hrefOf({ page: 'stream', app: r.app, name: r.key })} data-testid="room-open-chat">
+        <a href={hrefOf({ page: 'stream', app: r.app, name: r.stream })} data-testid="room-open-chat">
           {t('rooms.chat')}
         </a>
       </div>

@@ -6,6 +6,7 @@ import { hrefOf } from '../router';
 import { useStreams } from '../stores/streams';
 import { BitrateFacts } from './bitrate-facts';
 import { TileDestinations } from './destination-card';
+import { HealthPill } from './health-pill';
 import { LiveChart } from './live-chart';
 import { MiniPreview } from './mini-preview';
 import { TileLadder } from './tile-ladder';
@@ -43,6 +44,7 @@ export function StreamTile({ s, preview }: { s: StreamInfo; preview: boolean }) 
           <span className="muted tile-uptime">{formatDuration(s.uptime, t)}</span>
         </div>
       </a>
+      <HealthPill path={s.path} />
       <dl className="facts">
         <div>
           <dt>{t('detail.video')}</dt>

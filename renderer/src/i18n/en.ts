@@ -1,6 +1,7 @@
 import { enMedia } from './en-media';
 import { enDestinations } from './en-destinations';
 import { enLadder } from './en-ladder';
+import { enHealth } from './en-health';
 import { enRooms } from './en-rooms';
 
 /** English strings. Keys are the source of truth; zh.ts must have every one of them. */
@@ -59,6 +60,8 @@ export const en = {
   'empty.server': 'Server',
   'empty.key': 'Stream Key',
   'empty.keyHint': 'any name works; it becomes the stream’s name',
+  'empty.keyFromKeys': 'a stream key from the Keys page',
+  'empty.keyHintKeys': 'only stream keys publish (auth.keys is on): create one on the Keys page and paste it here',
   'empty.keyHintSigned': 'signed for /{app}/{name} (publish signing is on); valid until {until}',
   'empty.step3': 'Press Start Streaming.',
   'empty.ffmpeg': 'No OBS? Test with ffmpeg:',
@@ -169,6 +172,7 @@ export const en = {
   ...enMedia,
   ...enDestinations,
   ...enLadder,
+  ...enHealth,
   ...enRooms,
 } as const;
 

@@ -2,6 +2,7 @@ import type { MessageKey } from './en';
 import { zhMedia } from './zh-media';
 import { zhDestinations } from './zh-destinations';
 import { zhLadder } from './zh-ladder';
+import { zhHealth } from './zh-health';
 import { zhRooms } from './zh-rooms';
 
 /** 简体中文 */
@@ -60,6 +61,8 @@ export const zh: Record<MessageKey, string> = {
   'empty.server': '服务器',
   'empty.key': '串流密钥',
   'empty.keyHint': '任意名称都可以，它就是这路流的名字',
+  'empty.keyFromKeys': '“推流密钥”页面中的一个密钥',
+  'empty.keyHintKeys': '只有推流密钥可以推流（auth.keys 已开启）：请在“推流密钥”页面创建一个并粘贴到这里',
   'empty.keyHintSigned': '已为 /{app}/{name} 签名（推流签名已开启），有效期至 {until}',
   'empty.step3': '点击“开始直播”。',
   'empty.ffmpeg': '没有 OBS？用 ffmpeg 测试：',
@@ -170,5 +173,6 @@ export const zh: Record<MessageKey, string> = {
   ...zhMedia,
   ...zhDestinations,
   ...zhLadder,
+  ...zhHealth,
   ...zhRooms,
 };

@@ -4,6 +4,9 @@ import { ChatDock } from '../components/chat-dock';
 import { ConfirmButton } from '../components/confirm-button';
 import { CopyField } from '../components/copy-field';
 import { StreamDestinations } from '../components/destination-card';
+import { HealthCharts } from '../components/health-charts';
+import { NotifyControls } from '../components/health-notify';
+import { HealthPill } from '../components/health-pill';
 import { LadderCard } from '../components/ladder-card';
 import { LiveChart } from '../components/live-chart';
 import { PreviewTabs } from '../components/preview-tabs';
@@ -30,7 +33,7 @@ function Urls({ app, name }: { app: string; name: string }) {
       </h3>
       <div className="stack">
         <CopyField label={t('detail.urls.rtmpServer')} value={u?.rtmp_server ?? '…'} testId="url-rtmp-server" />
-        <CopyField label={t('detail.urls.key')} value={u?.stream_key ?? '…'} testId="url-stream-key" />
+        <CopyField label={t('detail.urls.key')} value={u?.keys ? t('empty.keyFromKeys') : (u?.stream_key ?? '…')} testId="url-stream-key" />
         <CopyField label={t('detail.urls.httpFlv')} value={u?.http_flv ?? '…'} testId="url-http-flv" />
         <CopyField label={t('detail.urls.wsFlv')} value={u?.ws_flv ?? '…'} testId="url-ws-flv" />
         <CopyField label={t('detail.urls.hls')} value={hlsUrl(u?.hls)} testId="url-hls" />
@@ -98,9 +101,19 @@ export function StreamDetail({ app, name }: { app: string; name: string }) {
               <LiveChart samples={samples} height={120} />
             </section>
           )}
+          {s && <HealthCharts path={path} />}
           {s && <Subscribers s={s} />}
         </div>
         <div className="stack">
+          {s && (
+            <section className="card" aria-labelledby="shealth-title" data-testid="health-card">
+              <h3 id="shealth-title" className="card-title">
+                {t('shealth.title')}
+              </h3>
+              <HealthPill path={path} all />
+              <NotifyControls path={path} />
+            </section>
+          )}
           {room && <ChatDock room={room} />}
           <RecordControl stream={path} live={!!s} />
           <StreamDestinations path={path} />

@@ -56,9 +56,9 @@ export function sortedRooms(byId: Record<number, Room>): Room[] {
   return Object.values(byId).sort((a, b) => b.created_at - a.created_at || b.id - a.id);
 }
 
-/** The room whose stream is /<app>/<name> (its key), if any — the newest one not ended first. */
+/** The room whose stream is /<app>/<name> (room.stream: the key's public name with auth.keys on), if any — the newest one not ended first. */
 export function roomOfStream(byId: Record<number, Room>, app: string, name: string): Room | null {
-  const mine = sortedRooms(byId).filter((r) => r.app === app && r.key === name);
+  const mine = sortedRooms(byId).filter((r) => r.app === app && r.stream === name);
   return mine.find((r) => r.status !== 3) ?? mine[0] ?? null;
 }
 

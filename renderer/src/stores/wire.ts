@@ -5,6 +5,7 @@ import { wireDestinations } from './destinations';
 import { useJobs } from './jobs';
 import { wireKeys } from './keys';
 import { wireLadder } from './ladder';
+import { wireHealth } from './health';
 import { useLogs } from './logs';
 import { useRecordings } from './recordings';
 import { wireRelays } from './relays';
@@ -48,6 +49,7 @@ export function wireStores(c: OnAirClient): () => void {
     wireDestinations(c),
     wireRelays(c),
     wireLadder(c),
+    wireHealth(c),
     wireKeys(c),
     wireRooms(c),
     wireChat(c),

@@ -1,0 +1,31 @@
+import type { enHealth } from './en-health';
+
+/** 流健康（issue 14）的简体中文文案。 */
+export const zhHealth: Record<keyof typeof enHealth, string> = {
+  'shealth.title': '流健康',
+  'shealth.good': '良好',
+  'shealth.warning': '警告',
+  'shealth.bad': '异常',
+  'shealth.allGood': '一切正常。',
+  'shealth.more': '另外',
+  'shealth.advice.no_audio_facebook': '没有音轨：Facebook 会结束直播',
+  'shealth.advice.keyframes': '每 {seconds} 秒一个关键帧：在 OBS → 输出 → 关键帧间隔 设为 2',
+  'shealth.advice.upload': '推流目标需要 {need} Mbit/s；实测上行 {lo}–{hi} Mbit/s',
+  'shealth.advice.disk': '磁盘还能录制 {minutes} 分钟',
+  'shealth.advice.publisher_lag': '画面晚到 {ms} 毫秒（推流端网络）',
+  'shealth.advice.ladder_speed': '多码率转码仅 {speed}× 实时速度：去掉最高一档或使用硬件编码器',
+  'shealth.advice.bitrate_swings': '码率在 10 秒内波动 {ratio} 倍：请使用 CBR',
+  'shealth.charts': '最近 30 分钟',
+  'shealth.chart.keyframe': '关键帧间隔（秒）',
+  'shealth.chart.lag': '推流延迟（毫秒）',
+  'shealth.chart.viewers': '观众',
+  'shealth.chart.acked': '推流目标确认码率',
+  'shealth.chart.empty': '暂无数据。',
+  'shealth.notify.enable': '桌面通知',
+  'shealth.notify.on': '通知已开启',
+  'shealth.notify.denied': '浏览器已阻止通知',
+  'shealth.notify.mute': '此流不再提醒',
+  'shealth.notify.dropped': '{path} 已断开',
+  'shealth.notify.droppedBody': '{path} 的推流端已断开。',
+  'shealth.notify.bad': '{path}：健康状况异常',
+};
