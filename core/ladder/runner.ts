@@ -4,6 +4,7 @@ import type { FfmpegBudget } from '../ffmpeg/budget';
 import type { H264Encoder } from '../ffmpeg/encoders';
 import { procStat } from '../ffmpeg/processes';
 import { runTool, type ToolRun } from '../ffmpeg/run';
+import { ffmpegEndReason, restartDelayMs } from '../ffmpeg/supervise';
 import type { Stream } from '../media/stream';
 import { ladderArgs } from './args';
 import { planRungs, speedWarning, type PlannedRung, type ResolvedLadder, type SourceShape } from './plan';
@@ -141,8 +142,7 @@ export class LadderRun {
       this.deps.log.info({ source: this.source.path, encoder: this.encoder, rungs: this.rungs.map((r) => r.name), pid: run.pid }, 'ladder started');
       const res = await run.done;
       if (this.run !== run || this.stopped) return;
-      const tail = res.stderr.trim().split('\n').slice(-2).join(' | ');
-      if (!res.cancelled || !this.error) this.error = `ffmpeg ended (${res.signal ?? `code ${res.code}`})${tail ? `: ${tail}` : ''}`;
+      if (!res.cancelled || !this.error) this.error = ffmpegEndReason(res);
     } catch (e) {
       this.error = (e as Error).message;
     }
@@ -151,7 +151,7 @@ export class LadderRun {
     this.run = null;
     this.restarts++;
     this.failsInARow = Date.now() - startedAt > 30_000 ? 1 : this.failsInARow + 1;
-    const delay = Math.min(10_000, 500 * 2 ** Math.min(5, this.failsInARow - 1));
+    const delay = restartDelayMs(this.failsInARow);
     this.state = 'restarting';
     this.speed = this.cpu = null;
     this.speedWin.length = 0;

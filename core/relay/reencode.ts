@@ -13,6 +13,7 @@ import { OnAirError } from '../errors';
 import type { FfmpegBudget } from '../ffmpeg/budget';
 import { hardwareInput, videoCodecArgs, type H264Encoder } from '../ffmpeg/encoders';
 import { runTool, type ToolRun } from '../ffmpeg/run';
+import { ffmpegEndReason, restartDelayMs } from '../ffmpeg/supervise';
 import type { MediaPacket } from '../media/packet';
 import type { StreamRegistry } from '../media/registry';
 import type { Stream } from '../media/stream';
@@ -245,7 +246,7 @@ export class ReencodeFeed {
       this.log.info({ dest: this.destId, encoder: this.encoder, out: this.path, pid: run.pid }, 're-encode started');
       const res = await run.done;
       if (this.run !== run || this.stopped) return;
-      if (!this.error || !res.cancelled) this.error = `ffmpeg ended (${res.signal ?? `code ${res.code}`}): ${res.stderr.trim().split('\n').slice(-2).join(' | ') || 'no output'}`;
+      if (!this.error || !res.cancelled) this.error = ffmpegEndReason(res);
     } catch (e) {
       this.error = (e as Error).message;
     }
@@ -253,7 +254,7 @@ export class ReencodeFeed {
     this.clearTimers();
     this.run = null;
     this.restarts++;
-    const delay = Math.min(10_000, 500 * 2 ** Math.min(5, this.restarts - 1));
+    const delay = restartDelayMs(this.restarts);
     this.log.warn({ dest: this.destId, error: this.error, restarts: this.restarts, delay }, 're-encode restarting');
     this.on.changed();
     this.restartTimer = setTimeout(() => void this.spawn(), delay);
