@@ -44,6 +44,7 @@ export function settingsOf(cfg: OnAirConfig): Settings {
     ffmpeg: cfg.ffmpeg ?? '',
     hls: { enabled: cfg.hls.enabled, ll: cfg.hls.ll, dash: cfg.hls.dash, segment_seconds: cfg.hls.segment_seconds },
     record: { max_age_days: cfg.record.max_age_days, max_total_mb: cfg.record.max_total_mb },
+    slate: { enabled: cfg.slate.enabled, after_ms: cfg.slate.after_ms, max_s: cfg.slate.max_s, image: cfg.slate.image ?? '' },
   };
 }
 
@@ -60,6 +61,8 @@ export function configPatchOf(p: SettingsPatch): Obj {
   if (p.ffmpeg !== undefined) out.ffmpeg = p.ffmpeg;
   if (p.hls && Object.keys(p.hls).length) out.hls = { ...p.hls };
   if (p.record && Object.keys(p.record).length) out.record = { ...p.record };
+  // slate.image "" = the built-in card (the config key is left out)
+  if (p.slate && Object.keys(p.slate).length) out.slate = { ...p.slate, ...(p.slate.image === '' ? { image: undefined } : {}) };
   return out;
 }
 

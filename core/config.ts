@@ -230,12 +230,25 @@ export const RoomsConfigSchema = z.object({
  * `enabled`: 'auto' = on for a stream while an enabled destination feeds from it; true/false = for every stream.
  * `image`: an absolute path to a PNG/JPEG; default: a generated card (shapes, no text: no font needed).
  */
+const SlateEnabledSchema = z.union([z.literal('auto'), z.boolean()]);
+/** per app / per stream protection: a stream's entry wins over its app's, which wins over `slate.enabled` */
+const SlateOverrideSchema = z.object({ enabled: SlateEnabledSchema }).loose();
 export const SlateConfigSchema = z.object({
-  enabled: z.union([z.literal('auto'), z.boolean()]).default('auto'),
+  enabled: SlateEnabledSchema.default('auto'),
   after_ms: z.number().int().min(0).max(60_000).default(1500),
   max_s: z.number().min(1).max(86_400).default(600),
   image: z.string().refine((v) => path.isAbsolute(v), 'must be an absolute path').optional(),
+  /** by app name: { live: { enabled: true } } */
+  apps: z.record(z.string(), SlateOverrideSchema).default({}),
+  /** by stream path: { '/live/studio': { enabled: false } } */
+  streams: z.record(z.string(), SlateOverrideSchema).default({}),
 }).loose();
+export type SlateEnabled = z.infer<typeof SlateEnabledSchema>;
+
+/** Whether a stream is protected by the slate: `slate.streams[path]` > `slate.apps[app]` > `slate.enabled`. */
+export function slateEnabledFor(slate: z.infer<typeof SlateConfigSchema>, app: string, name: string): SlateEnabled {
+  return slate.streams[`/${app}/${name}`]?.enabled ?? slate.apps[app]?.enabled ?? slate.enabled;
+}
 
 export const ConfigSchema = z.object({
   /** interface every listener binds unless rtmp.host / http.host say otherwise */

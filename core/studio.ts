@@ -16,6 +16,7 @@ import { LadderManager } from './ladder/manager';
 import { ladderFeature } from './ladder/feature';
 import { HealthMonitor } from './health/monitor';
 import { healthFeature } from './health/feature';
+import { Timeline } from './health/timeline';
 import { KeysService } from './rooms/keys';
 import { RoomsService } from './rooms/rooms';
 import { roomsFeature } from './rooms/rooms-feature';
@@ -116,6 +117,8 @@ export class Studio {
   readonly slate: SlateService;
   /** stream health (issue 14): verdicts, advice, samples for charts (health.changed events) */
   readonly health: HealthMonitor;
+  /** the health timeline (issue 14): one entry per incident (health.timeline, health.event events) */
+  readonly timeline: Timeline;
   private readonly rtmp: RtmpServer;
   private cfg: OnAirConfig;
   private startedAt = Date.now();
@@ -180,6 +183,17 @@ export class Studio {
       registry: this.registry, net: this.ctx.net, log, db: () => this.store?.db ?? null,
       destinations: () => (this.store ? this.destinations.list() : []), ladder: () => this.ladder.list(), recordFolder: () => this.recordings.folder(),
     });
+    this.timeline = new Timeline({
+      registry: this.registry, slate: this.slate, destinations: this.destinations, recordings: this.recordings, health: this.health,
+      db: () => this.store?.db ?? null, log,
+      destinationName: (id) => {
+        try {
+          return this.store ? this.destinations.get(id).name : null;
+        } catch {
+          return null;
+        }
+      },
+    });
     // every feature, one shape (core/feature.ts): the commands it answers and what it mounts
     this.features = [
       { name: 'flv', mount: (h) => mountFlv(h, this.ctx) },
@@ -211,7 +225,7 @@ export class Studio {
       roomsFeature(this.rooms, () => this.cfg),
       chat.feature(),
       slateFeature(this.slate),
-      healthFeature(this.health),
+      healthFeature(this.health, this.timeline),
       { name: 'server', handlers: serverHandlers(this, { mode: opts.mode }), events: ['server.stats', 'log'] },
     ];
     checkEvents(this.features, eventNames);

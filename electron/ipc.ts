@@ -1,6 +1,6 @@
-import { dialog, ipcMain, type BrowserWindow, type IpcMainInvokeEvent } from 'electron';
+import { dialog, ipcMain, Notification, type BrowserWindow, type IpcMainEvent, type IpcMainInvokeEvent } from 'electron';
 import type { Studio } from '../core/studio';
-import { EVENT_CHANNEL, INVOKE_CHANNEL, PICK_CHANNEL } from './channels';
+import { EVENT_CHANNEL, INVOKE_CHANNEL, NOTIFY_CHANNEL, PICK_CHANNEL } from './channels';
 import { trustedSender } from './security';
 
 /** Commands whose answer is a file the desktop app shows in the OS file manager. */
@@ -41,6 +41,23 @@ export function bindContract(studio: Studio, win: () => BrowserWindow | null, op
       return { ok: false, error: { code: 'VALIDATION', message: (err as Error).message } };
     }
   });
+  // a native notification for the panel (health timeline entries); plain text, bounded, from the panel only
+  const notify = (e: IpcMainEvent, n: unknown): void => {
+    if (!trustedSender(e.senderFrame) || typeof n !== 'object' || n === null || !Notification.isSupported()) return;
+    const { title, body } = n as { title?: unknown; body?: unknown };
+    if (typeof title !== 'string' || typeof body !== 'string') return;
+    const note = new Notification({ title: title.slice(0, 200), body: body.slice(0, 1000), silent: false });
+    note.on('click', () => {
+      const w = win();
+      if (w && !w.isDestroyed()) {
+        if (w.isMinimized()) w.restore();
+        w.show();
+        w.focus();
+      }
+    });
+    note.show();
+  };
+  ipcMain.on(NOTIFY_CHANNEL, notify);
   const off = studio.api.events.subscribe((ev) => {
     const w = win();
     if (w && !w.isDestroyed() && !w.webContents.isDestroyed()) w.webContents.send(EVENT_CHANNEL, ev);
@@ -49,5 +66,6 @@ export function bindContract(studio: Studio, win: () => BrowserWindow | null, op
     off();
     ipcMain.removeHandler(INVOKE_CHANNEL);
     ipcMain.removeHandler(PICK_CHANNEL);
+    ipcMain.removeListener(NOTIFY_CHANNEL, notify);
   };
 }

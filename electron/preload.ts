@@ -5,7 +5,7 @@
  */
 import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { EVENT_NAMES } from '../core/contract/constants';
-import { EVENT_CHANNEL, INVOKE_CHANNEL, PICK_CHANNEL } from './channels';
+import { EVENT_CHANNEL, INVOKE_CHANNEL, NOTIFY_CHANNEL, PICK_CHANNEL } from './channels';
 
 type Listener = (data: unknown) => void;
 const listeners = new Map<string, Set<Listener>>();
@@ -42,6 +42,13 @@ contextBridge.exposeInMainWorld('onair', {
   pickSetting(key: unknown): Promise<unknown> {
     if (key !== 'ffmpeg' && key !== 'storage_dir') return Promise.resolve({ ok: false, error: { code: 'VALIDATION', message: 'unknown setting' } });
     return ipcRenderer.invoke(PICK_CHANNEL, key);
+  },
+  /** A native desktop notification ({ title, body }, plain text); the main process shows it. */
+  notify(n: unknown): void {
+    if (typeof n !== 'object' || n === null) return;
+    const { title, body } = n as { title?: unknown; body?: unknown };
+    if (typeof title !== 'string' || typeof body !== 'string') return;
+    ipcRenderer.send(NOTIFY_CHANNEL, { title, body });
   },
   pathForFile(file: unknown): string {
     // a File crossing the context bridge; webUtils refuses anything else

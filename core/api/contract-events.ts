@@ -55,6 +55,7 @@ export class ContractEvents {
   private onRelayState = (r: Relay): void => this.emit({ event: 'relay.state', data: r });
   private onLadderState = (s: LadderState): void => this.emit({ event: 'ladder.state', data: s });
   private onHealth = (d: EventData<'health.changed'>): void => this.emit({ event: 'health.changed', data: d });
+  private onTimeline = (d: EventData<'health.event'>): void => this.emit({ event: 'health.event', data: d });
   private onRoomChanged = (r: Room): void => this.emit({ event: 'room.changed', data: r });
   /** one forwarder per chat event (chat.message, chat.moderated, presence.changed) */
   private readonly onChat = Object.fromEntries(
@@ -80,6 +81,7 @@ export class ContractEvents {
     this.studio.ladder?.on('state', this.onLadderState);
     this.studio.rooms?.on('room.changed', this.onRoomChanged);
     this.studio.health?.on('changed', this.onHealth);
+    this.studio.timeline?.on('event', this.onTimeline);
     for (const name of CHAT_EVENT_NAMES) this.studio.chat?.on(name, this.onChat[name]);
     const net = this.studio.ctx.net;
     this.lastNet = { at: Date.now(), inBytes: net.inBytes, outBytes: net.outBytes };
@@ -102,6 +104,7 @@ export class ContractEvents {
     this.studio.ladder?.off('state', this.onLadderState);
     this.studio.rooms?.off('room.changed', this.onRoomChanged);
     this.studio.health?.off('changed', this.onHealth);
+    this.studio.timeline?.off('event', this.onTimeline);
     for (const name of CHAT_EVENT_NAMES) this.studio.chat?.off(name, this.onChat[name]);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;

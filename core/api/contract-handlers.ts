@@ -3,6 +3,7 @@ import { makeSign } from '../auth/sign';
 import type { OnAirConfig } from '../config';
 import { EXEC_SETTINGS } from '../exec-settings';
 import { ListenerApplyError, type ListenerName, type ListenInfo } from '../config-apply';
+import { slateImageProblem } from '../slate/image';
 import { configPatchOf, isMask, overlayConfig, publicSettingsOf, saveConfigPatch, settingsOf } from '../config-store';
 import {
   commands, isCommandName, mergeSettings, SettingsSchema,
@@ -11,7 +12,7 @@ import {
 import type { DestinationStatusView } from '../contract/destinations';
 import type { Relay } from '../contract/relays';
 import type { LadderState } from '../contract/ladder';
-import type { StreamHealth } from '../contract/health';
+import type { StreamHealth, TimelineEvent } from '../contract/health';
 import type { ChatEventName, Room } from '../contract/rooms';
 import type { RecordingManager } from '../record/recordings';
 import { hlsSettingsFor } from '../hls/settings';
@@ -50,6 +51,8 @@ export interface StudioPort {
   readonly chat?: { on(e: ChatEventName, fn: (d: never) => void): unknown; off(e: ChatEventName, fn: (d: never) => void): unknown };
   /** stream health (health.changed events) */
   readonly health?: { on(e: 'changed', fn: (d: { stream: string; health: StreamHealth | null }) => void): unknown; off(e: 'changed', fn: (d: { stream: string; health: StreamHealth | null }) => void): unknown };
+  /** the health timeline (health.event events) */
+  readonly timeline?: { on(e: 'event', fn: (d: TimelineEvent) => void): unknown; off(e: 'event', fn: (d: TimelineEvent) => void): unknown };
   applyConfig(input: unknown): Promise<{ config: OnAirConfig; restarted: ListenerName[]; ports: ListenInfo | null }>;
 }
 
@@ -113,6 +116,8 @@ export function serverHandlers(studio: StudioPort, opts: HandlerOptions = {}): P
       if (patch.auth) for (const k of ['secret', 'api_pass', 'api_token'] as const) if (isMask(patch.auth[k])) delete patch.auth[k];
       const merged = SettingsSchema.safeParse(mergeSettings(settingsOf(studio.config), patch));
       if (!merged.success) throw new CommandError('VALIDATION', merged.error.issues[0]?.message ?? 'invalid settings', issuesOf(merged.error));
+      const badImage = patch.slate?.image !== undefined ? slateImageProblem(patch.slate.image) : null;
+      if (badImage) throw new CommandError('VALIDATION', `slate.image ${badImage}`, [{ path: 'slate.image', message: badImage }]);
       let applied;
       try {
         applied = await studio.applyConfig(overlayConfig(studio.config, configPatchOf(merged.data)));

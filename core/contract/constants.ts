@@ -12,7 +12,7 @@ export const EVENT_NAMES = [
   'ladder.state',
   'room.changed',
   'chat.message', 'chat.moderated', 'presence.changed',
-  'health.changed',
+  'health.changed', 'health.event',
 ] as const;
 
 /** Path of the WebSocket transport. */

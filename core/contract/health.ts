@@ -75,7 +75,27 @@ const StreamPath = z.string().refine((s) => {
   return parts.length === 3 && parts[0] === '' && isStreamName(parts[1]) && isStreamName(parts[2]);
 }, 'a stream path like /live/studio');
 
+/** What happened, for the timeline under the charts and for notifications (one entry per incident). */
+export const TIMELINE_KINDS = [
+  'published', 'dropped', 'returned', 'ended', 'slate_on', 'slate_off',
+  'destination_live', 'destination_retrying', 'destination_failed', 'recording_failed', 'health_bad', 'disk_low',
+] as const;
+export const TimelineEventSchema = z.object({
+  at: z.number(),
+  /** the stream it is about ("/app/name"); null for the server (disk) */
+  stream: z.string().nullable(),
+  kind: z.enum(TIMELINE_KINDS),
+  /** plain words in English (a destination's name and last error, the advice…); the panel may translate `kind` */
+  text: z.string(),
+});
+export type TimelineEvent = z.infer<typeof TimelineEventSchema>;
+
 export const healthCommands = {
+  /** the timeline: newest last, the last `minutes` (default 30), one stream or all */
+  'health.timeline': {
+    args: z.strictObject({ stream: StreamPath.optional(), minutes: z.number().int().min(1).max(1440).optional() }).optional(),
+    result: z.array(TimelineEventSchema),
+  },
   /** verdicts of every live stream (or one) */
   'health.get': { args: z.strictObject({ stream: StreamPath.optional() }).optional(), result: z.array(StreamHealthSchema) },
   /** samples for charts: 1 s apart up to 30 min, per-minute averages from the store beyond (up to 24 h) */
@@ -88,4 +108,6 @@ export const healthCommands = {
 export const healthEvents = {
   /** a stream's verdict or advice changed (not every second); health null: the stream is no longer live */
   'health.changed': z.object({ stream: z.string(), health: StreamHealthSchema.nullable() }),
+  /** a timeline entry as it happens (desktop/browser notifications are raised from these, once per incident) */
+  'health.event': TimelineEventSchema,
 } as const;

@@ -42,6 +42,17 @@ export const RecordSettingsSchema = z.strictObject({
   max_total_mb: num.min(0, 'must be 0 or more').max(1e9, 'too large'),
 });
 
+/**
+ * Disconnect protection (config `slate.*`, issue 14): 'auto' protects streams feeding a destination. `image`:
+ * an absolute path to a PNG or JPEG on the server ("" = the built-in card); the server checks it exists.
+ */
+export const SlateSettingsSchema = z.strictObject({
+  enabled: z.union([z.literal('auto'), z.boolean()]),
+  after_ms: num.int('must be whole milliseconds').min(0, 'must be 0–60000').max(60_000, 'must be 0–60000'),
+  max_s: num.min(1, 'must be 1–86400').max(86_400, 'must be 1–86400'),
+  image: z.string().max(4096),
+});
+
 const SettingsObject = z.strictObject({
   host: hostName,
   rtmp: z.strictObject({ port, gop_cache: z.boolean() }),
@@ -55,6 +66,7 @@ const SettingsObject = z.strictObject({
   ffmpeg: z.string().max(4096),
   hls: HlsSettingsSchema,
   record: RecordSettingsSchema,
+  slate: SlateSettingsSchema,
 });
 
 /** Complete settings, with the rules that span fields. */
@@ -85,6 +97,7 @@ export const SettingsPatchSchema = z.strictObject({
   ffmpeg: SettingsObject.shape.ffmpeg.optional(),
   hls: HlsSettingsSchema.partial().optional(),
   record: RecordSettingsSchema.partial().optional(),
+  slate: SlateSettingsSchema.partial().optional(),
 });
 export type SettingsPatch = z.infer<typeof SettingsPatchSchema>;
 
@@ -100,5 +113,6 @@ export function mergeSettings(base: Settings, patch: SettingsPatch): Settings {
     ffmpeg: patch.ffmpeg ?? base.ffmpeg,
     hls: { ...base.hls, ...patch.hls },
     record: { ...base.record, ...patch.record },
+    slate: { ...base.slate, ...patch.slate },
   };
 }

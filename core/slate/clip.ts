@@ -160,6 +160,11 @@ export class ClipCache {
     return this.clips.has(key);
   }
 
+  /** forget every clip in memory (the slate image changed; files on disk are keyed by image + mtime) */
+  clear(): void {
+    this.clips.clear();
+  }
+
   get(p: SlateParams): Promise<SlateClip> {
     const key = clipKey(p);
     let c = this.clips.get(key);

@@ -26,7 +26,7 @@
 import { EventEmitter } from 'node:events';
 import path from 'node:path';
 import type { Logger } from 'pino';
-import type { OnAirConfig } from '../config';
+import { slateEnabledFor, type OnAirConfig } from '../config';
 import type { ServerContext } from '../context';
 import type { Feature } from '../feature';
 import { publish, type PublishHandle } from '../media/publish';
@@ -64,6 +64,7 @@ export class SlateService extends EventEmitter<{ slate: [SlateEvent] }> {
   private readonly pending = new Map<string, NodeJS.Timeout>();
   private readonly preparing = new Map<string, NodeJS.Timeout>();
   private started = false;
+  private lastImage: string | null | undefined = undefined;
 
   constructor(private readonly deps: SlateDeps) {
     super();
@@ -76,10 +77,10 @@ export class SlateService extends EventEmitter<{ slate: [SlateEvent] }> {
     return !!r && r.feeder !== null && !r.over;
   }
 
-  /** Is this stream protected (config `slate.enabled`)? */
+  /** Is this stream protected (config `slate.streams[path]` > `slate.apps[app]` > `slate.enabled`)? */
   protects(s: Stream): boolean {
     if (s.internal || s.rungOf) return false;
-    const on = this.deps.config().slate.enabled;
+    const on = slateEnabledFor(this.deps.config().slate, s.app, s.name);
     if (on !== 'auto') return on;
     return s.allSubscribers().some((x) => x.protocol === 'relay');
   }
@@ -106,8 +107,14 @@ export class SlateService extends EventEmitter<{ slate: [SlateEvent] }> {
     for (const r of [...this.runs.values()]) this.finish(r, 'studio stopping');
   }
 
+  /** the configured image; a changed one drops the clips made from the previous one */
   private image(): string | null {
-    return this.deps.config().slate.image ?? null;
+    const img = this.deps.config().slate.image ?? null;
+    if (img !== this.lastImage) {
+      if (this.lastImage !== undefined) this.clips.clear();
+      this.lastImage = img;
+    }
+    return img;
   }
 
   /** A real publisher is live: cancel a pending slate, and prepare the clip once its parameters are known. */

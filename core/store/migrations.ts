@@ -8,6 +8,7 @@ import { RECORDINGS_MIGRATION } from './recordings-repo';
 import { RELAYS_MIGRATION } from './relays-repo';
 import { ROOMS_MIGRATION } from './rooms-repo';
 import { SEED_RECORDINGS_MIGRATION } from './seed-recordings-repo';
+import { TIMELINE_MIGRATION } from './timeline-repo';
 
 /**
  * Schema steps, applied in order; `PRAGMA user_version` holds how many have run. Later features add
@@ -50,6 +51,8 @@ export const migrations: readonly string[] = [
   KEYS_STREAM_MIGRATION,
   // 8: per-minute stream and server health samples for the charts (issue 14; health-repo.ts; IF NOT EXISTS: order-proof)
   HEALTH_MIGRATION,
+  // 9: the health timeline (issue 14; timeline-repo.ts; IF NOT EXISTS: order-proof)
+  TIMELINE_MIGRATION,
 ];
 
 /** Bring a database up to date. A database newer than this build refuses to open (CONFIG). */

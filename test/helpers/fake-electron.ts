@@ -16,6 +16,9 @@ export const fake = {
   schemes: [] as unknown[],
   protocolHandlers: new Map<string, (req: Request) => Promise<Response> | Response>(),
   ipcHandlers: new Map<string, Fn>(),
+  ipcListeners: new Map<string, Fn>(),
+  rendererSends: [] as unknown[][],
+  notifications: [] as Array<{ title: string; body: string }>,
   windows: [] as FakeWindow[],
   exposed: new Map<string, Record<string, Fn>>(),
   rendererInvokes: [] as unknown[][],
@@ -144,7 +147,20 @@ export { FakeWindow as BrowserWindow };
 export const ipcMain = {
   handle: (channel: string, h: Fn) => fake.ipcHandlers.set(channel, h),
   removeHandler: (channel: string) => fake.ipcHandlers.delete(channel),
+  on: (channel: string, fn: Fn) => fake.ipcListeners.set(channel, fn),
+  removeListener: (channel: string) => fake.ipcListeners.delete(channel),
 };
+
+/** Native notifications: shown ones are kept in `fake.notifications`. */
+export class Notification extends EventEmitter {
+  static isSupported = (): boolean => true;
+  constructor(private readonly opts: { title: string; body: string }) {
+    super();
+  }
+  show(): void {
+    fake.notifications.push({ title: this.opts.title, body: this.opts.body });
+  }
+}
 
 export const contextBridge = {
   exposeInMainWorld: (key: string, api: Record<string, Fn>) => fake.exposed.set(key, api),
@@ -156,6 +172,7 @@ export const ipcRenderer = {
     return { ok: true, result: null };
   },
   on: (channel: string, fn: Fn) => fake.rendererListeners.set(channel, fn),
+  send: (...a: unknown[]) => fake.rendererSends.push(a),
 };
 
 /** The renderer's webUtils: a File's path (the fake reads it off a `path` property). */
@@ -173,4 +190,4 @@ export const safeStorage = {
   },
 };
 
-export default { app, protocol, session, shell, dialog, Menu, nativeImage, screen, Tray: FakeTray, BrowserWindow: FakeWindow, ipcMain, contextBridge, ipcRenderer, webUtils, safeStorage };
+export default { app, protocol, session, shell, dialog, Menu, nativeImage, screen, Tray: FakeTray, BrowserWindow: FakeWindow, ipcMain, contextBridge, ipcRenderer, webUtils, safeStorage, Notification };

@@ -113,10 +113,15 @@ describe('electron main', () => {
 });
 
 describe('electron preload', () => {
-  it('exposes exactly window.onair = { invoke, on, pathForFile, pickSetting }', async () => {
+  it('exposes exactly window.onair = { invoke, on, pathForFile, pickSetting, notify }', async () => {
     await import('../../electron/preload');
     const api = fake.exposed.get('onair')!;
-    expect(Object.keys(api).sort()).toEqual(['invoke', 'on', 'pathForFile', 'pickSetting']);
+    expect(Object.keys(api).sort()).toEqual(['invoke', 'notify', 'on', 'pathForFile', 'pickSetting']);
+    // a native notification: only { title, body } strings reach the main process
+    api.notify({ title: 'Slate on air', body: '/live/studio' });
+    api.notify({ title: 1, body: 'x' });
+    api.notify('nope');
+    expect(fake.rendererSends).toEqual([['onair:notify', { title: 'Slate on air', body: '/live/studio' }]]);
     // the native picker for settings that execute things: only the two known keys reach the main process
     await api.pickSetting('ffmpeg');
     expect(fake.rendererInvokes.at(-1)).toEqual(['onair:pick-setting', 'ffmpeg']);

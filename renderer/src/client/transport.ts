@@ -25,6 +25,8 @@ export interface OnAirBridge {
   pathForFile?(file: File): string;
   /** the desktop app's native picker for the ffmpeg binary or the storage folder (checked and saved by the core) */
   pickSetting?(key: 'ffmpeg' | 'storage_dir'): Promise<Reply>;
+  /** a native desktop notification (issue 14) */
+  notify?(n: { title: string; body: string }): unknown;
 }
 
 declare global {

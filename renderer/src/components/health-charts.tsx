@@ -8,10 +8,10 @@ import { LiveChart } from './live-chart';
 
 const SPAN_MS = 30 * 60_000;
 const REFRESH_MS = 5000;
-type Series = { label: string; values: Array<[number, number | null]>; format: (v: number) => string; testId: string };
+export type Series = { label: string; values: Array<[number, number | null]>; format: (v: number) => string; testId: string };
 
 /** One line over the last 30 minutes on a canvas, its newest value in the caption. */
-function SeriesChart({ s }: { s: Series }) {
+export function SeriesChart({ s }: { s: Series }) {
   const ref = useRef<HTMLCanvasElement>(null);
   const pts = s.values.filter((p): p is [number, number] => p[1] !== null);
   const last = pts[pts.length - 1];

@@ -1,8 +1,9 @@
 import { useEffect, useState } from 'react';
+import type { TimelineEvent } from '../../../core/contract';
+import { client } from '../client/client';
 import { translate, useT } from '../i18n';
 import { useHealth } from '../stores/health';
 import { usePrefs } from '../stores/prefs';
-import { useStreams } from '../stores/streams';
 import { adviceText } from './health-pill';
 
 /** localStorage: the streams the user said "don't tell me again" for */
@@ -24,41 +25,68 @@ function setMuted(path: string, on: boolean): void {
   localStorage.setItem(MUTE_KEY, JSON.stringify([...m]));
 }
 
-function notify(path: string, title: string, body: string): void {
-  if (typeof Notification === 'undefined' || Notification.permission !== 'granted' || muted().has(path)) return;
+/** The desktop app's native notifications when its preload offers them, else the browser's (once permitted). */
+function show(title: string, body: string, tag: string): void {
+  const native = window.onair?.notify;
+  if (native) {
+    void Promise.resolve(native({ title, body })).catch(() => undefined);
+    return;
+  }
+  if (typeof Notification === 'undefined' || Notification.permission !== 'granted') return;
   try {
-    new Notification(title, { body, tag: `onair:${path}` });
+    new Notification(title, { body, tag });
   } catch {
-    // some browsers only allow notifications from a service worker: the pill still shows it
+    // some browsers only allow notifications from a service worker: the timeline and the pill still show it
   }
 }
 
+/** the kinds that raise a notification */
+const NOTIFY: ReadonlySet<TimelineEvent['kind']> = new Set(['dropped', 'destination_failed', 'disk_low', 'health_bad']);
+/** a disk warning again only after this long */
+const DISK_AGAIN_MS = 10 * 60_000;
+
 /**
- * Browser notifications (issue 14): a stream drops, or its health turns bad — once per incident, not per second.
- * An incident is re-armed only when it ends (the stream is live again; the verdict leaves "bad"). Renders nothing.
+ * Desktop/browser notifications (issue 14), driven by the core's `health.event`: a stream drops, a destination
+ * fails for good, the disk is about to fill, health turns bad. Once per incident: the core sends one event per
+ * incident, and the panel re-arms a stream's "dropped" only when it is published again and its "health bad"
+ * only once the verdict has left bad, so a reconnect or a repeated event never notifies twice. Renders nothing.
  */
 export function HealthNotifier() {
   useEffect(() => {
-    const bad = new Set(Object.values(useHealth.getState().byPath).filter((h) => h.verdict === 'bad').map((h) => h.stream));
-    let live = new Set(Object.keys(useStreams.getState().streams));
+    const c = client();
+    const open = new Set<string>();
+    let diskAt = 0;
     const t = (k: Parameters<typeof translate>[1], v?: Record<string, string | number>): string => translate(usePrefs.getState().lang, k, v);
-    const offHealth = useHealth.subscribe((st) => {
-      for (const h of Object.values(st.byPath)) {
-        if (h.verdict === 'bad' && !bad.has(h.stream)) {
-          bad.add(h.stream);
-          notify(h.stream, t('shealth.notify.bad', { path: h.stream }), h.advice ? adviceText(t, h.advice) : '');
-        } else if (h.verdict !== 'bad') bad.delete(h.stream);
+    const offEvent = c.on('health.event', (e) => {
+      const path = e.stream ?? '';
+      if (e.kind === 'published' || e.kind === 'returned') open.delete(`dropped:${path}`);
+      if (!NOTIFY.has(e.kind)) return;
+      if (e.kind === 'disk_low') {
+        if (e.at - diskAt < DISK_AGAIN_MS) return;
+        diskAt = e.at;
+        return show(t('shealth.notify.diskLow'), e.text, 'onair:disk');
+      }
+      if (muted().has(path)) return;
+      const incident = e.kind === 'destination_failed' ? `${e.kind}:${path}:${e.at}:${e.text}` : `${e.kind}:${path}`;
+      if (open.has(incident)) return;
+      open.add(incident);
+      if (e.kind === 'dropped') show(t('shealth.notify.dropped', { path }), t('shealth.notify.droppedBody', { path }), `onair:${path}`);
+      else if (e.kind === 'destination_failed') show(t('shealth.notify.destFailed', { path }), e.text, `onair:${path}:dest`);
+      else {
+        const h = useHealth.getState().byPath[path];
+        show(t('shealth.notify.bad', { path }), h?.advice ? adviceText(t, h.advice) : e.text, `onair:${path}:health`);
       }
     });
-    const offStreams = useStreams.subscribe((st) => {
-      const now = new Set(Object.keys(st.streams));
-      if (!st.loaded) return;
-      for (const p of live) if (!now.has(p)) notify(p, t('shealth.notify.dropped', { path: p }), t('shealth.notify.droppedBody', { path: p }));
-      live = now;
+    // "health bad" is one incident until the verdict leaves bad (or the stream goes away)
+    const offHealth = useHealth.subscribe((st) => {
+      for (const key of open) {
+        if (!key.startsWith('health_bad:')) continue;
+        if (st.byPath[key.slice('health_bad:'.length)]?.verdict !== 'bad') open.delete(key);
+      }
     });
     return () => {
+      offEvent();
       offHealth();
-      offStreams();
     };
   }, []);
   return null;
@@ -67,8 +95,10 @@ export function HealthNotifier() {
 /** On the Stream detail: ask for permission (on a click, as browsers require) and the per-stream mute switch. */
 export function NotifyControls({ path }: { path: string }) {
   const t = useT();
+  // the desktop app notifies natively, without the browser's permission prompt
+  const native = !!window.onair?.notify;
   const supported = typeof Notification !== 'undefined';
-  const [perm, setPerm] = useState<NotificationPermission | 'unsupported'>(supported ? Notification.permission : 'unsupported');
+  const [perm, setPerm] = useState<NotificationPermission | 'unsupported'>(native ? 'granted' : supported ? Notification.permission : 'unsupported');
   const [off, setOff] = useState(() => muted().has(path));
   useEffect(() => setOff(muted().has(path)), [path]);
   if (perm === 'unsupported') return null;

@@ -1,5 +1,9 @@
 import type { Settings, SettingsPatch } from '../../../core/contract';
 
+/** Disconnect protection (issue 14, settings `slate`): 'auto' = on while a destination is live. */
+export type SlateMode = 'auto' | 'always' | 'off';
+const modeOf = (e: Settings['slate']['enabled']): SlateMode => (e === true ? 'always' : e === false ? 'off' : 'auto');
+
 /** The Settings form holds strings for every text/number input and booleans for switches. */
 export interface SettingsForm {
   host: string;
@@ -26,6 +30,10 @@ export interface SettingsForm {
   segSeconds: string;
   maxAgeDays: string;
   maxTotalMb: string;
+  slateMode: SlateMode;
+  slateAfter: string;
+  slateMax: string;
+  slateImage: string;
 }
 
 export function formOf(s: Settings): SettingsForm {
@@ -54,6 +62,10 @@ export function formOf(s: Settings): SettingsForm {
     segSeconds: String(s.hls.segment_seconds),
     maxAgeDays: String(s.record.max_age_days),
     maxTotalMb: String(s.record.max_total_mb),
+    slateMode: modeOf(s.slate.enabled),
+    slateAfter: String(s.slate.after_ms),
+    slateMax: String(s.slate.max_s),
+    slateImage: s.slate.image,
   };
 }
 
@@ -98,6 +110,13 @@ export function patchOf(orig: Settings, f: SettingsForm): SettingsPatch {
   if (f.maxAgeDays !== o.maxAgeDays) record.max_age_days = num(f.maxAgeDays);
   if (f.maxTotalMb !== o.maxTotalMb) record.max_total_mb = num(f.maxTotalMb);
   if (Object.keys(record).length) p.record = record;
+  const slate: NonNullable<SettingsPatch['slate']> = {};
+  if (f.slateMode !== o.slateMode) slate.enabled = f.slateMode === 'auto' ? 'auto' : f.slateMode === 'always';
+  if (f.slateAfter !== o.slateAfter) slate.after_ms = num(f.slateAfter);
+  if (f.slateMax !== o.slateMax) slate.max_s = num(f.slateMax);
+  // "" = the built-in card
+  if (f.slateImage !== o.slateImage) slate.image = f.slateImage.trim();
+  if (Object.keys(slate).length) p.slate = slate;
   return p;
 }
 
@@ -119,4 +138,9 @@ export const FIELD_OF_PATH: Record<string, keyof SettingsForm> = {
   'hls.segment_seconds': 'segSeconds',
   'record.max_age_days': 'maxAgeDays',
   'record.max_total_mb': 'maxTotalMb',
+  slate: 'slateAfter',
+  'slate.enabled': 'slateMode',
+  'slate.after_ms': 'slateAfter',
+  'slate.max_s': 'slateMax',
+  'slate.image': 'slateImage',
 };

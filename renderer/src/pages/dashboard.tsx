@@ -1,5 +1,6 @@
 import { EmptyState } from '../components/empty-state';
 import { HealthCards } from '../components/health-cards';
+import { ServerCharts } from '../components/server-charts';
 import { StreamTile } from '../components/stream-tile';
 import { useT } from '../i18n';
 import { rungOf } from '../stores/ladder';
@@ -21,6 +22,7 @@ export function Dashboard() {
           {t('health.title')}
         </h2>
         <HealthCards />
+        <ServerCharts />
       </section>
       <section aria-labelledby="streams-title" className="section">
         <h2 id="streams-title" className="section-title">

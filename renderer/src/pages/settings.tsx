@@ -3,6 +3,7 @@ import type { Settings } from '../../../core/contract';
 import { client, ClientError } from '../client/client';
 import { Field, randomSecret, SecretField, Toggle } from '../components/fields';
 import { LadderSettings } from '../components/ladder-settings';
+import { SlateSettings } from '../components/slate-settings';
 import { toast } from '../components/toast';
 import { useT } from '../i18n';
 import { FIELD_OF_PATH, formOf, patchOf, type SettingsForm } from '../lib/settings-form';
@@ -169,6 +170,7 @@ export function SettingsPage() {
           </div>
           <p className="field-hint">{t('settings.record.hint')}</p>
         </fieldset>
+        <SlateSettings form={form} errors={errors} set={set} />
         <fieldset className="card">
           <legend className="card-title">{t('settings.https')}</legend>
           <Toggle name="httpsOn" label={t('settings.https.on')} checked={form.httpsOn} onChange={set('httpsOn')} />

@@ -7,6 +7,7 @@ import { StreamDestinations } from '../components/destination-card';
 import { HealthCharts } from '../components/health-charts';
 import { NotifyControls } from '../components/health-notify';
 import { HealthPill } from '../components/health-pill';
+import { HealthTimeline } from '../components/health-timeline';
 import { LadderCard } from '../components/ladder-card';
 import { LiveChart } from '../components/live-chart';
 import { PreviewTabs } from '../components/preview-tabs';
@@ -102,6 +103,7 @@ export function StreamDetail({ app, name }: { app: string; name: string }) {
             </section>
           )}
           {s && <HealthCharts path={path} />}
+          <HealthTimeline path={path} />
           {s && <Subscribers s={s} />}
         </div>
         <div className="stack">
