@@ -97,12 +97,14 @@ export function clipArgs(p: SlateParams): string[] {
     vf = `${band},${bar(Math.round(w / 2 - bw * 1.5))},${bar(Math.round(w / 2 + bw * 0.5))},format=yuv420p`;
   }
   if (p.audio) args.push('-f', 'lavfi', '-i', `anullsrc=channel_layout=${p.audio.channels === 1 ? 'mono' : 'stereo'}:sample_rate=${p.audio.rate}`);
-  args.push('-map', '0:v:0', '-vf', vf, '-r', String(fps), '-frames:v', String(frames));
+  args.push('-map', '0:v:0', '-vf', vf, '-r', String(fps));
   args.push('-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'stillimage', '-profile:v', p.profile);
   if (p.level > 0) args.push('-level', String(p.level));
   args.push('-g', String(frames + 1), '-keyint_min', String(frames + 1), '-sc_threshold', '0', '-bf', '0', '-pix_fmt', 'yuv420p');
-  if (p.audio) args.push('-map', '1:a:0', '-t', String(CLIP_SECONDS), '-c:a', 'aac', '-b:a', '64k', '-ar', String(p.audio.rate), '-ac', String(p.audio.channels));
-  args.push('-f', 'flv', 'pipe:1');
+  if (p.audio) args.push('-map', '1:a:0', '-c:a', 'aac', '-b:a', '64k', '-ar', String(p.audio.rate), '-ac', String(p.audio.channels));
+  // one -t for the whole output: video and audio cover the same 0–CLIP_SECONDS (-frames:v ended the file before
+  // the audio, leaving a hole at every loop)
+  args.push('-t', String(CLIP_SECONDS), '-f', 'flv', 'pipe:1');
   return args;
 }
 

@@ -20,7 +20,9 @@ describe('slate clip cache key', () => {
   it('encodes one keyframe for the whole clip, still-image tuned, at the source parameters', () => {
     const a = clipArgs(base);
     expect(a).toContain('stillimage');
-    expect(a[a.indexOf('-frames:v') + 1]).toBe('60');
+    expect(a).not.toContain('-frames:v'); // one -t for the whole output: audio as long as video
+    expect(a[a.indexOf('-t') + 1]).toBe('2');
+    expect(a.indexOf('-t')).toBeGreaterThan(a.indexOf('-c:a'));
     expect(Number(a[a.indexOf('-g') + 1])).toBeGreaterThan(60);
     expect(a[a.indexOf('-bf') + 1]).toBe('0');
     expect(a[a.indexOf('-ar') + 1]).toBe('48000');
