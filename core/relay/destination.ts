@@ -78,6 +78,7 @@ export class Destination implements Subscriber {
   private feedLive = false;
   /** pre-flight again while copying: a stream that stops passing switches to re-encode on the fly */
   private readonly watch = new PreflightWatch();
+  private readonly measure = (): IncomingStream => this.incoming();
 
   constructor(
     public spec: DestinationSpec,
@@ -161,7 +162,7 @@ export class Destination implements Subscriber {
     if (this.feedLive) return; // re-encoding: the link is fed from the internal stream instead
     this.forward(p);
     if (!this.feed && this.verdict?.mode === 'copy' && this.stream) {
-      const v = this.watch.check(this.spec.platform, this.incoming());
+      const v = this.watch.check(this.spec.platform, this.measure);
       if (v) this.switchToReencode(v);
     }
   }

@@ -18,10 +18,14 @@ export class PreflightWatch {
     this.hits = 0;
   }
 
-  /** A verdict to switch to, or null (keep copying). `now` in ms. */
-  check(platform: Platform, s: IncomingStream, now = Date.now()): PreflightVerdict | null {
+  /**
+   * A verdict to switch to, or null (keep copying). `now` in ms. Called per packet: `stream` may be a function,
+   * then the stream is only measured when a check is due.
+   */
+  check(platform: Platform, stream: IncomingStream | (() => IncomingStream), now = Date.now()): PreflightVerdict | null {
     if (now - this.lastCheck < this.everyMs) return null;
     this.lastCheck = now;
+    const s = typeof stream === 'function' ? stream() : stream;
     if (!canDecide(platform, s)) return null;
     const v = preflight(platform, s);
     this.hits = v.mode === 're-encode' ? this.hits + 1 : 0;

@@ -7,7 +7,6 @@
  * audio and video both required; all three: keyframes 2 s recommended, > 4 s refused; AAC 44.1/48 kHz).
  */
 import type { AudioCodecName, VideoCodecName } from '../format/codec/codec-types';
-import type { MediaPacket } from '../media/packet';
 import type { Platform } from './types';
 
 export interface PlatformRules {
@@ -129,46 +128,5 @@ export function preflight(platform: Platform, s: IncomingStream): PreflightVerdi
   return { mode, reasons, warnings, video, audio, targetBitrate, gopS: r.gopS, summary: mode === 'copy' ? 'copy' : `re-encode: ${reasons.join('; ')}` };
 }
 
-/**
- * Keyframe intervals of a stream, from the packets a destination sees (media timestamps, ms). `intervalS` is the
- * longest of the last few intervals; while the next keyframe is late, the time since the last one is a lower bound.
- */
-export class KeyframeTracker {
-  private lastKey: number | null = null;
-  private latest: number | null = null;
-  private readonly intervals: number[] = [];
-
-  constructor(private readonly keep = 3) {}
-
-  reset(): void {
-    this.lastKey = this.latest = null;
-    this.intervals.length = 0;
-  }
-
-  add(p: MediaPacket): void {
-    if (p.seqHeader || p.kind === 'data') return;
-    if (this.latest !== null && (p.timestamp < this.latest - 1000 || p.timestamp > this.latest + 60_000)) this.reset(); // a jump: start over
-    this.latest = Math.max(this.latest ?? p.timestamp, p.timestamp);
-    if (p.kind !== 'video' || !p.keyframe) return;
-    if (this.lastKey !== null && p.timestamp > this.lastKey) {
-      this.intervals.push(p.timestamp - this.lastKey);
-      if (this.intervals.length > this.keep) this.intervals.shift();
-    }
-    this.lastKey = p.timestamp;
-  }
-
-  /** seconds, or null before the first keyframe */
-  get intervalS(): number | null {
-    if (this.lastKey === null || this.latest === null) return null;
-    const since = this.latest - this.lastKey;
-    const longest = Math.max(0, ...this.intervals);
-    if (!this.intervals.length || since > longest) return since / 1000;
-    return longest / 1000;
-  }
-
-  /** the interval is only a lower bound (the next keyframe has not come yet and is later than any seen) */
-  get atLeast(): boolean {
-    if (this.lastKey === null || this.latest === null) return true;
-    return !this.intervals.length || this.latest - this.lastKey > Math.max(...this.intervals);
-  }
-}
+/** Keyframe intervals from the packets a destination sees: the media room's tracker (also the health checks'). */
+export { KeyframeTracker } from '../media/keyframe-tracker';
