@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { Destination, DestinationStatusView } from '../../../core/contract/destinations';
 import type { OnAirClient } from '../client/client';
+import { loadById } from './by-id';
 
 /** The platform presets (labels, ingest URLs, RTMPS-only) come from the one leaf the core validates with. */
 export { PLATFORM_ORDER, PLATFORM_PRESETS } from '../../../core/contract/platforms';
@@ -22,16 +23,7 @@ export const useDestinations = create<DestinationsState>()((set, get) => ({
   byId: {},
   loaded: false,
   error: null,
-  async load(c) {
-    try {
-      const list = await c.call('destinations.list');
-      const byId: Record<string, Destination> = {};
-      for (const d of list) byId[d.id] = d;
-      set({ byId, loaded: true, error: null });
-    } catch (e) {
-      set({ loaded: true, error: (e as Error).message });
-    }
-  },
+  load: (c) => loadById(() => c.call('destinations.list'), set),
   upsert: (d) => set((s) => ({ byId: { ...s.byId, [d.id]: d } })),
   onState(st) {
     const d = get().byId[st.id];

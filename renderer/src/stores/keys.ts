@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { StreamKey } from '../../../core/contract/rooms';
 import type { OnAirClient } from '../client/client';
+import { loadById } from './by-id';
 
 interface KeysState {
   byId: Record<string, StreamKey>;
@@ -17,16 +18,7 @@ export const useKeys = create<KeysState>()((set) => ({
   byId: {},
   loaded: false,
   error: null,
-  async load(c) {
-    try {
-      const list = await c.call('keys.list');
-      const byId: Record<string, StreamKey> = {};
-      for (const k of list) byId[k.id] = k;
-      set({ byId, loaded: true, error: null });
-    } catch (e) {
-      set({ loaded: true, error: (e as Error).message });
-    }
-  },
+  load: (c) => loadById(() => c.call('keys.list'), set),
   upsert: (k) => set((s) => ({ byId: { ...s.byId, [k.id]: k } })),
   remove: (id) =>
     set((s) => {

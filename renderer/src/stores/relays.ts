@@ -1,6 +1,7 @@
 import { create } from 'zustand';
 import type { Relay } from '../../../core/contract/relays';
 import type { OnAirClient } from '../client/client';
+import { loadById } from './by-id';
 
 interface RelaysState {
   byId: Record<string, Relay>;
@@ -17,16 +18,7 @@ export const useRelays = create<RelaysState>()((set) => ({
   byId: {},
   loaded: false,
   error: null,
-  async load(c) {
-    try {
-      const list = await c.call('relays.list');
-      const byId: Record<string, Relay> = {};
-      for (const r of list) byId[r.id] = r;
-      set({ byId, loaded: true, error: null });
-    } catch (e) {
-      set({ loaded: true, error: (e as Error).message });
-    }
-  },
+  load: (c) => loadById(() => c.call('relays.list'), set),
   upsert: (r) => set((s) => ({ byId: { ...s.byId, [r.id]: r } })),
   remove: (id) =>
     set((s) => {

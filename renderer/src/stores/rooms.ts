@@ -2,6 +2,7 @@ import { create } from 'zustand';
 import type { Room } from '../../../core/contract/rooms';
 import type { OnAirClient } from '../client/client';
 import { serialReload } from './keys';
+import { loadById } from './by-id';
 
 type Viewers = Room['viewers'];
 
@@ -25,16 +26,7 @@ export const useRooms = create<RoomsState>()((set, get) => ({
   online: {},
   loaded: false,
   error: null,
-  async load(c) {
-    try {
-      const list = await c.call('rooms.list');
-      const byId: Record<number, Room> = {};
-      for (const r of list) byId[r.id] = r;
-      set({ byId, loaded: true, error: null });
-    } catch (e) {
-      set({ loaded: true, error: (e as Error).message });
-    }
-  },
+  load: (c) => loadById(() => c.call('rooms.list'), set),
   upsert: (r) => set((s) => ({ byId: { ...s.byId, [r.id]: r } })),
   onPresence(room, viewers, online) {
     const r = get().byId[room];
