@@ -26,9 +26,7 @@ export async function copyText(text: string): Promise<boolean> {
 
 /** A read-only value with a Copy button, labelled for screen readers. */
 export function CopyField({ label, value, hint, testId }: { label: string; value: string; hint?: string; testId?: string }) {
-  const t = useT();
   const id = useId();
-  const [copied, setCopied] = useState(false);
   return (
     <div className="copy-field">
       <label htmlFor={id} className="field-label">
@@ -36,21 +34,31 @@ export function CopyField({ label, value, hint, testId }: { label: string; value
       </label>
       <div className="copy-row">
         <input id={id} className="input mono" readOnly value={value} data-testid={testId} onFocus={(e) => e.currentTarget.select()} />
-        <button
-          type="button"
-          className="btn"
-          aria-label={`${t('copy')} ${label}`}
-          onClick={() => {
-            void copyText(value).then((ok) => {
-              setCopied(ok);
-              if (ok) setTimeout(() => setCopied(false), 1500);
-            });
-          }}
-        >
-          {copied ? t('copied') : t('copy')}
-        </button>
+        <CopyButton value={value} label={label} />
       </div>
       {hint && <p className="field-hint">{hint}</p>}
     </div>
+  );
+}
+
+/** "Copy" that says "Copied" for 1.5 s once the clipboard took `value`. */
+export function CopyButton({ value, label, testId }: { value: string; label: string; testId?: string }) {
+  const t = useT();
+  const [copied, setCopied] = useState(false);
+  return (
+    <button
+      type="button"
+      className="btn"
+      aria-label={`${t('copy')} ${label}`}
+      data-testid={testId}
+      onClick={() => {
+        void copyText(value).then((ok) => {
+          setCopied(ok);
+          if (ok) setTimeout(() => setCopied(false), 1500);
+        });
+      }}
+    >
+      {copied ? t('copied') : t('copy')}
+    </button>
   );
 }

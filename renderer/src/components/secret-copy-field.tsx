@@ -1,6 +1,6 @@
 import { useId, useState } from 'react';
 import { useT } from '../i18n';
-import { copyText } from './copy-field';
+import { CopyButton } from './copy-field';
 
 /** "••••••••••••wxyz": the secret's last 4 characters only (its query, e.g. a signature, is left out too). */
 export function maskSecret(value: string): string {
@@ -23,7 +23,6 @@ export function SecretCopyField({ label, value, hint, testId, revealLabel, hideL
   const t = useT();
   const id = useId();
   const [shown, setShown] = useState(false);
-  const [copied, setCopied] = useState(false);
   return (
     <div className="copy-field">
       <label htmlFor={id} className="field-label">
@@ -49,20 +48,7 @@ export function SecretCopyField({ label, value, hint, testId, revealLabel, hideL
         >
           {shown ? t('keys.hide') : t('keys.reveal')}
         </button>
-        <button
-          type="button"
-          className="btn"
-          aria-label={`${t('copy')} ${label}`}
-          data-testid={testId ? `${testId}-copy` : undefined}
-          onClick={() => {
-            void copyText(value).then((ok) => {
-              setCopied(ok);
-              if (ok) setTimeout(() => setCopied(false), 1500);
-            });
-          }}
-        >
-          {copied ? t('copied') : t('copy')}
-        </button>
+        <CopyButton value={value} label={label} testId={testId ? `${testId}-copy` : undefined} />
       </div>
       {hint && <p className="field-hint">{hint}</p>}
     </div>
