@@ -7,7 +7,7 @@
  * is coupling too; they are left out of the cycle rule only, because they vanish at run time and cannot
  * make a module see another half-initialised (a Stream type in a player, a Player type in a Stream).
  */
-const FEATURES = ['rtmp', 'flv', 'hls', 'record', 'jobs', 'relay', 'ladder', 'rooms'];
+const FEATURES = ['rtmp', 'flv', 'hls', 'record', 'jobs', 'relay', 'ladder', 'rooms', 'health', 'slate'];
 const SHARED = ['media', 'http', 'auth', 'ffmpeg', 'store', 'net'];
 const any = (rooms) => `^core/(${rooms.join('|')})/`;
 

@@ -5,7 +5,7 @@ import type { Recording } from '../contract/recordings';
 import type { StreamHealth, TimelineEvent } from '../contract/health';
 import type { StreamRegistry } from '../media/registry';
 import type { Stream } from '../media/stream';
-import type { DestinationStatus } from '../relay/types';
+import type { DestinationStatusView as DestinationStatus } from '../contract/destinations';
 import { TimelineRepo } from '../store/timeline-repo';
 
 /** entries kept in memory (the store keeps 24 h) */

@@ -1,8 +1,8 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyEvent, TimelineEvent } from '../../core/contract';
 import { FFMPEG, run, type Run } from '../helpers/ffmpeg';
 import { startStudio, waitFor, type TestStudio } from '../helpers/studio';
+import { freePort } from '../helpers/net';
 
 const PATH = '/live/tl';
 
@@ -14,14 +14,6 @@ function publish(url: string, seconds = 60): Run {
     '-t', String(seconds), '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-pix_fmt', 'yuv420p',
     '-g', '50', '-keyint_min', '50', '-sc_threshold', '0', '-c:a', 'aac', '-ar', '48000', '-f', 'flv', url,
   ], (seconds + 30) * 1000);
-}
-
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 describe('health timeline (issue 14)', () => {
@@ -49,7 +41,7 @@ describe('health timeline (issue 14)', () => {
       if (e.event === 'destination.state' && e.data.state === 'retrying') attempts.add(e.data.attempt);
     });
     await t.studio.destinations.add({
-      name: 'Closed port', platform: 'custom', url: `rtmp://127.0.0.1:${await closedPort()}/live`, key: KEY,
+      name: 'Closed port', platform: 'custom', url: `rtmp://127.0.0.1:${await freePort()}/live`, key: KEY,
       source: { stream: PATH }, auto: true, enabled: true,
     });
   }, 30_000);

@@ -1,8 +1,8 @@
-import net from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { AnyEvent, StreamHealth } from '../../core/contract';
 import { FFMPEG, run, type Run } from '../helpers/ffmpeg';
 import { sleep, startStudio, waitFor, type TestStudio } from '../helpers/studio';
+import { freePort } from '../helpers/net';
 
 /** A tiny live test pattern: `gop` frames between keyframes at 25 fps, with or without audio. */
 function publish(url: string, gop: number, audio: boolean, seconds = 45): Run {
@@ -14,14 +14,6 @@ function publish(url: string, gop: number, audio: boolean, seconds = 45): Run {
     ...(audio ? ['-c:a', 'aac', '-ar', '48000'] : ['-an']),
     '-f', 'flv', url,
   ], (seconds + 30) * 1000);
-}
-
-async function closedPort(): Promise<number> {
-  const srv = net.createServer();
-  await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
-  const port = (srv.address() as net.AddressInfo).port;
-  await new Promise((r) => srv.close(r));
-  return port;
 }
 
 describe('stream health (issue 14)', () => {
@@ -42,7 +34,7 @@ describe('stream health (issue 14)', () => {
       if (e.event === 'health.changed') changed.push({ at: Date.now(), ...e.data });
     });
     await t.studio.destinations.add({
-      name: 'facebook (unreachable)', platform: 'facebook', url: `rtmps://127.0.0.1:${await closedPort()}/rtmp`, key: 'FB-0000-health-test',
+      name: 'facebook (unreachable)', platform: 'facebook', url: `rtmps://127.0.0.1:${await freePort()}/rtmp`, key: 'FB-0000-health-test',
       source: { stream: '/live/mute' }, auto: true, enabled: false,
     });
     startedAt = Date.now();
