@@ -4,6 +4,7 @@ import path from 'node:path';
 import { z } from 'zod';
 import { OnAirError } from './errors';
 import { FissionConfigSchema, LadderConfigSchema } from './ladder-config';
+import { BullQueueConfigSchema, ClusterConfigSchema, JobsQueueSchema, StorageConfigSchema } from './scale-config';
 
 /**
  * The configuration schema. Keys follow Node-Media-Server 2.x (rtmp/http/https/auth/trans/relay/fission)
@@ -167,6 +168,9 @@ export const JobsConfigSchema = z.object({
   x264_preset: z.enum(['ultrafast', 'superfast', 'veryfast', 'faster', 'fast', 'medium', 'slow', 'slower', 'veryslow']).default('veryfast'),
   /** keys accepted by the seed-000 compat API (`key=`); empty = no key needed */
   api_keys: z.array(z.string()).default([]),
+  /** where jobs wait: the embedded SQLite queue, or a BullMQ queue drained by `onair worker` (core/scale-config.ts) */
+  queue: JobsQueueSchema.default('sqlite'),
+  bullmq: BullQueueConfigSchema.default(() => BullQueueConfigSchema.parse({})),
 });
 
 export const RecordConfigSchema = z.object({
@@ -284,6 +288,10 @@ export const ConfigSchema = z.object({
   chat: ChatConfigSchema.default(() => ChatConfigSchema.parse({})),
   /** disconnect protection: the slate (core/slate) */
   slate: SlateConfigSchema.default(() => SlateConfigSchema.parse({})),
+  /** scale-out (issue 15): a cluster node when `cluster.redis` is set (core/cluster) */
+  cluster: ClusterConfigSchema.optional(),
+  /** object storage for recordings, DVR and VOD outputs (core/storage) */
+  storage: StorageConfigSchema.default(() => StorageConfigSchema.parse({})),
 }).loose();
 
 export type OnAirConfigInput = z.input<typeof ConfigSchema>;
@@ -310,6 +318,9 @@ export function parseConfig(input: unknown, env: NodeJS.ProcessEnv = process.env
   const dataDir = env.ONAIR_DATA_DIR ? path.resolve(env.ONAIR_DATA_DIR) : cfg.data_dir ? path.resolve(cfg.data_dir) : defaultDataDir(env);
   if (cfg.auth.publish || cfg.auth.play) {
     if (!cfg.auth.secret) throw new OnAirError('CONFIG', 'invalid config at "auth.secret": required when auth.publish or auth.play is on');
+  }
+  if (cfg.jobs.queue === 'bullmq' && !cfg.jobs.bullmq.redis && !cfg.cluster?.redis) {
+    throw new OnAirError('CONFIG', 'invalid config at "jobs.bullmq.redis": jobs.queue "bullmq" needs a Redis (jobs.bullmq.redis or cluster.redis)');
   }
   // auth.api without api_pass/api_token: the studio generates a token at first start (data folder, 0600)
   return { ...cfg, data_dir: dataDir };
