@@ -179,7 +179,7 @@ export class Stream {
   }
 
   setVideoConfig(p: MediaPacket, info: VideoCodecInfo): void {
-    const q = { ...p, timestamp: this.clock.now() };
+    const q = { ...p, timestamp: this.clock.now('video') };
     const same = this.videoConfig?.body.equals(p.body) ?? false;
     this.videoConfig = q;
     this.videoInfo = info;
@@ -194,7 +194,7 @@ export class Stream {
   }
 
   setAudioConfig(p: MediaPacket, info: AudioCodecInfo): void {
-    const q = { ...p, timestamp: this.clock.now() };
+    const q = { ...p, timestamp: this.clock.now('audio') };
     const same = this.audioConfig?.body.equals(p.body) ?? false;
     this.audioConfig = q;
     this.audioInfo = info;
@@ -209,11 +209,11 @@ export class Stream {
   /** A media frame (not a sequence header) from the publisher, on the session's clock. */
   push(input: MediaPacket): void {
     if (input.kind !== 'data') this.timing.add(input.kind, input.keyframe === true, input.timestamp, Date.now());
-    const p: MediaPacket = { ...input, timestamp: this.clock.map(input.timestamp) };
     if (this.returning) {
-      // a returning publisher joins its waiting subscribers at its first keyframe (audio-only: first frame)
-      if (p.kind === 'audio') this.returning.audioFrames++;
-      const joins = this.hasVideo ? (p.kind === 'video' && p.keyframe) || this.returning.audioFrames > MAX_AUDIO_BEFORE_KEYFRAME : p.kind === 'audio';
+      // a returning publisher joins its waiting subscribers at its first keyframe (audio-only: first frame);
+      // what comes before is dropped unmapped, so the stream clock anchors the new session on the joining frame
+      if (input.kind === 'audio') this.returning.audioFrames++;
+      const joins = this.hasVideo ? (input.kind === 'video' && input.keyframe) || this.returning.audioFrames > MAX_AUDIO_BEFORE_KEYFRAME : input.kind === 'audio';
       if (!joins) return;
       const changed = this.returning.changed;
       this.returning = null;
@@ -225,6 +225,9 @@ export class Stream {
         }
       }
     }
+    const ts = this.clock.map(input.timestamp, input.kind);
+    if (ts === null) return; // the new session's overlap with the old one on this track (a few audio frames)
+    const p: MediaPacket = { ...input, timestamp: ts };
     if (p.kind === 'video') {
       this.video.add(p.body.length);
       if (p.keyframe) this.lastKeyframe = p;
@@ -245,7 +248,9 @@ export class Stream {
 
   /** A data message other than onMetaData (cue points, text): passed through, not cached. */
   pushData(p: MediaPacket): void {
-    if (this.ready && !this.returning) this.fanout({ ...p, timestamp: this.clock.map(p.timestamp) });
+    if (!this.ready || this.returning) return;
+    const ts = this.clock.map(p.timestamp);
+    if (ts !== null) this.fanout({ ...p, timestamp: ts });
   }
 
   private becomeReady(): void {
