@@ -2,6 +2,7 @@ import { FLV_AUDIO, FLV_SCRIPT, FLV_VIDEO, flvHeader, flvTag } from '../format/f
 import type { MediaPacket } from '../media/packet';
 import type { StreamStart } from '../media/subscriber';
 import { PlayerBase, type PlayerInit } from '../media/player-base';
+import { ConfigBridge } from './bridge';
 
 const TYPE = { video: FLV_VIDEO, audio: FLV_AUDIO, data: FLV_SCRIPT } as const;
 
@@ -12,12 +13,23 @@ export function sharedFlvTag(p: MediaPacket): Buffer {
 
 /** An HTTP-FLV or WS-FLV player: FLV header, then one tag per packet. */
 export class FlvPlayer extends PlayerBase {
+  /** a new AVC configuration mid-stream reaches the player with bridge frames (bridge.ts) */
+  private readonly bridge = new ConfigBridge();
+
   constructor(init: PlayerInit, private readonly onFinish: (reason: string) => void) {
     super(init);
   }
 
   protected preamble(init: StreamStart): Buffer {
+    this.bridge.started(init.videoConfig);
     return flvHeader(init.hasAudio, init.hasVideo);
+  }
+
+  override send(p: MediaPacket): void {
+    const out = this.bridge.map(p);
+    if (out.length === 1 && out[0] === p) return super.send(p);
+    this.inStep = false;
+    for (const q of out) super.send(q);
   }
 
   protected encode(p: MediaPacket): Buffer {

@@ -38,6 +38,8 @@ export abstract class PlayerBase implements Subscriber {
   /** cached GOP (and live packets after it) still to send, one tick after joining */
   private deferred: MediaPacket[] | null = null;
   protected ended = false;
+  /** false once a subclass changed what it queues (held or added packets): its next flush writes its own bytes */
+  protected inStep = true;
   private readonly policy: QueuePolicy;
 
   constructor(init: PlayerInit) {
@@ -120,7 +122,9 @@ export abstract class PlayerBase implements Subscriber {
     const n = this.pending.length;
     if (n === 0 || this.ended) return;
     // pending is always a suffix-subsequence of the burst: equal length means exactly the same packets
-    if (burst && burst.packets.length === n) {
+    const inStep = this.inStep;
+    this.inStep = true;
+    if (burst && inStep && burst.packets.length === n) {
       this.pending = [];
       this.write(burst.shared(this.format(), (p) => this.encode(p)));
       return;

@@ -4,14 +4,14 @@ const TWO_32 = 2 ** 32;
 /** The gap put between the last frame of one publisher session and the first of the next, ms (one 30 fps frame). */
 const SESSION_GAP_MS = 33;
 /**
- * A session that joins on a video keyframe lands this far after the previous session's last VIDEO frame, ms.
- * Not one frame duration: a browser player meeting a new AVC configuration (the slate's, or a returning
- * encoder's) drops that last frame (mpegts.js holds it back and appends it after the new init segment, where MSE
- * wants a keyframe), so its video buffer ends where that frame began. Chromium does not bridge a 40 ms hole in a
- * SourceBuffer and mpegts.js never jumps one: the player froze on the last source frame. 1 ms keeps the buffer
- * contiguous and the timestamps strictly rising on every track.
+ * A session that joins on a video keyframe lands 2 ms after the previous session's last VIDEO frame. A browser
+ * FLV player (mpegts.js, flv.js) meeting a new AVC configuration drops the one or two newest frames it held back
+ * (they end up after the new init segment, where MSE wants a keyframe); its video buffer then ends where the
+ * first dropped frame began, and neither Chromium nor mpegts.js jumps the hole to the keyframe: the picture froze
+ * on the last source frame. With the keyframe 2 ms after the last frame, and the FLV players' one bridge frame
+ * at 1 ms (core/flv/bridge.ts), whatever the player drops, the hole is at most 2 ms and the buffer stays one range.
  */
-const VIDEO_JOIN_GAP_MS = 1;
+const VIDEO_JOIN_GAP_MS = 2;
 
 type Kind = 'audio' | 'video' | 'data';
 

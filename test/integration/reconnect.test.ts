@@ -55,7 +55,8 @@ describe('a publisher that drops and comes back', () => {
     pub.child.kill('SIGKILL');
     await waitFor(() => !t.studio.registry.get('/live/rc')?.publisher, 'publisher gone');
     const beforeDrop = flv.tags.length;
-    const lastOld = Math.max(...flv.tags.filter((x) => x.type !== 18).map((x) => x.timestamp));
+    const lastOld = Math.max(...flv.tags.filter((x) => x.type === 9).map((x) => x.timestamp));
+    const lastOldAudio = Math.max(...flv.tags.filter((x) => x.type === 8).map((x) => x.timestamp));
     await sleep(1000);
     expect(flv.closed).toBe(false);
     expect(rtmp.closed).toBe(false);
@@ -63,11 +64,16 @@ describe('a publisher that drops and comes back', () => {
     await waitFor(() => flv.tags.length > beforeDrop + 60, 'second session reaches the same FLV player', 15_000);
     await waitFor(() => rtmp.media.length > 150, 'second session reaches the RTMP player', 15_000);
     const newTags = flv.tags.slice(beforeDrop).filter((x) => x.type !== 18);
-    // the new session continues the clock: first frame just after the old last one, never before it
-    expect(newTags[0].timestamp).toBeGreaterThan(lastOld);
-    expect(newTags[0].timestamp - lastOld).toBeLessThan(200);
+    // the new session continues the clock on each track: its keyframe 2 ms after the old last video frame
+    // (media/stream-clock.ts), its audio after the old last audio frame
+    const newVideo = newTags.filter((x) => x.type === 9 && x.body[1] === 1);
+    expect(newVideo[0].timestamp).toBeGreaterThan(lastOld);
+    expect(newVideo[0].timestamp - lastOld).toBeLessThan(200);
+    expect(newTags.filter((x) => x.type === 8)[0].timestamp).toBeGreaterThan(lastOldAudio);
     const video = flv.tags.filter((x) => x.type === 9 && x.body[1] === 1);
     for (let i = 1; i < video.length; i++) expect(video[i].timestamp, `video tag ${i}`).toBeGreaterThan(video[i - 1].timestamp);
+    const audio = flv.tags.filter((x) => x.type === 8 && x.body[1] === 1);
+    for (let i = 1; i < audio.length; i++) expect(audio[i].timestamp, `audio tag ${i}`).toBeGreaterThan(audio[i - 1].timestamp);
     // the first video frame of the new session is a keyframe
     const firstNewVideo = newTags.find((x) => x.type === 9 && x.body[1] === 1)!;
     expect(firstNewVideo.body[0] >> 4).toBe(1);

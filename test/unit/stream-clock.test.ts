@@ -8,7 +8,7 @@ describe('StreamClock across publisher sessions', () => {
     expect([c.map(0, 'video'), c.map(21, 'audio'), c.map(40, 'video')]).toEqual([0, 21, 40]);
   });
 
-  it('a session joining on a keyframe lands 1 ms after the last video frame; its audio starts after the old audio', () => {
+  it('a session joining on a keyframe lands 2 ms after the last video frame; its audio starts after the old audio', () => {
     const c = new StreamClock();
     c.newSession();
     for (let i = 0; i <= 50; i++) c.map(i * 40, 'video'); // last video 2000
@@ -17,14 +17,14 @@ describe('StreamClock across publisher sessions', () => {
     expect(c.now('audio')).toBe(2048);
     c.newSession();
     // the new encoder restarts at 500 (its own clock); the joining keyframe comes first
-    expect(c.map(500, 'video')).toBe(2001);
+    expect(c.map(500, 'video')).toBe(2002);
     // audio of the new session that would fall at or before 2048 is the overlap: dropped, not sent backwards
     expect(c.map(510, 'audio')).toBeNull();
-    expect(c.map(547, 'audio')).toBeNull();
-    expect(c.map(548, 'audio')).toBe(2049);
-    expect(c.map(540, 'video')).toBe(2041);
+    expect(c.map(546, 'audio')).toBeNull();
+    expect(c.map(547, 'audio')).toBe(2049);
+    expect(c.map(540, 'video')).toBe(2042);
     // once a track has moved on, its floor is gone: later frames map plainly
-    expect(c.map(569, 'audio')).toBe(2070);
+    expect(c.map(568, 'audio')).toBe(2070);
   });
 
   it('an audio-only join lands one 30 fps frame after everything sent', () => {
@@ -42,7 +42,7 @@ describe('StreamClock across publisher sessions', () => {
     const near = 2 ** 32 - 10;
     expect(c.map(near, 'video')).toBe(near);
     c.newSession();
-    expect(c.map(0, 'video')).toBe(near + 1);
-    expect(c.map(40, 'video')).toBe((near + 41) % 2 ** 32);
+    expect(c.map(0, 'video')).toBe((near + 2) % 2 ** 32);
+    expect(c.map(40, 'video')).toBe((near + 42) % 2 ** 32);
   });
 });
