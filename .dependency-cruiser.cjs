@@ -7,7 +7,7 @@
  * is coupling too; they are left out of the cycle rule only, because they vanish at run time and cannot
  * make a module see another half-initialised (a Stream type in a player, a Player type in a Stream).
  */
-const FEATURES = ['rtmp', 'flv', 'hls', 'record', 'jobs', 'relay', 'ladder', 'rooms', 'health', 'slate'];
+const FEATURES = ['rtmp', 'flv', 'hls', 'record', 'jobs', 'relay', 'ladder', 'rooms', 'health', 'slate', 'storage', 'cluster'];
 const SHARED = ['media', 'http', 'auth', 'ffmpeg', 'store', 'net'];
 const any = (rooms) => `^core/(${rooms.join('|')})/`;
 
@@ -46,7 +46,7 @@ module.exports = {
       name: 'features-not-sideways',
       severity: 'error',
       comment: 'Features meet in core/media (a Stream) or through contract events, never by importing each other.',
-      from: { path: any(FEATURES.filter((f) => f !== 'relay')) },
+      from: { path: any(FEATURES.filter((f) => f !== 'relay' && f !== 'cluster')) },
       to: { path: any(FEATURES), pathNot: '^core/$1/' },
     },
     {
@@ -55,6 +55,13 @@ module.exports = {
       comment: "The one sideways arrow: relay may use rtmp's client; no other feature.",
       from: { path: '^core/relay/' },
       to: { path: any(FEATURES), pathNot: '^core/(relay|rtmp)/' },
+    },
+    {
+      name: 'cluster-only-to-relay-ingest',
+      severity: 'error',
+      comment: "An edge pulls with the relays' RTMP ingest (the one publish path for a pulled stream); nothing else sideways.",
+      from: { path: '^core/cluster/' },
+      to: { path: any(FEATURES), pathNot: '^core/(cluster/|relay/relay-ingest\\.ts$)' },
     },
     {
       name: 'features-not-up',

@@ -68,7 +68,7 @@ export const S3StorageSchema = z.object({
   /** never logged or answered */
   secret_access_key: z.string().min(1).max(256),
   /** key prefix inside the bucket, e.g. "studio-a/" */
-  prefix: z.string().regex(/^[A-Za-z0-9_.\/-]{0,200}$/).default(''),
+  prefix: z.string().regex(/^[A-Za-z0-9_./-]{0,200}$/).default(''),
   /** path-style URLs (MinIO, s3rver); false = virtual-hosted style (AWS) */
   force_path_style: z.boolean().default(true),
   /** how a stored file is served: 302 to a presigned URL, or proxied through the studio */

@@ -56,7 +56,7 @@ export async function startRedis(): Promise<RedisServer> {
       await waitFor(async () => c.exitCode === null && (await canConnect(port)), 10_000, `redis-server on ${port}`);
     } catch (e) {
       c.kill('SIGKILL');
-      throw new Error(`${(e as Error).message}\n${log}`);
+      throw new Error(`${(e as Error).message}\n${log}`, { cause: e });
     }
   };
   const halt = async (): Promise<void> => {
