@@ -3,12 +3,14 @@ import { API_TOKEN_FILE } from './auth/api-token';
 import { loadConfigFile } from './config';
 import { withSavedSettings } from './config-store';
 import { isOnAirError } from './errors';
+import { runWorkerProcess } from './jobs/worker-cli';
 import { createStudio } from './studio';
 
 const HELP = `OnAir Studio — media server and studio panel
 
 Usage:
   onair serve [--config FILE] [--host ADDR] [--rtmp-port N] [--http-port N]
+  onair worker [--config FILE] [--concurrency N]   transcode jobs from a jobs.queue "bullmq" studio
   onair --help | --version
 
 Environment:
@@ -21,6 +23,7 @@ interface CliArgs {
   host?: string;
   rtmpPort?: number;
   httpPort?: number;
+  concurrency?: number;
 }
 
 function parseArgs(argv: string[]): CliArgs {
@@ -41,6 +44,11 @@ function parseArgs(argv: string[]): CliArgs {
     else if (a === '--host') out.host = next();
     else if (a === '--rtmp-port') out.rtmpPort = num(next());
     else if (a === '--http-port') out.httpPort = num(next());
+    else if (a === '--concurrency') {
+      const v = next();
+      out.concurrency = Number(v);
+      if (!Number.isInteger(out.concurrency) || out.concurrency < 1 || out.concurrency > 64) throw new Error(`--concurrency: "${v}" is not 1…64`);
+    }
     else throw new Error(`unknown option ${a}`);
   }
   return out;
@@ -65,6 +73,15 @@ export async function main(argv: string[]): Promise<number> {
   if (args.command === '--version' || args.command === 'version') {
     process.stdout.write('onair 0.1.0\n');
     return 0;
+  }
+  if (args.command === 'worker') {
+    try {
+      await runWorkerProcess(withSavedSettings(args.config ? loadConfigFile(args.config) : {}), { concurrency: args.concurrency });
+      return -1; // keep running until SIGTERM
+    } catch (e) {
+      process.stderr.write(`onair worker: ${(e as Error).message}\n`);
+      return 1;
+    }
   }
   if (args.command !== 'serve') {
     process.stdout.write(HELP);

@@ -1,3 +1,4 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { AuthAuthority } from './auth/authority';
 import type { OnAirConfig } from './config';
@@ -20,6 +21,19 @@ export interface ServerContext {
   net: { inBytes: number; outBytes: number };
   /** the studio's one budget of ffmpeg processes (jobs, snapshots, thumbnails…); optional for hand-built contexts */
   ffmpeg?: FfmpegBudget;
+  /** set when this studio is a cluster node (`cluster.redis`, core/cluster); absent otherwise */
+  cluster?: ClusterSeam;
+}
+
+/** What the one publish path and the HLS routes ask of a cluster node (core/cluster/service.ts answers). */
+export interface ClusterSeam {
+  /**
+   * Before a publisher attaches: claim `path` for this node, or throw a PublishRefused (owned by another node,
+   * or the directory unreachable). Resolves with an undo, called when that publish then does not go live.
+   */
+  claim(path: string, protocol: string): Promise<() => void>;
+  /** HLS/DASH asked for a stream not live here: answered with a redirect or a proxy → true; false → the usual 404 */
+  elsewhere(req: IncomingMessage, res: ServerResponse, path: string, url: URL): Promise<boolean>;
 }
 
 export function queuePolicy(cfg: OnAirConfig): QueuePolicy {

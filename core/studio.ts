@@ -22,6 +22,12 @@ import { RoomsService } from './rooms/rooms';
 import { roomsFeature } from './rooms/rooms-feature';
 import { ChatRuntime } from './rooms/chat-feature';
 import { SlateService, slateFeature } from './slate/slate';
+import { StorageService } from './storage/service';
+import { storageFeature } from './storage/feature';
+import { ClusterService } from './cluster/service';
+import { clusterFeature } from './cluster/feature';
+import { resolveNodeId } from './cluster/node-id';
+import { EdgePuller } from './cluster/edge';
 import type { ChatService } from './rooms/chat';
 import { locateFfmpeg } from './ffmpeg/locate';
 import { relaysFeature } from './api/relays-routes';
@@ -30,7 +36,7 @@ import { mountFlv } from './flv/mount';
 import { addStatsRoutes } from './api/stats-routes';
 import { mountCompatRoutes } from './api/compat-routes';
 import { mountJobRoutes } from './api/jobs-routes';
-import { mountMediaStatic } from './http/media-static';
+import { mountMediaStatic, type MissingFile } from './http/media-static';
 import { JobEngine } from './jobs/engine';
 import { FfmpegBudget } from './ffmpeg/budget';
 import { HlsManager } from './hls/hls-manager';
@@ -119,6 +125,12 @@ export class Studio {
   readonly health: HealthMonitor;
   /** the health timeline (issue 14): one entry per incident (health.timeline, health.event events) */
   readonly timeline: Timeline;
+  /** object storage (issue 15): uploads finished recordings, DVR and VOD outputs to `storage.s3` (core/storage) */
+  readonly storage: StorageService;
+  /** a cluster node (issue 15) when `cluster.redis` is set: directory, ownership, HLS origin (core/cluster); else null */
+  readonly cluster: ClusterService | null;
+  /** edge pulls (issue 15): a stream another node owns, pulled once for all local players (core/cluster/edge.ts); null without cluster.redis */
+  readonly edge: EdgePuller | null;
   private readonly rtmp: RtmpServer;
   private cfg: OnAirConfig;
   private startedAt = Date.now();
@@ -194,6 +206,33 @@ export class Studio {
         }
       },
     });
+    const cc = this.cfg.cluster;
+    this.cluster = cc?.redis
+      ? new ClusterService({
+        config: () => ({ ...cc, ...this.cfg.cluster, redis: cc.redis as string }), // cluster.redis itself needs a restart to change
+        nodeId: resolveNodeId(cc.node_id, this.cfg.data_dir), registry: this.registry, log,
+        listening: () => (this.listening ? { rtmp: this.listening.rtmp, http: this.listening.http, host: this.cfg.http.host ?? this.cfg.host } : null),
+        slateProtects: (s) => this.slate.protects(s),
+      })
+      : null;
+    if (this.cluster) this.ctx.cluster = this.cluster;
+    this.edge = this.cluster ? new EdgePuller({ ctx: this.ctx, directory: this.cluster.directory, log }) : null;
+    this.storage = new StorageService({
+      config: () => this.cfg, db: () => this.store?.db ?? null, log, recordingsFolder: () => this.recordings.folder(),
+      recordingSettled: () => this.recordings.settled(),
+      // retention deleted the only copy of a recording: its index row goes too
+      expired: (row) => {
+        if (row.kind === 'recordings' && row.ref) this.recordings.delete(row.ref);
+      },
+    });
+    this.recordings.on('recording.stopped', (r) => this.storage.onRecordingStopped(r));
+    this.jobs.on('job.done', (j) => this.storage.onJobDone(j));
+    // after HlsManager's own 'ended' listener (registered first): the DVR playlist has its ENDLIST by now
+    this.registry.on('ended', (s) => {
+      const dvr = this.hls.get(s.path)?.dvr;
+      if (dvr) this.storage.onDvrEnded(dvr.dir, dvr.id);
+    });
+    const inBucket: MissingFile = (file, req, res, suffix) => this.storage.serveMissing(file, req, res, suffix);
     // every feature, one shape (core/feature.ts): the commands it answers and what it mounts
     this.features = [
       { name: 'flv', mount: (h) => mountFlv(h, this.ctx) },
@@ -202,7 +241,7 @@ export class Studio {
         name: 'recordings',
         handlers: createRecordingHandlers(this.recordings),
         events: ['recording.started', 'recording.stopped', 'recording.failed'],
-        mount: (h) => addRecordingRoutes(h.router, this.recordings),
+        mount: (h) => addRecordingRoutes(h.router, this.recordings, inBucket),
         stop: () => this.recordings.close(),
       },
       {
@@ -217,8 +256,11 @@ export class Studio {
         },
       },
       // an ABR playlist request is demand for the ladder (ladder.on_demand): the first answer waits for the rungs
-      { name: 'hls', mount: (h) => addHlsRoutes(h.router, this.ctx, this.hls, { onAbrRequest: (p) => this.ladder.touchAndWait(p) }, chat.hlsSeen), stop: () => this.hls.close() },
-      { name: 'media-files', mount: (h) => mountMediaStatic(h.router, () => mediaRoot(this.cfg), this.auth) },
+      { name: 'hls', mount: (h) => addHlsRoutes(h.router, this.ctx, this.hls, { onAbrRequest: (p) => this.ladder.touchAndWait(p) }, (p, vs, ip, w) => {
+        chat.hlsSeen(p, vs, ip, w);
+        this.edge?.touch(p); // an HLS/DASH viewer of an edge's copy keeps its pull
+      }), stop: () => this.hls.close() },
+      { name: 'media-files', mount: (h) => mountMediaStatic(h.router, () => mediaRoot(this.cfg), this.auth, inBucket) },
       destinationsFeature(this.destinations),
       relaysFeature(this.relays),
       ladderFeature(this.ladder, this),
@@ -226,6 +268,11 @@ export class Studio {
       chat.feature(),
       slateFeature(this.slate),
       healthFeature(this.health, this.timeline),
+      // after recordings and jobs: what they finish while stopping is queued (and resumes at the next start)
+      storageFeature(this.storage),
+      // before the cluster: its pulls end (and leave the directory) while Redis is still connected
+      { name: 'edge', start: () => this.edge?.start(), stop: () => this.edge?.stop() },
+      clusterFeature(this.cluster),
       { name: 'server', handlers: serverHandlers(this, { mode: opts.mode }), events: ['server.stats', 'log'] },
     ];
     checkEvents(this.features, eventNames);

@@ -57,6 +57,8 @@ export class ContractEvents {
   private onHealth = (d: EventData<'health.changed'>): void => this.emit({ event: 'health.changed', data: d });
   private onTimeline = (d: EventData<'health.event'>): void => this.emit({ event: 'health.event', data: d });
   private onRoomChanged = (r: Room): void => this.emit({ event: 'room.changed', data: r });
+  private onStorage = (d: EventData<'storage.changed'>): void => this.emit({ event: 'storage.changed', data: d });
+  private onCluster = (d: EventData<'cluster.changed'>): void => this.emit({ event: 'cluster.changed', data: d });
   /** one forwarder per chat event (chat.message, chat.moderated, presence.changed) */
   private readonly onChat = Object.fromEntries(
     CHAT_EVENT_NAMES.map((name) => [name, (data: unknown) => this.emit({ event: name, data } as AnyEvent)]),
@@ -82,6 +84,8 @@ export class ContractEvents {
     this.studio.rooms?.on('room.changed', this.onRoomChanged);
     this.studio.health?.on('changed', this.onHealth);
     this.studio.timeline?.on('event', this.onTimeline);
+    this.studio.storage?.on('changed', this.onStorage);
+    this.studio.cluster?.on('changed', this.onCluster);
     for (const name of CHAT_EVENT_NAMES) this.studio.chat?.on(name, this.onChat[name]);
     const net = this.studio.ctx.net;
     this.lastNet = { at: Date.now(), inBytes: net.inBytes, outBytes: net.outBytes };
@@ -105,6 +109,8 @@ export class ContractEvents {
     this.studio.rooms?.off('room.changed', this.onRoomChanged);
     this.studio.health?.off('changed', this.onHealth);
     this.studio.timeline?.off('event', this.onTimeline);
+    this.studio.storage?.off('changed', this.onStorage);
+    this.studio.cluster?.off('changed', this.onCluster);
     for (const name of CHAT_EVENT_NAMES) this.studio.chat?.off(name, this.onChat[name]);
     if (this.timer) clearInterval(this.timer);
     this.timer = null;

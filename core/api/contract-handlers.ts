@@ -13,6 +13,8 @@ import type { DestinationStatusView } from '../contract/destinations';
 import type { Relay } from '../contract/relays';
 import type { LadderState } from '../contract/ladder';
 import type { StreamHealth, TimelineEvent } from '../contract/health';
+import type { StorageChanged } from '../contract/storage';
+import type { ClusterStatus } from '../contract/cluster';
 import type { ChatEventName, Room } from '../contract/rooms';
 import type { RecordingManager } from '../record/recordings';
 import { hlsSettingsFor } from '../hls/settings';
@@ -53,6 +55,10 @@ export interface StudioPort {
   readonly health?: { on(e: 'changed', fn: (d: { stream: string; health: StreamHealth | null }) => void): unknown; off(e: 'changed', fn: (d: { stream: string; health: StreamHealth | null }) => void): unknown };
   /** the health timeline (health.event events) */
   readonly timeline?: { on(e: 'event', fn: (d: TimelineEvent) => void): unknown; off(e: 'event', fn: (d: TimelineEvent) => void): unknown };
+  /** the cluster node, null when not one (cluster.changed events) */
+  readonly cluster?: { on(e: 'changed', fn: (d: ClusterStatus) => void): unknown; off(e: 'changed', fn: (d: ClusterStatus) => void): unknown } | null;
+  /** object storage (storage.changed events) */
+  readonly storage?: { on(e: 'changed', fn: (d: StorageChanged) => void): unknown; off(e: 'changed', fn: (d: StorageChanged) => void): unknown };
   applyConfig(input: unknown): Promise<{ config: OnAirConfig; restarted: ListenerName[]; ports: ListenInfo | null }>;
 }
 

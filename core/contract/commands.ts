@@ -7,6 +7,8 @@ import { chatCommands, keyRoomCommands } from './rooms';
 import { JobIdSchema, jobCommands } from './jobs';
 import { recordingCommands } from './recordings';
 import { healthCommands } from './health';
+import { storageCommands } from './storage';
+import { clusterCommands } from './cluster';
 import { SettingsPatchSchema, SettingsSchema } from './settings';
 import { ServerStatsSchema } from './stats';
 
@@ -100,6 +102,8 @@ export const commands = {
   ...keyRoomCommands,
   ...chatCommands,
   ...healthCommands,
+  ...storageCommands,
+  ...clusterCommands,
   /** a finished job's output folder (file: its master playlist) */
   'jobs.reveal': { args: z.strictObject({ id: JobIdSchema }), result: RevealResultSchema },
 } as const;

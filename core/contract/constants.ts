@@ -13,6 +13,8 @@ export const EVENT_NAMES = [
   'room.changed',
   'chat.message', 'chat.moderated', 'presence.changed',
   'health.changed', 'health.event',
+  'storage.changed',
+  'cluster.changed',
 ] as const;
 
 /** Path of the WebSocket transport. */

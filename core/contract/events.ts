@@ -8,6 +8,8 @@ import { chatEvents, keyRoomEvents } from './rooms';
 import { jobEvents } from './jobs';
 import { recordingEvents } from './recordings';
 import { healthEvents } from './health';
+import { storageEvents } from './storage';
+import { clusterEvents } from './cluster';
 import { ServerStatsSchema } from './stats';
 
 /** Events pushed from the core to every connected panel. */
@@ -33,6 +35,8 @@ export const events = {
   ...keyRoomEvents,
   ...chatEvents,
   ...healthEvents,
+  ...storageEvents,
+  ...clusterEvents,
 } as const;
 
 export type Events = typeof events;

@@ -7,6 +7,8 @@ export * from './jobs';
 export * from './destinations';
 export * from './relays';
 export * from './health';
+export * from './storage';
+export * from './cluster';
 export * from './commands';
 export * from './events';
 export * from './frames';

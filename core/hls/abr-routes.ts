@@ -62,7 +62,10 @@ export function addAbrRoutes(router: Router, ctx: ServerContext, manager: HlsMan
     const d = ctx.auth.authorize('play', path, { via: 'http', ip: clientIp(req), headers: req.headers, query: url.searchParams });
     if (!d.ok) return sendError(res, httpDenial(d).status, httpDenial(d).code, d.message);
     const notLive = (): void => sendError(res, 404, 'STREAM_NOT_FOUND', `${path} is not live (or HLS is off for app "${p.app}")`);
-    if (!abrMembers(ctx.registry, manager, path)) return notLive();
+    if (!abrMembers(ctx.registry, manager, path)) {
+      if (ctx.cluster && (await ctx.cluster.elsewhere(req, res, path, url))) return; // held by another cluster node
+      return notLive();
+    }
     await demand(opts.onAbrRequest, path);
     const members = abrMembers(ctx.registry, manager, path);
     if (!members) return notLive();

@@ -26,11 +26,24 @@ const DATE = { y: /^\d{4}$/, m: /^(0[1-9]|1[0-2])$/, d: /^(0[1-9]|[12]\d|3[01])$
 const ID = /^[A-Za-z0-9_-]{1,64}$/;
 const FILE = /^[A-Za-z0-9_-][A-Za-z0-9_.-]{0,127}$/;
 
-/** The file a media URL names, or null when the URL is not one (or leaves the root). */
-export function mediaFile(root: string, p: Record<string, string>): string | null {
+/**
+ * A file a route would serve is not on disk: a feature that knows where it went (object storage) answers the
+ * request and returns true; false = unknown, the route answers 404. Called after the route's auth check.
+ * `suffix`: the request's `?sign=`/`?token=`, for playlists whose segment URIs must carry it.
+ */
+export type MissingFile = (file: string, req: IncomingMessage, res: ServerResponse, suffix: string) => boolean;
+
+/** The path a media URL names under `root` (syntax only: known type, no dot segments), or null. */
+export function mediaPath(root: string, p: Record<string, string>): string | null {
   if (!DATE.y.test(p.y ?? '') || !DATE.m.test(p.m ?? '') || !DATE.d.test(p.d ?? '')) return null;
   if (!ID.test(p.id ?? '') || !FILE.test(p.file ?? '') || p.file.includes('..')) return null;
   if (!TYPES[path.extname(p.file).toLowerCase()]) return null;
+  return path.join(path.resolve(root), p.y, p.m, p.d, p.id, p.file);
+}
+
+/** The file a media URL names, or null when the URL is not one (or leaves the root). */
+export function mediaFile(root: string, p: Record<string, string>): string | null {
+  if (!mediaPath(root, p)) return null;
   let realRoot: string;
   let real: string;
   try {
@@ -113,7 +126,7 @@ function notModified(req: IncomingMessage, etag: string, mtime: Date): boolean {
  * A file with ETag and Last-Modified, 304 for a current conditional GET, and one byte range (206) when asked
  * for and If-Range allows it; what is not supported in a Range is ignored (200 with everything).
  */
-export function serveMediaFile(file: string, req: IncomingMessage, res: ServerResponse, opts: { cache?: string } = {}): void {
+export function serveMediaFile(file: string, req: IncomingMessage, res: ServerResponse, opts: { cache?: string; missing?: MissingFile } = {}): void {
   let size: number;
   let mtime: Date;
   try {
@@ -122,6 +135,7 @@ export function serveMediaFile(file: string, req: IncomingMessage, res: ServerRe
     size = st.size;
     mtime = st.mtime;
   } catch {
+    if (opts.missing?.(file, req, res, '')) return;
     return sendError(res, 404, 'NOT_FOUND', 'no such media file');
   }
   const t = TYPES[path.extname(file).toLowerCase()] ?? { type: 'application/octet-stream', cache: 'no-cache' };
@@ -180,17 +194,22 @@ function servePlaylist(file: string, req: IncomingMessage, res: ServerResponse, 
  * Mount GET/HEAD /YYYY/MM/DD/<id>/<file> for the media root (read on every request: settings may move it).
  * Job outputs, seed recordings and DVR follow auth.play: a sign for the /YYYY/MM/DD/<id> folder.
  */
-export function mountMediaStatic(router: Router, root: () => string, auth: AuthAuthority): void {
+export function mountMediaStatic(router: Router, root: () => string, auth: AuthAuthority, missing?: MissingFile): void {
   // patterns keep this route from shadowing any other five-segment path (e.g. under /api)
   router.add('GET', String.raw`/:y(\d{4})/:m(\d{2})/:d(\d{2})/:id([A-Za-z0-9_-]{1,64})/:file([A-Za-z0-9_-][A-Za-z0-9_.-]{0,127})`, (req, res, params, url) => {
     const folder = `/${params.y}/${params.m}/${params.d}/${params.id}`;
     const d = auth.authorize('play', folder, { via: 'http', ip: clientIp(req), headers: req.headers, query: url.searchParams });
     if (!d.ok) return sendError(res, httpDenial(d).status, httpDenial(d).code, d.message);
     const file = mediaFile(root(), params);
-    if (!file) return sendError(res, 404, 'NOT_FOUND', 'no such media file');
     const sign = url.searchParams.get('sign');
     const token = url.searchParams.get('token');
     const suffix = sign ? `?sign=${encodeURIComponent(sign)}` : token ? `?token=${encodeURIComponent(token)}` : '';
+    if (!file) {
+      // not on disk (or not a media URL): it may have moved to object storage
+      const wanted = missing ? mediaPath(root(), params) : null;
+      if (wanted && missing?.(wanted, req, res, suffix)) return;
+      return sendError(res, 404, 'NOT_FOUND', 'no such media file');
+    }
     if (file.endsWith('.m3u8') && suffix) return servePlaylist(file, req, res, suffix);
     serveMediaFile(file, req, res);
   }, 'media');

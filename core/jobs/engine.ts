@@ -5,26 +5,28 @@ import type { Logger } from 'pino';
 import { mediaRoot, type OnAirConfig } from '../config';
 import { DEFAULT_RENDITIONS, type Job, type JobInput, type JobStatus, type TranscodeOptions } from '../contract/jobs';
 import { OnAirError } from '../errors';
-import { pickH264Encoder, type EncoderChoice } from '../ffmpeg/encoders';
 import type { StreamRegistry } from '../media/registry';
 import type { Store } from '../store/db';
 import { JobsRepo } from '../store/jobs-repo';
 import type { OutboundPolicy, Resolver } from '../net/outbound';
 import { checkCallbackUrl, deliverCallback } from './callbacks';
 import { coverTimes } from './covers';
-import { locateFfmpeg, locateFfprobe } from '../ffmpeg/locate';
 import { downloadToFile, resolveLocalInput } from './inputs';
 import { plannedAddresses } from './job-urls';
 import { signMediaUrl } from '../auth/media-sign';
 import { probeMedia } from './probe';
-import { JobQueue, type QueueEvents } from './queue';
+import { JobQueue } from './queue';
+import { BullJobQueue } from './bull-queue';
+import { bullSettings } from './bull-common';
+import type { JobQueuePort, QueueEvents } from './queue-port';
+import { TranscodeTools, workRootOf } from './runner';
 import { loopbackHost, newMediaId, SeedRecorder, type LiveRecordings } from './recording';
 import { FfmpegBudget } from '../ffmpeg/budget';
 import { reapOrphans, StoreProcessTracker } from '../ffmpeg/processes';
 import { liveToolPids, withToolScope } from '../ffmpeg/run';
 import { ProcessesRepo } from '../store/processes-repo';
 import { SeedRecordingsRepo } from '../store/seed-recordings-repo';
-import { runTranscode } from './transcode';
+import type { RunControl } from './transcode';
 
 export interface JobEngineDeps {
   /** the studio's store (opened by the studio on run); null when the data folder is not usable */
@@ -57,8 +59,6 @@ export interface TranscodeRequest {
   signal?: AbortSignal;
 }
 
-const WORK_DIR = '.onair-work';
-
 /** an engine built without the live recorder (tests of the queue alone) */
 const NO_LIVE_RECORDINGS: LiveRecordings = {
   start: () => {
@@ -82,8 +82,9 @@ export class JobEngine extends EventEmitter<QueueEvents> {
   readonly recorder: SeedRecorder;
   /** every ffmpeg/ffprobe of jobs takes a slot of this budget, and is written down in the store while it runs */
   readonly ffmpeg: FfmpegBudget;
-  private q: JobQueue | null = null;
-  private tools: Promise<{ ffmpeg: string; ffprobe: string }> | null = null;
+  private q: JobQueuePort | null = null;
+  /** ffmpeg discovery, encoder choice and the runner: the same object `onair worker` uses */
+  readonly tools: TranscodeTools;
   private shutdown = new AbortController();
   private readonly callbacks = new Set<Promise<unknown>>();
   private readonly recordingCallbacks = new Set<Promise<unknown>>();
@@ -91,6 +92,7 @@ export class JobEngine extends EventEmitter<QueueEvents> {
   constructor(private readonly deps: JobEngineDeps) {
     super();
     this.ffmpeg = deps.ffmpeg ?? new FfmpegBudget(() => deps.config().limits);
+    this.tools = new TranscodeTools({ config: deps.config, log: deps.log, budget: this.ffmpeg });
     this.recorder = new SeedRecorder({
       log: deps.log,
       registry: deps.registry,
@@ -126,7 +128,7 @@ export class JobEngine extends EventEmitter<QueueEvents> {
 
   /** scratch space on the media root's file system, so publishing is a rename */
   workRoot(): string {
-    return path.join(mediaRoot(this.cfg), WORK_DIR);
+    return workRootOf(this.cfg);
   }
 
   /** where uploads and downloads land before they belong to a job */
@@ -138,16 +140,21 @@ export class JobEngine extends EventEmitter<QueueEvents> {
     return path.join(this.cfg.data_dir, 'jobs', 'inputs');
   }
 
-  /** The store and queue, opened on first use. */
-  get queue(): JobQueue {
+  /** jobs.queue "bullmq": jobs run on `onair worker` processes; this studio only queues them and keeps the record */
+  private get remote(): boolean {
+    return this.cfg.jobs.queue === 'bullmq';
+  }
+
+  /** The store and queue (SQLite, or BullMQ per jobs.queue), opened on first use. */
+  get queue(): JobQueuePort {
     if (this.q) return this.q;
     const store = this.deps.store();
     if (!store) throw new OnAirError('IO', 'the job store is not open (is the data folder writable?)');
-    const q = new JobQueue(new JobsRepo(store.db), (job, ctl) => this.runJob(job, ctl), {
-      concurrency: () => this.cfg.jobs.concurrency,
-      log: this.deps.log,
-      onSettled: (job) => this.onSettled(job),
-    });
+    const repo = new JobsRepo(store.db);
+    const onSettled = (job: Job): void => this.onSettled(job);
+    const q: JobQueuePort = this.remote
+      ? new BullJobQueue(repo, { settings: bullSettings(this.cfg), log: this.deps.log, onSettled })
+      : new JobQueue(repo, (job, ctl) => this.runJob(job, ctl), { concurrency: () => this.cfg.jobs.concurrency, log: this.deps.log, onSettled });
     q.on('job.queued', (d) => this.emit('job.queued', d));
     q.on('job.started', (d) => this.emit('job.started', d));
     q.on('job.progress', (d) => this.emit('job.progress', d));
@@ -160,39 +167,18 @@ export class JobEngine extends EventEmitter<QueueEvents> {
 
   /** Find ffmpeg and ffprobe (cached; a miss is retried next time). */
   resolveTools(): Promise<{ ffmpeg: string; ffprobe: string }> {
-    if (!this.tools) {
-      const cfg = this.cfg;
-      this.tools = Promise.all([locateFfmpeg(cfg), locateFfprobe(cfg)]).then(([f, p]) => {
-        if (!f) throw new OnAirError('CONFIG', 'ffmpeg not found: set "ffmpeg" in the settings, FFMPEG_PATH, or install it');
-        if (!p) throw new OnAirError('CONFIG', 'ffprobe not found: set "ffprobe" in the config, FFPROBE_PATH, or install it');
-        return { ffmpeg: f.path, ffprobe: p.path };
-      });
-      this.tools.catch(() => {
-        this.tools = null;
-      });
-    }
-    return this.tools;
+    return this.tools.resolveTools();
   }
 
-  private encoderChoice: { key: string; choice: Promise<EncoderChoice> } | null = null;
-
   /** The H.264 encoder for transcodes (probed once per ffmpeg path and preference; a hardware one must pass a test encode). */
-  async encoders(): Promise<EncoderChoice> {
-    const { ffmpeg } = await this.resolveTools();
-    const pref = this.cfg.jobs.encoder;
-    const key = `${ffmpeg}|${pref}`;
-    if (this.encoderChoice?.key !== key) {
-      const choice = pickH264Encoder(ffmpeg, pref);
-      this.encoderChoice = { key, choice };
-      void choice.then((c) => this.deps.log.info({ encoder: c.encoder, listed: c.listed, working: c.working, notes: c.notes }, 'transcode encoder chosen'));
-    }
-    return this.encoderChoice.choice;
+  encoders(): ReturnType<TranscodeTools['encoders']> {
+    return this.tools.encoders();
   }
 
   /** Open the store, clear scratch left by a previous process, re-queue interrupted jobs, start picking. */
   async start(): Promise<void> {
     if (this.shutdown.signal.aborted) this.shutdown = new AbortController();
-    let q: JobQueue;
+    let q: JobQueuePort;
     try {
       q = this.queue;
     } catch (e) {
@@ -200,7 +186,8 @@ export class JobEngine extends EventEmitter<QueueEvents> {
       this.deps.log.error({ err: e }, 'job store unavailable; transcoding is off until it can be opened');
       return;
     }
-    for (const dir of [this.workRoot(), this.incomingDir()]) {
+    // with BullMQ the scratch folder on the shared media root belongs to the workers' running jobs
+    for (const dir of this.remote ? [this.incomingDir()] : [this.workRoot(), this.incomingDir()]) {
       try {
         for (const f of readdirSync(dir)) rmSync(path.join(dir, f), { recursive: true, force: true });
       } catch {}
@@ -213,7 +200,7 @@ export class JobEngine extends EventEmitter<QueueEvents> {
       if (reaped.length) this.deps.log.warn({ killed: reaped.length, jobs: reaped.map((r) => r.jobId).filter(Boolean) }, 'killed ffmpeg processes left by a previous studio process');
       this.ffmpeg.tracker = new StoreProcessTracker(procs, this.deps.log);
     }
-    q.start();
+    await q.start();
     this.recorder.resumeCallbacks();
   }
 
@@ -306,7 +293,7 @@ export class JobEngine extends EventEmitter<QueueEvents> {
       created_at: now, updated_at: now, started_at: null, finished_at: null,
     };
     try {
-      return this.queue.add(job);
+      return await this.queue.add(job);
     } catch (e) {
       if (input.owned) rmSync(input.file, { force: true });
       throw e;
@@ -325,11 +312,11 @@ export class JobEngine extends EventEmitter<QueueEvents> {
     return this.queue.cancel(id);
   }
 
-  retry(id: string): Job {
+  async retry(id: string): Promise<Job> {
     return this.queue.retry(id);
   }
 
-  reorder(ids: readonly string[]): Job[] {
+  async reorder(ids: readonly string[]): Promise<Job[]> {
     return this.queue.reorder(ids);
   }
 
@@ -341,12 +328,8 @@ export class JobEngine extends EventEmitter<QueueEvents> {
     return { ...a, liveAddress: sign(a.liveAddress), hdAddress: sign(a.hdAddress), masterAddress: sign(a.masterAddress), cover: a.cover.map(sign) };
   }
 
-  private async runJob(job: Job, ctl: Parameters<typeof runTranscode>[2]) {
-    const { ffmpeg } = await this.resolveTools();
-    const encoder = (await this.encoders()).encoder;
-    const deps = { ffmpeg, encoder, mediaRoot: mediaRoot(this.cfg), workRoot: this.workRoot(), preset: this.cfg.jobs.x264_preset };
-    // every ffmpeg of the job takes a budget slot and is written down in the store while it runs
-    return withToolScope({ budget: this.ffmpeg, kind: 'transcode', jobId: job.id }, () => runTranscode(job, deps, ctl));
+  private runJob(job: Job, ctl: RunControl) {
+    return this.tools.run(job, ctl);
   }
 
   private onSettled(job: Job): void {

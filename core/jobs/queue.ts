@@ -1,18 +1,12 @@
 import { EventEmitter } from 'node:events';
 import type { Logger } from 'pino';
-import type { Job, JobEventData, JobProgress, JobStatus, TranscodeResult } from '../contract/jobs';
-import { isOnAirError, OnAirError } from '../errors';
+import type { Job, JobProgress, JobStatus, TranscodeResult } from '../contract/jobs';
+import { OnAirError } from '../errors';
 import type { JobsRepo } from '../store/jobs-repo';
+import { permanentError, type JobQueuePort, type QueueEvents } from './queue-port';
 import type { RunControl } from './transcode';
 
-export interface QueueEvents {
-  'job.queued': [JobEventData<'job.queued'>];
-  'job.started': [JobEventData<'job.started'>];
-  'job.progress': [JobEventData<'job.progress'>];
-  'job.done': [JobEventData<'job.done'>];
-  'job.failed': [JobEventData<'job.failed'>];
-  'job.cancelled': [JobEventData<'job.cancelled'>];
-}
+export type { QueueEvents } from './queue-port';
 
 export type JobRunner = (job: Job, ctl: RunControl) => Promise<TranscodeResult>;
 
@@ -35,17 +29,12 @@ interface Running {
 
 export const INTERRUPTED_NOTE = 're-queued: the studio stopped while this job was running';
 
-/** Errors that another attempt cannot fix (the input itself is wrong). */
-function permanent(e: unknown): boolean {
-  return isOnAirError(e) && (e.code === 'FORMAT' || e.code === 'NOT_FOUND' || e.code === 'VALIDATION');
-}
-
 /**
  * The persisted job queue: picks by priority, then position (reorder), then age; runs up to
  * `concurrency` jobs; retries transient failures with exponential backoff. A job running when the
  * studio stops stays 'running' in the store and is re-queued, with a note, by the next start().
  */
-export class JobQueue extends EventEmitter<QueueEvents> {
+export class JobQueue extends EventEmitter<QueueEvents> implements JobQueuePort {
   private readonly running = new Map<string, Running>();
   private started = false;
   private stopping = false;
@@ -217,7 +206,7 @@ export class JobQueue extends EventEmitter<QueueEvents> {
     }
     const message = e instanceof Error ? e.message : String(e);
     const base = this.opts.retryBaseMs ?? 2000;
-    if (!permanent(e) && job.attempts < job.options.max_attempts) {
+    if (!permanentError(e) && job.attempts < job.options.max_attempts) {
       const retryAt = Date.now() + Math.min(this.opts.retryMaxMs ?? 5 * 60_000, base * 2 ** (job.attempts - 1));
       const q = this.repo.update(job.id, { status: 'queued', error: message, run_after: retryAt, progress: null });
       this.opts.log.warn({ job: job.id, err: message, retryAt }, 'job failed; will retry');

@@ -20,8 +20,9 @@ import { streamPath } from './stream-path';
 export type Denied = Exclude<Decision, { ok: true }>;
 
 /**
- * Why a publish was refused: AUTH by the authority (`denial` says how), CONFLICT (someone publishes there),
- * REJECTED by a prePublish hook, IO (the source left while the hooks ran).
+ * Why a publish was refused: AUTH by the authority (`denial` says how), CONFLICT (someone publishes there, here or
+ * on another cluster node), REJECTED by a prePublish hook, IO (the source left while the hooks ran), BUSY (the
+ * cluster directory is unreachable: a node fails closed).
  */
 export class PublishRefused extends OnAirError {
   constructor(code: OnAirErrorCode, message: string, readonly denial: Denied | null = null) {
@@ -100,12 +101,21 @@ export async function publish(ctx: ServerContext, app: string, name: string, sou
   const pre = quiet ? { ok: true as const } : await hooks.pre('prePublish', source.session, path, source.query);
   if (!pre.ok) throw new PublishRefused('REJECTED', pre.reason);
   if (source.closed()) throw new PublishRefused('IO', 'publisher left during prePublish');
+  // a cluster node (core/cluster) claims the name in its directory first: one owner per stream across nodes
+  const undo = ctx.cluster ? await ctx.cluster.claim(path, source.protocol) : null;
+  if (undo && source.closed()) {
+    undo();
+    throw new PublishRefused('IO', 'publisher left during the cluster claim');
+  }
   let stream = registry.getOrCreate(app, at.name);
   if (standsIn(stream, source)) {
     stream.publisher?.stop('publisher returned'); // the slate yields (synchronously); the stream may be gone with it
     stream = registry.getOrCreate(app, at.name);
   }
-  if (stream.publisher) throw busy();
+  if (stream.publisher) {
+    undo?.();
+    throw busy();
+  }
   stream.internal = internal;
   const { session } = source;
   stream.attachPublisher({

@@ -293,6 +293,11 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     return gone;
   }
 
+  /** Resolves when the thumbnails being made from ended recordings are done (object storage waits before moving a file). */
+  async settled(): Promise<void> {
+    await Promise.all([...this.thumbnails]);
+  }
+
   /** Stop every active recording (shutdown). */
   async close(): Promise<void> {
     const waits = [...this.active.values()].map(

@@ -1,12 +1,15 @@
 import { z } from 'zod';
 import { readJson, sendError, sendJson } from '../http/util';
-import { serveMediaFile } from '../http/media-static';
+import { serveMediaFile, type MissingFile } from '../http/media-static';
 import type { Router } from '../http/router';
 import { recordingCommands } from '../contract/recordings';
 import type { RecordingManager } from './recordings';
 
-/** REST routes for recordings (the same operations as the recordings.* contract commands). */
-export function addRecordingRoutes(router: Router, rec: RecordingManager): void {
+/**
+ * REST routes for recordings (the same operations as the recordings.* contract commands). `missing`: who answers
+ * for a finished recording's file that is no longer on disk (object storage).
+ */
+export function addRecordingRoutes(router: Router, rec: RecordingManager, missing?: MissingFile): void {
   router.add('GET', '/api/recordings', (_req, res) => sendJson(res, 200, { recordings: rec.list(), disk: rec.disk() }));
   router.add('GET', '/api/recordings/:id', (_req, res, p) => sendJson(res, 200, rec.get(p.id)));
   router.add('POST', '/api/recordings', async (req, res) => {
@@ -23,7 +26,7 @@ export function addRecordingRoutes(router: Router, rec: RecordingManager): void 
   router.add('GET', '/api/recordings/:id/file', (req, res, p) => {
     const r = rec.get(p.id);
     // a file still being written (or indexed at its close) changes under the same URL
-    serveMediaFile(r.file, req, res, r.status === 'recording' ? { cache: 'no-cache' } : {});
+    serveMediaFile(r.file, req, res, r.status === 'recording' ? { cache: 'no-cache' } : { missing });
   });
   router.add('GET', '/api/recordings/:id/thumbnail', (req, res, p) => {
     const r = rec.get(p.id);

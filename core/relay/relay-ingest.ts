@@ -28,8 +28,12 @@ export interface IngestAttempt {
 /** messages held while the publish path runs its hooks (then the rest waits for the next keyframe) */
 const MAX_PENDING = 2000;
 
-/** `query` goes to the authority and the hooks as a publisher's would (a publish sign when auth.publish is on). */
-export function rtmpIngest(ctx: ServerContext, edgeUrl: string, app: string, name: string, log: Logger, query: Record<string, string> = {}): IngestAttempt {
+/**
+ * `query` goes to the authority and the hooks as a publisher's would (a publish sign when auth.publish is on).
+ * `protocol` is the publisher's protocol in stats and for listeners: 'relay', or 'edge' for a cluster edge pull
+ * (core/cluster/edge.ts; the directory never claims an 'edge' stream).
+ */
+export function rtmpIngest(ctx: ServerContext, edgeUrl: string, app: string, name: string, log: Logger, query: Record<string, string> = {}, protocol: 'relay' | 'edge' = 'relay'): IngestAttempt {
   let handle: PublishHandle | null = null;
   let client: RtmpClient | null = null;
   let starting = false;
@@ -83,7 +87,7 @@ export function rtmpIngest(ctx: ServerContext, edgeUrl: string, app: string, nam
     if (starting) return;
     starting = true;
     const source = {
-      session, protocol: 'relay', via: 'rtmp' as const, query, bytes: () => bytes, log,
+      session, protocol, via: 'rtmp' as const, query, bytes: () => bytes, log,
       closed: () => stopped !== null,
     };
     publish(ctx, app, name, source).then(

@@ -101,6 +101,10 @@ export class NetStreams {
     } else if (e.code === 'REJECTED') {
       this.status(streamId, 'error', 'NetStream.Publish.Rejected', e.message);
       this.s.close(`publish ${path} rejected: ${e.message}`);
+    } else if (e.code === 'BUSY') {
+      // the cluster directory is unreachable (core/cluster): try again later
+      this.status(streamId, 'error', 'NetStream.Publish.Failed', e.message);
+      this.s.close(`publish ${path} refused: ${e.message}`);
     } // IO: the connection is gone
   }
 

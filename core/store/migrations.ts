@@ -9,6 +9,7 @@ import { RELAYS_MIGRATION } from './relays-repo';
 import { ROOMS_MIGRATION } from './rooms-repo';
 import { SEED_RECORDINGS_MIGRATION } from './seed-recordings-repo';
 import { TIMELINE_MIGRATION } from './timeline-repo';
+import { UPLOADS_MIGRATION } from './uploads-repo';
 
 /**
  * Schema steps, applied in order; `PRAGMA user_version` holds how many have run. Later features add
@@ -53,6 +54,8 @@ export const migrations: readonly string[] = [
   HEALTH_MIGRATION,
   // 9: the health timeline (issue 14; timeline-repo.ts; IF NOT EXISTS: order-proof)
   TIMELINE_MIGRATION,
+  // 10: the object-storage upload queue (issue 15; uploads-repo.ts; IF NOT EXISTS: order-proof)
+  UPLOADS_MIGRATION,
 ];
 
 /** Bring a database up to date. A database newer than this build refuses to open (CONFIG). */

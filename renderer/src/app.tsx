@@ -11,6 +11,7 @@ import { Login } from './pages/login';
 import { LogsPage } from './pages/logs';
 import { RecordingsPage } from './pages/recordings';
 import { RoomsPage } from './pages/rooms';
+import { ClusterPage } from './pages/cluster';
 import { SettingsPage } from './pages/settings';
 import { StreamDetail } from './pages/stream-detail';
 import { TranscodePage } from './pages/transcode';
@@ -46,6 +47,7 @@ const TITLES: Record<string, MessageKey> = {
   destinations: 'nav.destinations',
   keys: 'nav.keys',
   rooms: 'nav.rooms',
+  cluster: 'nav.cluster',
 };
 
 export function App() {
@@ -79,6 +81,7 @@ export function App() {
           {route.page === 'destinations' && <DestinationsPage />}
           {route.page === 'keys' && <KeysPage />}
           {route.page === 'rooms' && <RoomsPage />}
+          {route.page === 'cluster' && <ClusterPage />}
         </main>
       </div>
       <Toasts />

@@ -9,7 +9,8 @@ export type Route =
   | { page: 'transcode' }
   | { page: 'destinations' }
   | { page: 'keys' }
-  | { page: 'rooms' };
+  | { page: 'rooms' }
+  | { page: 'cluster' };
 
 export function parseHash(hash: string): Route {
   const parts = hash.replace(/^#\/?/, '').split('/').filter(Boolean).map((p) => {
@@ -27,6 +28,7 @@ export function parseHash(hash: string): Route {
   if (parts[0] === 'destinations') return { page: 'destinations' };
   if (parts[0] === 'keys') return { page: 'keys' };
   if (parts[0] === 'rooms') return { page: 'rooms' };
+  if (parts[0] === 'cluster') return { page: 'cluster' };
   return { page: 'dashboard' };
 }
 

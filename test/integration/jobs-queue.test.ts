@@ -92,7 +92,7 @@ describe('the job queue', () => {
     e.on('job.started', (j) => started.push(j.options.title));
     const mk = (title: string, priority = 0): Promise<Job> => e.transcode({ source: { type: 'path', path: small }, options: { title, priority, covers: { count: 0 } } });
     const [ja, jb, , jd] = [await mk('a'), await mk('b'), await mk('c', 5), await mk('d')];
-    const order = e.reorder([jd.id, jb.id]);
+    const order = await e.reorder([jd.id, jb.id]);
     expect(order.map((j) => j.options.title)).toEqual(['c', 'd', 'b', 'a']);
     expect(e.list().map((j) => j.options.title)).toEqual(['c', 'd', 'b', 'a']);
     await e.start();
@@ -139,10 +139,10 @@ describe('the job queue', () => {
       expect(failed[1].error).toMatch(/^ffmpeg exited 1: /);
       expect(filesUnder(path.join(dir, 'retry', 'media'))).toEqual([]);
       copyFileSync(small, src);
-      expect(e.retry(job.id).status).toBe('queued');
+      expect((await e.retry(job.id)).status).toBe('queued');
       await waitFor(() => e.get(job.id).status === 'done', 'done after retry', 30_000);
       expect(e.get(job.id)).toMatchObject({ attempts: 1, error: null });
-      expect(() => e.retry(job.id)).toThrow(/only failed or cancelled/);
+      await expect(e.retry(job.id)).rejects.toThrow(/only failed or cancelled/);
     } finally {
       await e.stop();
     }

@@ -1,8 +1,9 @@
-import type { Recording } from '../../../core/contract';
+import type { Recording, Upload } from '../../../core/contract';
 import { useT } from '../i18n';
 import { formatBytes, formatDuration } from '../lib/format';
 import { usePrefs } from '../stores/prefs';
 import { ConfirmButton } from './confirm-button';
+import { StorageBadge } from './storage-badge';
 
 interface Props {
   r: Recording;
@@ -12,10 +13,12 @@ interface Props {
   onPlay(): void;
   onReveal(): void;
   onDelete(): void;
+  /** its upload to object storage, when there is one */
+  storage?: Upload;
 }
 
 /** One recording: thumbnail, stream, start time, duration, size, codecs, status (with the reason a failed one stopped). */
-export function RecordingRow({ r, url, playing, onPlay, onReveal, onDelete }: Props) {
+export function RecordingRow({ r, url, playing, onPlay, onReveal, onDelete, storage }: Props) {
   const t = useT();
   const lang = usePrefs((s) => s.lang);
   const when = new Date(r.startedAt).toLocaleString(lang === 'zh' ? 'zh-CN' : 'en');
@@ -31,6 +34,7 @@ export function RecordingRow({ r, url, playing, onPlay, onReveal, onDelete }: Pr
           {live && <span className="badge badge-live">{t('rec.badge')}</span>}
           {r.status === 'failed' && <span className="badge badge-bad">{t('rec.status.failed')}</span>}
           {r.status === 'interrupted' && <span className="badge badge-warn">{t('rec.status.interrupted')}</span>}
+          <StorageBadge u={storage} />
           <span className="muted">{when}</span>
         </div>
         <dl className="facts rec-facts">

@@ -14,6 +14,7 @@ const ITEMS: Array<{ route: Route; key: MessageKey; icon: string }> = [
   { route: { page: 'keys' }, key: 'nav.keys', icon: 'M8 15m-4 0a4 4 0 1 0 8 0a4 4 0 1 0-8 0M11 12l9-9M16 7l3 3' },
   { route: { page: 'rooms' }, key: 'nav.rooms', icon: 'M3 6h18v12H3zM7 21h10M10 10l5 2-5 2z' },
   { route: { page: 'transcode' }, key: 'nav.transcode', icon: 'M4 5h16v14H4zM4 9h16M9 5v4M15 5v4M10 12l5 2.5-5 2.5z' },
+  { route: { page: 'cluster' }, key: 'nav.cluster', icon: 'M12 5m-2 0a2 2 0 1 0 4 0a2 2 0 1 0-4 0M5 18m-2 0a2 2 0 1 0 4 0a2 2 0 1 0-4 0M19 18m-2 0a2 2 0 1 0 4 0a2 2 0 1 0-4 0M11 7l-5 9M13 7l5 9M7 18h10' },
   { route: { page: 'settings' }, key: 'nav.settings', icon: 'M4 6h16M4 12h16M4 18h16M8 4v4M16 10v4M10 16v4' },
   { route: { page: 'logs' }, key: 'nav.logs', icon: 'M5 4h14v16H5zM8 8h8M8 12h8M8 16h5' },
 ];

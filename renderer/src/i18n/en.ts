@@ -3,6 +3,8 @@ import { enDestinations } from './en-destinations';
 import { enLadder } from './en-ladder';
 import { enHealth } from './en-health';
 import { enRooms } from './en-rooms';
+import { enStorage } from './en-storage';
+import { enCluster } from './en-cluster';
 
 /** English strings. Keys are the source of truth; zh.ts must have every one of them. */
 export const en = {
@@ -174,6 +176,8 @@ export const en = {
   ...enLadder,
   ...enHealth,
   ...enRooms,
+  ...enStorage,
+  ...enCluster,
 } as const;
 
 export type MessageKey = keyof typeof en;

@@ -4,6 +4,8 @@ import { zhDestinations } from './zh-destinations';
 import { zhLadder } from './zh-ladder';
 import { zhHealth } from './zh-health';
 import { zhRooms } from './zh-rooms';
+import { zhStorage } from './zh-storage';
+import { zhCluster } from './zh-cluster';
 
 /** 简体中文 */
 export const zh: Record<MessageKey, string> = {
@@ -175,4 +177,6 @@ export const zh: Record<MessageKey, string> = {
   ...zhLadder,
   ...zhHealth,
   ...zhRooms,
+  ...zhStorage,
+  ...zhCluster,
 };

@@ -1,10 +1,11 @@
 import { useEffect, useState } from 'react';
-import type { Recording } from '../../../core/contract';
+import type { Recording, StorageStatus } from '../../../core/contract';
 import { client, ClientError } from '../client/client';
 import { CopyField } from '../components/copy-field';
 import { DiskBar } from '../components/disk-bar';
 import { ListHead } from '../components/list-head';
 import { RecordingRow } from '../components/recording-row';
+import { BucketLine } from '../components/storage-badge';
 import { toast } from '../components/toast';
 import { useT } from '../i18n';
 import { useMediaUrl } from '../lib/media';
@@ -38,11 +39,17 @@ export function RecordingsPage() {
   const url = useMediaUrl();
   const [playing, setPlaying] = useState<string | null>(null);
   const [revealed, setRevealed] = useState<{ id: string; file: string; folder: string } | null>(null);
+  // object storage: each recording's upload and the bucket's state (refreshed with the list)
+  const [storage, setStorage] = useState<StorageStatus | null>(null);
 
   useEffect(() => {
     const c = client();
-    void useRecordings.getState().load(c);
-    const timer = setInterval(() => void useRecordings.getState().load(c), REFRESH_MS);
+    const refresh = (): void => {
+      void useRecordings.getState().load(c);
+      c.call('storage.status', { kind: 'recordings' }).then(setStorage, () => setStorage(null));
+    };
+    refresh();
+    const timer = setInterval(refresh, REFRESH_MS);
     return () => clearInterval(timer);
   }, []);
 
@@ -74,6 +81,7 @@ export function RecordingsPage() {
     <div className="page" data-testid="recordings-page">
       <ListHead title={t('nav.recordings')} count={list.length} error={error} />
       {disk && <DiskBar disk={disk} />}
+      <BucketLine s={storage} />
       {current && url && <Player key={current.id} r={current} src={url(`/api/recordings/${encodeURIComponent(current.id)}/file`)} onClose={() => setPlaying(null)} />}
       {revealed && (
         <section className="card stack" aria-label={t('rec.where')} data-testid="recording-path">
@@ -101,6 +109,7 @@ export function RecordingsPage() {
             onPlay={() => setPlaying(playing === r.id ? null : r.id)}
             onReveal={() => void reveal(r.id)}
             onDelete={() => void remove(r.id)}
+            storage={storage?.uploads.find((u) => u.ref === r.id)}
           />
         ))}
       </ul>
