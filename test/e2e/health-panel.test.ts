@@ -80,7 +80,8 @@ describe('stream health in the panel', () => {
     const card = page.getByTestId('health-card');
     await card.waitFor({ timeout: 10_000 });
     expect(await card.getByTestId('health-advice').textContent()).toMatch(ADVICE);
-    expect(await card.getByTestId('health-pill').textContent()).toBe('Bad');
+    // the verdict escalates with the evidence: a keyframe overdue by > 2.5 s warns, > 4 s is bad
+    await expect.poll(async () => card.getByTestId('health-pill').textContent(), { timeout: 15_000, interval: 250 }).toBe('Bad');
     const timeline = page.getByTestId('health-timeline');
     await expect.poll(kinds, { timeout: 10_000 }).toContain('published');
     expect(await timeline.locator('[data-kind=published]').first().textContent()).toMatch(/Published/);
