@@ -8,7 +8,8 @@
  * CPU: this process's CPU % (the studio; the bench itself sleeps during the windows) over the same window
  * while the source runs and while the slate runs, plus every ffmpeg child spawned during the slate (expected 0:
  * the clip is encoded once, when the stream's parameters are first known).
- * Env: SLATE_ROUNDS (default 5), SLATE_CPU_WINDOW_S (default 4).
+ * Env: SLATE_ROUNDS (default 5), SLATE_CPU_WINDOW_S (default 4), SLATE_FRESH=1 (new players every round: without it
+ * the same page rides every drop, and Chromium's buffer grows after each underflow — see the README).
  */
 import { readFileSync } from 'node:fs';
 import { chromium } from 'playwright-core';
@@ -27,6 +28,7 @@ import { fmt, markdownTable } from './lib/stats';
 
 const ROUNDS = Math.max(1, Math.min(50, Number(process.env.SLATE_ROUNDS ?? 5)));
 const CPU_WINDOW_S = Math.max(1, Math.min(30, Number(process.env.SLATE_CPU_WINDOW_S ?? 4)));
+const FRESH = process.env.SLATE_FRESH === '1';
 const PATH = '/live/slate';
 const GOP_MS = 1000;
 const PLAYERS = ['flv', 'hls', 'll'] as const;
@@ -106,7 +108,7 @@ const max = (xs: number[]): number => (ok(xs).length ? Math.max(...ok(xs)) : Num
 const cell = (xs: number[]): string => `${med(xs)} / ${max(xs)}${xs.length > ok(xs).length ? ` (stalled ${xs.length - ok(xs).length}×)` : ''}`;
 
 async function main(): Promise<void> {
-  log(`bench/slate: ${ROUNDS} rounds, CPU windows ${CPU_WINDOW_S} s, publisher 320x180 red, GOP ${GOP_MS} ms, slate.after_ms 1500`);
+  log(`bench/slate: ${ROUNDS} rounds, CPU windows ${CPU_WINDOW_S} s, publisher 320x180 red, GOP ${GOP_MS} ms, slate.after_ms 1500, ${FRESH ? 'fresh players every round' : 'the same players every round'}`);
   let t: TestStudio | null = null;
   let nginx: NginxRtmp | null = null;
   let pages: PlayerPage | null = null;
@@ -151,6 +153,9 @@ async function main(): Promise<void> {
 
     const rounds: Round[] = [];
     for (let r = 0; r < ROUNDS; r++) {
+      // SLATE_FRESH=1: a fresh page (fresh players) every round. Chromium doubles its playback threshold after every
+      // underflow (each drop is one: no data for after_ms), so one page across rounds measures that growth too
+      if (FRESH && r > 0) await open();
       await sleep(1000);
       const spawned = new Set<number>();
       const cpuSource = await cpuWindow(CPU_WINDOW_S, new Set(), pubPids);
