@@ -156,6 +156,8 @@ async function main(): Promise<void> {
   try {
     const start = (id: string): Promise<StudioProcess> => spawnStudio({
       data_dir: mkdtempSync(path.join(os.tmpdir(), `onair-bench-cluster-${id}-`)), auth: { api: false },
+      // every player comes from 127.0.0.1: lift the per-address caps (64 RTMP / 512 HTTP by default)
+      limits: { rtmp_max_conn_per_ip: 0, http_max_conn_per_ip: 0 },
       cluster: { redis: redis.url, node_id: id, heartbeat_ms: 1000, ttl_ms: 3000, edge_idle_ms: 500 },
     });
     const [o, e1, e2] = await Promise.all([start('origin'), start('edge1'), start('edge2')]);
