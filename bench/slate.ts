@@ -8,7 +8,7 @@
  * CPU: this process's CPU % (the studio; the bench itself sleeps during the windows) over the same window
  * while the source runs and while the slate runs, plus every ffmpeg child spawned during the slate (expected 0:
  * the clip is encoded once, when the stream's parameters are first known).
- * Env: SLATE_ROUNDS (default 5), SLATE_CPU_WINDOW_S (default 4), SLATE_FRESH=1 (new players every round: without it
+ * Env: SLATE_ROUNDS (default 5), SLATE_AFTER_MS (default 1500, the config default), SLATE_CPU_WINDOW_S (default 4), SLATE_FRESH=1 (new players every round: without it
  * the same page rides every drop, and Chromium's buffer grows after each underflow — see the README).
  */
 import { readFileSync } from 'node:fs';
@@ -29,6 +29,7 @@ import { fmt, markdownTable } from './lib/stats';
 const ROUNDS = Math.max(1, Math.min(50, Number(process.env.SLATE_ROUNDS ?? 5)));
 const CPU_WINDOW_S = Math.max(1, Math.min(30, Number(process.env.SLATE_CPU_WINDOW_S ?? 4)));
 const FRESH = process.env.SLATE_FRESH === '1';
+const AFTER_MS = Math.max(0, Math.min(60_000, Number(process.env.SLATE_AFTER_MS ?? 1500)));
 const PATH = '/live/slate';
 const GOP_MS = 1000;
 const PLAYERS = ['flv', 'hls', 'll'] as const;
@@ -108,7 +109,7 @@ const max = (xs: number[]): number => (ok(xs).length ? Math.max(...ok(xs)) : Num
 const cell = (xs: number[]): string => `${med(xs)} / ${max(xs)}${xs.length > ok(xs).length ? ` (stalled ${xs.length - ok(xs).length}×)` : ''}`;
 
 async function main(): Promise<void> {
-  log(`bench/slate: ${ROUNDS} rounds, CPU windows ${CPU_WINDOW_S} s, publisher 320x180 red, GOP ${GOP_MS} ms, slate.after_ms 1500, ${FRESH ? 'fresh players every round' : 'the same players every round'}`);
+  log(`bench/slate: ${ROUNDS} rounds, CPU windows ${CPU_WINDOW_S} s, publisher 320x180 red, GOP ${GOP_MS} ms, slate.after_ms ${AFTER_MS}, ${FRESH ? 'fresh players every round' : 'the same players every round'}`);
   let t: TestStudio | null = null;
   let nginx: NginxRtmp | null = null;
   let pages: PlayerPage | null = null;
@@ -119,7 +120,7 @@ async function main(): Promise<void> {
     args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--autoplay-policy=no-user-gesture-required'],
   });
   try {
-    [t, nginx, pages] = await Promise.all([startStudio({ slate: { enabled: true }, hls: { segment_seconds: 1 } }), startNginxRtmp(), servePlayerPage()]);
+    [t, nginx, pages] = await Promise.all([startStudio({ slate: { enabled: true, after_ms: AFTER_MS }, hls: { segment_seconds: 1 } }), startNginxRtmp(), servePlayerPage()]);
     const studio = t.studio;
     const pubPids = new Set<number>();
     pub = redPublisher(t.rtmpUrl(PATH));
@@ -204,7 +205,7 @@ function report(rounds: Round[], dest: { reconnects: number; sameConnection: boo
     ...[(r: Round) => r.ahead, (r: Round) => r.loss, (r: Round) => r.back, (r: Round) => r.backFromRestart, (r: Round) => r.backFromKey].map((f) => cell(col(f, i))),
   ]);
   const on = rounds.map((r) => r.slateOn);
-  log(`\n### Slate on screen (Chromium pixel check), ${rounds.length} rounds; slate.on in the studio ${med(on)} / ${max(on)} ms (p50 / max) after the kill (after_ms 1500)\n`);
+  log(`\n### Slate on screen (Chromium pixel check), ${rounds.length} rounds; slate.on in the studio ${med(on)} / ${max(on)} ms (p50 / max) after the kill (after_ms ${AFTER_MS})\n`);
   log(markdownTable(head, body));
   const cpuSrc = rounds.map((r) => r.cpuSource);
   const cpuSl = rounds.map((r) => r.cpuSlate);

@@ -17,6 +17,17 @@ export const RedisUrlSchema = z.string().max(2048).refine((v) => {
   }
 }, 'must be a redis:// or rediss:// URL');
 
+/** "redis://user:***@host:port/db": a Redis URL as it may appear in a log line or an answer (never its password) */
+export function redactRedisUrl(url: string): string {
+  try {
+    const u = new URL(url);
+    if (u.password) u.password = '***';
+    return u.toString();
+  } catch {
+    return 'redis://(unparsable)';
+  }
+}
+
 /** a node id: what the other nodes and the panel call this studio */
 export const NodeIdSchema = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$/, 'letters, digits, _ . - (at most 64)');
 

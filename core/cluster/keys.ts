@@ -76,16 +76,7 @@ end
 return 0
 `;
 
-/** A Redis URL without its password, for logs and answers. */
-export function redactRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'redis://(invalid)';
-  }
-}
+export { redactRedisUrl } from '../scale-config';
 
 /** "<since> <node>" of the owners hash → its parts */
 export function parseOwnerRecord(v: string | null | undefined): { since: number; node: string } {

@@ -29,16 +29,7 @@ export function bullSettings(cfg: OnAirConfig): BullSettings {
   return { url, prefix, name: b.name, lockMs: b.lock_ms, stalledIntervalMs: b.stalled_interval_ms, maxStalled: b.max_stalled };
 }
 
-/** "redis://user:***@host:port/db" — the URL as it may appear in a log line or on screen */
-export function redactRedisUrl(url: string): string {
-  try {
-    const u = new URL(url);
-    if (u.password) u.password = '***';
-    return u.toString();
-  } catch {
-    return 'redis://(unparsable)';
-  }
-}
+export { redactRedisUrl } from '../scale-config';
 
 export interface ConnectionOpts {
   url: string;
