@@ -48,8 +48,9 @@ export function addHlsRoutes(router: Router, ctx: ServerContext, manager: HlsMan
     const token = ctx.config().auth.play && !sign ? url.searchParams.get('token') : null;
     const suffix = sign ? `?sign=${encodeURIComponent(sign)}` : token ? `?token=${encodeURIComponent(token)}` : '';
     const hls = manager.get(path);
-    // a cluster node that does not hold the stream sends the player to its owner (core/cluster/hls-origin.ts)
-    if (!hls && ctx.cluster && (await ctx.cluster.elsewhere(req, res, path, url))) return;
+    // a cluster node that does not hold the stream (or whose copy is over, e.g. an edge's ended pull) sends the
+    // player to its owner (core/cluster/hls-origin.ts)
+    if ((!hls || hls.ended) && ctx.cluster && (await ctx.cluster.elsewhere(req, res, path, url))) return;
     if (!hls) return sendError(res, 404, 'STREAM_NOT_FOUND', `no live HLS for ${path} (is it publishing, and is HLS on for app "${p.app}"?)`);
     const s = hls.settings;
     const file = m[1];
