@@ -84,7 +84,7 @@ describe('the Cluster page of node-b', () => {
     const [p, owner, edges] = await cells(streamRow(STREAM));
     expect({ p, owner, edges }).toEqual({ p: STREAM, owner: 'node-a', edges: '—' });
     // node-a's load counts its one stream
-    await expect.poll(async () => (await cells(nodeRow('node-a')))[2], { timeout: 5_000 }).toMatch(/· 1 streams ·/);
+    await expect.poll(async () => (await cells(nodeRow('node-a')))[2], { timeout: 5_000 }).toMatch(/· live streams: 1 ·/);
     await page.screenshot({ path: path.join(TEST_OUTPUT, 'cluster-page.png') });
     expect(br.errors).toEqual([]);
   });

@@ -19,7 +19,7 @@ export const enCluster = {
   'cluster.col.edges': 'Edges pulling it',
   'cluster.col.since': 'Since',
   'cluster.self': 'this node',
-  'cluster.load': 'CPU {cpu}% · {rss} MB · {streams} streams · {players} players',
+  'cluster.load': 'CPU {cpu}% · {rss} MB · live streams: {streams} · players: {players}',
   'cluster.ago': '{s} s ago',
   'cluster.noStreams': 'No stream is live on any node.',
   'cluster.none': '—',
