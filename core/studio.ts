@@ -226,6 +226,8 @@ export class Studio {
       },
     });
     this.recordings.on('recording.stopped', (r) => this.storage.onRecordingStopped(r));
+    // a deleted recording's objects leave the bucket too (retried while the bucket is down)
+    this.recordings.on('recording.deleted', (r) => this.storage.onRecordingDeleted(r));
     this.jobs.on('job.done', (j) => this.storage.onJobDone(j));
     // after HlsManager's own 'ended' listener (registered first): the DVR playlist has its ENDLIST by now
     this.registry.on('ended', (s) => {

@@ -10,7 +10,8 @@ export const STORAGE_KINDS = ['recordings', 'dvr', 'vod'] as const;
 export const StorageKindSchema = z.enum(STORAGE_KINDS);
 export type StorageKind = z.infer<typeof StorageKindSchema>;
 
-export const UPLOAD_STATES = ['queued', 'uploading', 'verifying', 'done', 'failed', 'retrying'] as const;
+/** `deleting`: what it belonged to was deleted; its object is removed from the bucket (retried while the bucket is down) */
+export const UPLOAD_STATES = ['queued', 'uploading', 'verifying', 'done', 'failed', 'retrying', 'deleting'] as const;
 export const UploadStateSchema = z.enum(UPLOAD_STATES);
 export type UploadState = z.infer<typeof UploadStateSchema>;
 
@@ -44,6 +45,8 @@ export const StorageTotalsSchema = z.object({
   done: z.number().int(),
   failed: z.number().int(),
   retrying: z.number().int(),
+  /** objects waiting to be deleted from the bucket (their recording was deleted) */
+  deleting: z.number().int(),
   /** bytes of the files now in the bucket (done) */
   stored_bytes: z.number(),
 });

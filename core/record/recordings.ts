@@ -1,6 +1,6 @@
 import { EventEmitter } from 'node:events';
 import { randomUUID } from 'node:crypto';
-import { rmSync, statfsSync, statSync } from 'node:fs';
+import { existsSync, rmSync, statfsSync, statSync } from 'node:fs';
 import path from 'node:path';
 import type { Logger } from 'pino';
 import { mediaRoot, type OnAirConfig } from '../config';
@@ -16,6 +16,8 @@ export interface RecordingEvents {
   'recording.started': [Recording];
   'recording.stopped': [Recording];
   'recording.failed': [Recording];
+  /** deleted (panel, API, retention) after its local files went: object storage removes its copies too */
+  'recording.deleted': [Recording];
 }
 
 export interface RecordingDeps {
@@ -239,6 +241,12 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
     rmSync(r.file, { force: true });
     if (r.thumbnail) rmSync(r.thumbnail, { force: true });
     this.requireRepo().delete(id);
+    this.emit('recording.deleted', r);
+  }
+
+  /** the bytes a finished recording takes on the local disk (0 once it lives only in object storage) */
+  private localSize(r: Recording): number {
+    return this.active.has(r.id) || existsSync(r.file) ? r.size : 0;
   }
 
   disk(): DiskUsage {
@@ -261,7 +269,7 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
       free = st.bavail * st.bsize;
       total = st.blocks * st.bsize;
     } catch {}
-    const used = this.repo ? this.repo.list().reduce((n, r) => n + r.size, 0) : 0;
+    const used = this.repo ? this.list().reduce((n, r) => n + this.localSize(r), 0) : 0;
     return { used, free, total, low: free < this.deps.config().record.min_free_mb * 1048576, folder };
   }
 
@@ -275,11 +283,14 @@ export class RecordingManager extends EventEmitter<RecordingEvents> {
       for (const r of finished) if (now - r.startedAt > max_age_days * 86_400_000) gone.push(r.id);
     }
     if (max_total_mb > 0) {
-      let total = this.repo.list().reduce((n, r) => n + r.size, 0);
+      // the local disk only: a recording that lives in object storage alone takes none of it (and is not pruned for it)
+      let total = this.repo.list().reduce((n, r) => n + this.localSize(r), 0);
       for (const r of finished) {
         if (total <= max_total_mb * 1048576) break;
+        const local = this.localSize(r);
+        if (local === 0) continue;
         if (!gone.includes(r.id)) gone.push(r.id);
-        total -= r.size;
+        total -= local;
       }
     }
     for (const id of gone) {

@@ -43,6 +43,9 @@ class Stopped extends Error {}
  * Resuming after a restart re-sends the object from the local file (lib-storage cannot continue another
  * process's multipart upload, and s3rver has no ListParts); parts a dead run left behind are aborted first where
  * the service lists them (AWS, MinIO).
+ *
+ * Deletes (remove()) go through the same rows and slots: a 'deleting' row is due like a queued one, and a delete
+ * the bucket refused is retried with the same backoff.
  */
 export class UploadQueue extends EventEmitter<QueueEvents> {
   private readonly running = new Map<string, { ctl: AbortController; done: Promise<void> }>();
@@ -59,7 +62,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     if (!repo) return null;
     const file = path.resolve(o.file);
     const cur = repo.byFile(file);
-    if (cur && cur.state !== 'done' && cur.state !== 'failed') return cur; // already on its way
+    // already on its way; a pending delete of the same file is replaced (the new upload overwrites its key)
+    if (cur && cur.state !== 'done' && cur.state !== 'failed' && cur.state !== 'deleting') return cur;
     let size = 0;
     try {
       size = statSync(file).size;
@@ -80,6 +84,22 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     const r = repo?.get(id);
     if (!repo || !r || r.state !== 'queued') return;
     repo.update(id, { next_try_at: null });
+    this.pump();
+  }
+
+  /**
+   * What these uploads belong to was deleted: their objects leave the bucket too. Each row becomes 'deleting'
+   * (persisted, so a bucket that is down or a restart only delays the delete, retried with the same backoff);
+   * an upload in flight is aborted first — its object is deleted once that upload has ended.
+   */
+  remove(ids: readonly string[]): void {
+    const repo = this.deps.repo();
+    if (!repo) return;
+    for (const id of ids) {
+      if (!repo.get(id)) continue;
+      this.set(repo, id, { state: 'deleting', bytes: 0, attempts: 0, next_try_at: null, error: null });
+      this.running.get(id)?.ctl.abort();
+    }
     this.pump();
   }
 
@@ -143,6 +163,7 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
   }
 
   private async run(repo: UploadsRepo, store: ObjectStore, row: UploadRow, signal: AbortSignal): Promise<void> {
+    if (row.state === 'deleting') return this.runDelete(repo, store, row, signal);
     const check = (): void => {
       if (signal.aborted) throw new Stopped();
     };
@@ -152,7 +173,8 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       try {
         digest = await digestFile(row.file, store.s.part_size_mb * 1024 * 1024, signal);
       } catch (e) {
-        if ((e as NodeJS.ErrnoException).code === 'ENOENT') {
+        // (aborted for a delete: the file is gone because its recording was deleted; the row is 'deleting')
+        if ((e as NodeJS.ErrnoException).code === 'ENOENT' && !signal.aborted) {
           this.set(repo, row.id, { state: 'failed', error: 'the local file is gone; nothing to upload' });
           return;
         }
@@ -190,6 +212,27 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
       const msg = store.redact((e as Error).message || String(e));
       this.set(repo, row.id, { state: 'retrying', attempts, next_try_at: Date.now() + wait, error: msg });
       this.deps.log.warn({ kind: row.kind, key: row.key, attempts, retry_in_ms: wait, err: msg }, 'object storage: upload failed; the local file is kept and the upload retried');
+    }
+  }
+
+  /** A 'deleting' row: its object (and any multipart upload left for its key) leaves the bucket, then the row goes. */
+  private async runDelete(repo: UploadsRepo, store: ObjectStore, row: UploadRow, signal: AbortSignal): Promise<void> {
+    try {
+      // never verified: parts of an unfinished multipart upload may be left (AWS, MinIO; best effort)
+      if (row.uploaded_at === null) await store.abortStale(row.key);
+      await store.delete(row.key); // S3 answers 204 for a key that is not there
+      // re-queued for upload meanwhile (the same file again): that row is no longer ours to drop
+      if (repo.get(row.id)?.state !== 'deleting') return;
+      repo.delete(row.id);
+      this.emit('changed', { ...row, bytes: 0, updated_at: Date.now() });
+      this.deps.log.info({ kind: row.kind, ref: row.ref, key: row.key }, 'object storage: object deleted (what it belonged to was deleted)');
+    } catch (e) {
+      if (signal.aborted) return; // stopping: the row stays 'deleting' and the next start deletes again
+      const attempts = (repo.get(row.id)?.attempts ?? row.attempts) + 1;
+      const wait = backoffMs(attempts);
+      const msg = store.redact((e as Error).message || String(e));
+      if (repo.get(row.id)?.state === 'deleting') this.set(repo, row.id, { attempts, next_try_at: Date.now() + wait, error: msg });
+      this.deps.log.warn({ kind: row.kind, key: row.key, attempts, retry_in_ms: wait, err: msg }, 'object storage: could not delete an object; retried');
     }
   }
 }

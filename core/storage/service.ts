@@ -28,7 +28,7 @@ export interface StorageDeps {
 }
 
 const HOUR = 3_600_000;
-const NO_UPLOADS: StorageTotals = { queued: 0, uploading: 0, verifying: 0, done: 0, failed: 0, retrying: 0, stored_bytes: 0 };
+const NO_UPLOADS: StorageTotals = { queued: 0, uploading: 0, verifying: 0, done: 0, failed: 0, retrying: 0, deleting: 0, stored_bytes: 0 };
 /** a finished recording waits at most this long for its thumbnail before its upload may start */
 const HOLD_MS = 30_000;
 
@@ -112,6 +112,24 @@ export class StorageService extends EventEmitter<{ changed: [EventData<'storage.
     if (!row) return;
     // after the current turn: the recorder registers the thumbnail it makes right after announcing the stop
     void Promise.resolve().then(() => this.deps.recordingSettled?.(r)).catch(() => {}).then(() => this.queue.release(row.id));
+  }
+
+  /**
+   * A recording was deleted (panel, API, record retention): the objects of its file and its thumbnail leave the
+   * bucket and their rows go; an upload of it in flight is aborted first. The bucket being down only delays that
+   * (the rows stay 'deleting' and are retried); the local delete has already happened.
+   */
+  onRecordingDeleted(r: Recording): void {
+    const repo = this.repo();
+    if (!repo) return;
+    const ids = new Set(repo.byRef('recordings', r.id).map((u) => u.id));
+    for (const f of [r.file, r.thumbnail]) {
+      const u = f ? repo.byFile(path.resolve(f)) : undefined;
+      if (u) ids.add(u.id);
+    }
+    if (!ids.size) return;
+    this.deps.log.info({ id: r.id, objects: ids.size }, 'object storage: deleting the objects of a deleted recording');
+    this.queue.remove([...ids]);
   }
 
   /** a transcode finished: every file of its output folder (an HLS output is many) under the job's prefix */

@@ -103,17 +103,22 @@ export class UploadsRepo {
     return this.db.prepare("SELECT * FROM storage_uploads WHERE state IN ('queued', 'uploading', 'verifying', 'retrying') ORDER BY created_at").all() as UploadRow[];
   }
 
-  /** the next upload due at `now` (queued, or retrying whose time has come), not one of `busy` */
+  /** the next upload (or object deletion) due at `now` (queued, retrying or deleting whose time has come), not one of `busy` */
   nextDue(now: number, busy: readonly string[]): UploadRow | undefined {
-    const rows = this.db.prepare("SELECT * FROM storage_uploads WHERE state IN ('queued', 'retrying') AND COALESCE(next_try_at, 0) <= ? ORDER BY COALESCE(next_try_at, 0), created_at LIMIT ?")
+    const rows = this.db.prepare("SELECT * FROM storage_uploads WHERE state IN ('queued', 'retrying', 'deleting') AND COALESCE(next_try_at, 0) <= ? ORDER BY COALESCE(next_try_at, 0), created_at LIMIT ?")
       .all(now, busy.length + 1) as UploadRow[];
     return rows.find((r) => !busy.includes(r.id));
   }
 
   /** the earliest retry time still ahead */
   nextRetryAt(): number | null {
-    const r = this.db.prepare("SELECT MIN(next_try_at) AS t FROM storage_uploads WHERE state IN ('queued', 'retrying') AND next_try_at IS NOT NULL").get() as { t: number | null };
+    const r = this.db.prepare("SELECT MIN(next_try_at) AS t FROM storage_uploads WHERE state IN ('queued', 'retrying', 'deleting') AND next_try_at IS NOT NULL").get() as { t: number | null };
     return r.t;
+  }
+
+  /** the uploads of one thing (a recording id, a job id, a DVR folder id) */
+  byRef(kind: StorageKind, ref: string): UploadRow[] {
+    return this.db.prepare('SELECT * FROM storage_uploads WHERE kind = ? AND ref = ?').all(kind, ref) as UploadRow[];
   }
 
   byKeys(keys: readonly string[]): UploadRow[] {
@@ -131,7 +136,7 @@ export class UploadsRepo {
   }
 
   totals(): StorageTotals {
-    const t: StorageTotals = { queued: 0, uploading: 0, verifying: 0, done: 0, failed: 0, retrying: 0, stored_bytes: 0 };
+    const t: StorageTotals = { queued: 0, uploading: 0, verifying: 0, done: 0, failed: 0, retrying: 0, deleting: 0, stored_bytes: 0 };
     for (const r of this.db.prepare('SELECT state, COUNT(*) AS n, SUM(size) AS bytes FROM storage_uploads GROUP BY state').all() as Array<{ state: UploadState; n: number; bytes: number | null }>) {
       if (r.state in t) t[r.state] = r.n;
       if (r.state === 'done') t.stored_bytes = r.bytes ?? 0;

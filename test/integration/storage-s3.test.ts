@@ -2,13 +2,14 @@ import { createHash, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, rmSync, utimesSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import { afterAll, describe, expect, it } from 'vitest';
 import type { Recording } from '../../core/contract/recordings';
 import { StorageStatusSchema, type Upload } from '../../core/contract/storage';
 import { connectWs, expectOk } from '../helpers/contract-ws';
 import { ffprobe, publishTestPattern } from '../helpers/ffmpeg';
 import { jobsStudio, makeVideo, waitJob } from '../helpers/jobs';
-import { presignedV4Valid, S3_SECRET, TestS3, ThrottleProxy } from '../helpers/s3rver';
+import { presignedV4Valid, S3_KEY, S3_SECRET, TestS3, ThrottleProxy } from '../helpers/s3rver';
 import { sleep, startStudio, waitFor, type TestStudio } from '../helpers/studio';
 
 const tmp = path.join(os.tmpdir(), `onair-s3-${process.pid}-${Date.now()}`);
@@ -17,6 +18,17 @@ afterAll(() => rmSync(tmp, { recursive: true, force: true }));
 
 const sha = (b: Buffer): string => createHash('sha256').update(b).digest('hex');
 const uploadsOf = (t: TestStudio, ref: string): Upload[] => t.studio.storage.status({ limit: 5000 }).uploads.filter((u) => u.ref === ref);
+
+/** every key in the bucket, listed by a client of its own (ListObjectsV2) */
+async function bucketKeys(s3: TestS3): Promise<string[]> {
+  const c = new S3Client({ endpoint: s3.endpoint, region: 'us-east-1', forcePathStyle: true, credentials: { accessKeyId: S3_KEY, secretAccessKey: S3_SECRET } });
+  try {
+    const r = await c.send(new ListObjectsV2Command({ Bucket: s3.bucket }));
+    return (r.Contents ?? []).map((o) => o.Key!).sort();
+  } finally {
+    c.destroy();
+  }
+}
 
 /** a live recording of a few seconds; its bytes as they were when it stopped (before anything could move them) */
 async function recordSome(t: TestStudio, stream: string): Promise<{ rec: Recording; bytes: Buffer }> {
@@ -233,6 +245,97 @@ describe('object storage (S3) with a real S3-compatible server (s3rver)', () => 
       expect(sha(readFileSync(s3.objectFile(done.key)))).toBe(sha(bytes));
       expect(JSON.stringify(t.studio.logs.list(1000))).not.toContain('S3RVER');
     } finally {
+      await t.stop();
+      await s3.stop();
+    }
+  }, 90_000);
+  it('deleting an uploaded recording deletes its object and its upload row; its URLs 404; the disk figure left it out', async () => {
+    const s3 = await TestS3.create(path.join(tmp, 's3-f'));
+    const t = await startStudio({ data_dir: path.join(tmp, 'f'), log_level: 'info', storage: { s3: s3.config({ prefix: 'studio-f' }) } });
+    try {
+      const { rec } = await recordSome(t, '/live/del');
+      const kept = (await recordSome(t, '/live/keep')).rec;
+      const done = await waitFor(() => uploadsOf(t, rec.id).find((u) => u.state === 'done'), 'the recording in the bucket', 20_000);
+      const other = await waitFor(() => uploadsOf(t, kept.id).find((u) => u.state === 'done'), 'the other recording in the bucket', 20_000);
+      expect(await bucketKeys(s3)).toEqual([done.key, other.key].sort());
+      // both live in the bucket alone: they take no local disk
+      expect(t.studio.recordings.disk().used).toBe(0);
+      const url = t.httpUrl(`/api/recordings/${rec.id}/file`);
+      const loc = (await fetch(url, { redirect: 'manual' })).headers.get('location')!;
+      expect((await fetch(loc)).status).toBe(200);
+
+      const del = await fetch(t.httpUrl(`/api/recordings/${rec.id}`), { method: 'DELETE' });
+      expect(del.status).toBe(200);
+      await waitFor(async () => (await bucketKeys(s3)).length === 1, 'the object deleted from the bucket', 10_000);
+      expect(await bucketKeys(s3)).toEqual([other.key]);
+      expect(uploadsOf(t, rec.id)).toEqual([]);
+      expect((await fetch(url)).status).toBe(404);
+      expect((await fetch(loc)).status).toBe(404);
+      // the other recording is untouched
+      expect((await fetch(t.httpUrl(`/api/recordings/${kept.id}/file`), { redirect: 'manual' })).status).toBe(302);
+      expect(JSON.stringify(t.studio.logs.list(1000))).toContain('object deleted');
+    } finally {
+      await t.stop();
+      await s3.stop();
+    }
+  }, 90_000);
+
+  it('deleting a recording while its upload runs aborts the upload and leaves nothing in the bucket', async () => {
+    const s3 = await TestS3.create(path.join(tmp, 's3-g'));
+    const proxy = new ThrottleProxy(s3.port, 16 * 1024);
+    await proxy.start();
+    const t = await startStudio({ data_dir: path.join(tmp, 'g'), log_level: 'info', storage: { s3: s3.config({ endpoint: proxy.endpoint }) } });
+    try {
+      const { rec } = await recordSome(t, '/live/midway');
+      const up = await waitFor(() => uploadsOf(t, rec.id).find((u) => u.state === 'uploading' && u.size > 0), 'uploading', 20_000);
+      await sleep(1000);
+      expect(uploadsOf(t, rec.id)[0].state).toBe('uploading');
+      t.studio.recordings.delete(rec.id);
+      expect(existsSync(rec.file)).toBe(false);
+      expect(uploadsOf(t, rec.id)[0]).toMatchObject({ id: up.id, state: 'deleting' });
+      await waitFor(() => uploadsOf(t, rec.id).length === 0, 'the upload row gone', 20_000);
+      proxy.rate = Infinity;
+      await sleep(1000);
+      expect(await bucketKeys(s3)).toEqual([]);
+      expect(existsSync(s3.objectFile(up.key))).toBe(false);
+      expect(JSON.stringify(t.studio.logs.list(1000))).not.toContain('uploaded and verified');
+    } finally {
+      await t.stop();
+      await proxy.stop();
+      await s3.stop();
+    }
+  }, 90_000);
+
+  it('deleting a recording while the bucket is down succeeds locally; its object is deleted once the bucket is back', async () => {
+    const s3 = await TestS3.create(path.join(tmp, 's3-h'));
+    const cfg = { data_dir: path.join(tmp, 'h'), log_level: 'info', storage: { s3: s3.config() } };
+    let t = await startStudio(cfg);
+    const ws = await connectWs(t.wsUrl('/api/ws'));
+    try {
+      const { rec } = await recordSome(t, '/live/downdel');
+      const done = await waitFor(() => uploadsOf(t, rec.id).find((u) => u.state === 'done'), 'the recording in the bucket', 20_000);
+      expect(await bucketKeys(s3)).toEqual([done.key]);
+      await s3.stop();
+      expectOk(await ws.call('recordings.delete', { id: rec.id }));
+      expect(() => t.studio.recordings.get(rec.id)).toThrow(/no recording/);
+      expect((await fetch(t.httpUrl(`/api/recordings/${rec.id}/file`))).status).toBe(404);
+      // the pending delete is persisted and retried
+      const pending = await waitFor(() => uploadsOf(t, rec.id).find((u) => u.state === 'deleting' && u.attempts >= 2), 'delete retries', 20_000);
+      expect(pending.error).toBeTruthy();
+      expect(t.studio.storage.status().totals.deleting).toBe(1);
+      expect(existsSync(s3.objectFile(done.key))).toBe(true);
+      // a restart keeps the pending delete (the bucket still down): the next run tries again
+      ws.close();
+      await t.stop();
+      t = await startStudio(cfg);
+      await waitFor(() => uploadsOf(t, rec.id).find((u) => u.state === 'deleting' && u.attempts >= 1), 'retried after the restart', 20_000);
+      await s3.start();
+      await waitFor(() => uploadsOf(t, rec.id).length === 0, 'the row gone once the bucket is back', 30_000);
+      expect(await bucketKeys(s3)).toEqual([]);
+      expect(existsSync(s3.objectFile(done.key))).toBe(false);
+      expect(t.studio.storage.status().totals.deleting).toBe(0);
+    } finally {
+      ws.close();
       await t.stop();
       await s3.stop();
     }
