@@ -4,11 +4,16 @@
  * (RTMP and HTTP-FLV, half each, our bench clients — bench/lib/rtmp-play-client.ts, http-flv-client.ts) are run
  * side by side:
  *   - "origin direct": every player on the origin (the peer measured beside the edges: no cluster);
- *   - "via 2 edges":  N/5 and then N players spread over the two edges (each edge pulls once from the origin).
+ *   - "via 2 edges":  N/5 and then N players spread over the two edges (each edge pulls once from the origin);
+ *     then N again, RTMP players only (like with like for the peer below);
+ *   - "via 2 nginx-rtmp edges": the peer edge, nginx with the RTMP module (test/helpers/nginx-rtmp.ts, our own
+ *     processes, `pull rtmp://<origin>/live live=1;`): two nginx edges pulling from the same origin, the same N
+ *     players spread over them, RTMP only (nginx-rtmp serves no HTTP-FLV; that is the nginx-http-flv fork).
  * Per phase: origin egress (bytes/s out of the origin, its subscribers of the stream — must stay 2 on the edges),
- * CPU % of one core per node over the window, first-keyframe time p50/p95 (and the cold player that starts an
+ * CPU % of one core per node over the window (the nginx processes' from /proc like ours; `master_process off`: one
+ * process each), first-keyframe time p50/p95 (and the cold player that starts an
  * edge's pull), inter-frame jitter p95 (arrival - timestamp, less each player's minimum). Then the hop delay an edge
- * adds: the same video payloads seen by a player on the origin and one on an edge.
+ * adds: the same video payloads seen by a player on the origin and one on an edge (ours, then nginx's).
  * Targets: origin egress independent of the player count; edge first-keyframe p50 ≤ 2× origin's.
  *
  *   node bin/run-ts.mjs bench/cluster.ts [--players 300] [--window 8]
@@ -20,6 +25,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { RtmpClient } from '../core/rtmp/client';
 import { MSG } from '../core/format/rtmp/rtmp-messages';
+import { startNginxRtmp, type NginxRtmp } from '../test/helpers/nginx-rtmp';
 import { startRedis, type RedisServer } from '../test/helpers/redis';
 import { spawnStudio, type StudioProcess } from '../test/helpers/studio-process';
 import { runBench, stopAll, trackChild } from './lib/children';
@@ -51,9 +57,20 @@ async function until(fn: () => boolean | Promise<boolean>, what: string, ms = 20
   }
 }
 
-interface Node { name: string; s: StudioProcess }
+/** Where players go: one of our nodes, or an nginx-rtmp edge (RTMP only). */
+interface Target { name: string; pid: () => number; rtmp: { port: number; app: string }; flv: { port: number; path: string } | null }
+/** the players' protocols: half RTMP and half HTTP-FLV, or RTMP only */
+type Mix = 'rtmp+flv' | 'rtmp';
+const PROTOCOL: Record<Mix, string> = { 'rtmp+flv': 'RTMP + HTTP-FLV', rtmp: 'RTMP' };
+const ours = (name: string, s: StudioProcess): Target => ({
+  name, pid: () => s.pid, rtmp: { port: s.ports.rtmp, app: APP }, flv: { port: s.ports.http, path: `/${APP}/${NAME}.flv` },
+});
+const nginxEdge = (name: string, n: NginxRtmp): Target => ({ name, pid: () => n.pid(), rtmp: { port: n.rtmpPort, app: n.edgeApp }, flv: null });
+
 interface Row {
-  phase: string; players: number; originSubs: number; egressMbps: number; cpu: Record<string, number>; loadCpu: number;
+  phase: string; players: number; protocol: string; originSubs: number; egressMbps: number;
+  /** CPU % of the origin and of the two edge columns (the phase's edges; origin direct: our idle edges) */
+  cpuOrigin: number; cpuEdges: number[]; loadCpu: number;
   ttfkP50: number; ttfkP95: number; cold: number; jitterP95: number; noKeyframe: number; ended: number;
   /** the edges the directory lists for the stream during the window */
   edges: string[];
@@ -68,8 +85,10 @@ async function subscribers(s: StudioProcess): Promise<number> {
   return r.status === 200 ? ((await r.json()) as { subscribers: unknown[] }).subscribers.length : 0;
 }
 
-function player(clock: WindowClock, s: StudioProcess, i: number): PlayerStats {
-  const p = i % 2 === 0 ? new RtmpPlayClient(clock, '127.0.0.1', s.ports.rtmp, APP, NAME) : new HttpFlvClient(clock, '127.0.0.1', s.ports.http, `/${APP}/${NAME}.flv`);
+function player(clock: WindowClock, t: Target, i: number, mix: Mix): PlayerStats {
+  const flv = mix === 'rtmp+flv' && i % 2 === 1 ? t.flv : null;
+  if (mix === 'rtmp+flv' && i % 2 === 1 && !flv) throw new Error(`${t.name} serves no HTTP-FLV`);
+  const p = flv ? new HttpFlvClient(clock, '127.0.0.1', flv.port, flv.path) : new RtmpPlayClient(clock, '127.0.0.1', t.rtmp.port, t.rtmp.app, NAME);
   p.start();
   return p;
 }
@@ -80,21 +99,22 @@ async function keyframes(ps: PlayerStats[], ms: number): Promise<void> {
   while (Date.now() < end && ps.some((p) => p.firstKeyframeMs === null && !p.ended)) await sleep(5);
 }
 
-async function phase(label: string, origin: Node, targets: Node[], n: number, all: Node[]): Promise<Row> {
+/** N players over `targets` (round robin); CPU of the origin and of the two `edges` (the table's edge columns). */
+async function phase(label: string, mix: Mix, origin: Target & { s: StudioProcess }, targets: Target[], n: number, edges: Target[]): Promise<Row> {
   const clock: WindowClock = { recording: false };
   const players: PlayerStats[] = [];
   // one cold player per target first: on an edge it starts the pull (the edge's worst case)
-  const cold = targets.map((t, i) => player(clock, t.s, i * 2));
+  const cold = targets.map((t, i) => player(clock, t, i * 2, mix));
   players.push(...cold);
   await keyframes(cold, 10_000);
   for (let k = cold.length; k < n; ) {
     const batch: PlayerStats[] = [];
-    for (let j = 0; j < BATCH && k < n; j++, k++) batch.push(player(clock, targets[k % targets.length].s, k));
+    for (let j = 0; j < BATCH && k < n; j++, k++) batch.push(player(clock, targets[k % targets.length], k, mix));
     players.push(...batch);
     await keyframes(batch, 8000);
   }
   await sleep(1000);
-  const pids = all.map((x) => x.s.pid);
+  const pids = [origin, ...edges].map((x) => x.pid());
   const c0 = pids.map((p) => cpuSeconds(p) ?? 0);
   const l0 = process.cpuUsage();
   const o0 = await outBytes(origin.s);
@@ -115,22 +135,23 @@ async function phase(label: string, origin: Node, targets: Node[], n: number, al
     for (const d of p.deltas) lateness.push(d - min);
   }
   const row: Row = {
-    phase: label, players: n, originSubs, egressMbps: ((o1 - o0) * 8) / secs / 1e6,
-    cpu: Object.fromEntries(all.map((x, i) => [x.name, ((c1[i] - c0[i]) / secs) * 100])), loadCpu: ((l1.user + l1.system) / 1e6 / secs) * 100,
+    phase: label, players: n, protocol: PROTOCOL[mix], originSubs, egressMbps: ((o1 - o0) * 8) / secs / 1e6,
+    cpuOrigin: ((c1[0] - c0[0]) / secs) * 100, cpuEdges: pids.slice(1).map((_, i) => ((c1[i + 1] - c0[i + 1]) / secs) * 100),
+    loadCpu: ((l1.user + l1.system) / 1e6 / secs) * 100,
     ttfkP50: percentile(ttfk, 50), ttfkP95: percentile(ttfk, 95), cold: Math.max(...cold.map((p) => p.firstKeyframeMs ?? Number.NaN)),
     jitterP95: percentile(lateness, 95), noKeyframe: players.length - ttfk.length, ended: players.filter((p) => p.ended).length,
     edges: listed?.edges ?? [],
   };
   for (const p of players) p.close();
-  log(`  ${label}: ${n} players, origin subscribers ${originSubs}, egress ${fmt(row.egressMbps)} Mbit/s`);
+  log(`  ${label} (${PROTOCOL[mix]}): ${n} players (${edges.map((e) => e.name).join(', ')}), origin subscribers ${originSubs}, egress ${fmt(row.egressMbps)} Mbit/s`);
   return row;
 }
 
 /** The same video payloads at a player on the origin and one on an edge: how much later the edge's arrive. */
-async function hopDelay(origin: StudioProcess, edge: StudioProcess, seconds: number): Promise<number[]> {
+async function hopDelay(origin: Target, edge: Target, seconds: number): Promise<number[]> {
   const seen = [new Map<string, number>(), new Map<string, number>()];
-  const clients = await Promise.all([origin, edge].map(async (s, i) => {
-    const c = await RtmpClient.connect(`rtmp://127.0.0.1:${s.ports.rtmp}/${APP}`);
+  const clients = await Promise.all([origin, edge].map(async (t, i) => {
+    const c = await RtmpClient.connect(`rtmp://127.0.0.1:${t.rtmp.port}/${t.rtmp.app}`);
     c.on('media', (m) => {
       if (m.type !== MSG.VIDEO || m.payload.length < 64) return;
       const k = createHash('sha1').update(m.payload).digest('hex');
@@ -153,6 +174,19 @@ async function main(): Promise<void> {
   const t0 = Date.now();
   log(`bench/cluster: ${N} players, window ${WINDOW_S} s, load average ${os.loadavg().map((x) => x.toFixed(2)).join(' ')}, ${os.cpus().length} cores`);
   const redis: RedisServer = await startRedis();
+  const nginx: NginxRtmp[] = [];
+  // a signal ends the bench through process.exit: no nginx of ours outlives it (pid() is 0 once stopped)
+  const killNginx = (): void => {
+    for (const n of nginx) {
+      const pid = n.pid();
+      try {
+        if (pid) process.kill(pid, 'SIGKILL');
+      } catch {
+        // already gone
+      }
+    }
+  };
+  process.on('exit', killNginx);
   try {
     const start = (id: string): Promise<StudioProcess> => spawnStudio({
       data_dir: mkdtempSync(path.join(os.tmpdir(), `onair-bench-cluster-${id}-`)), auth: { api: false },
@@ -162,9 +196,11 @@ async function main(): Promise<void> {
     });
     const [o, e1, e2] = await Promise.all([start('origin'), start('edge1'), start('edge2')]);
     for (const s of [o, e1, e2]) trackChild(s.child);
-    const origin: Node = { name: 'origin', s: o };
-    const edges: Node[] = [{ name: 'edge1', s: e1 }, { name: 'edge2', s: e2 }];
-    const all = [origin, ...edges];
+    // the peer: two nginx-rtmp edges pulling from the same origin (room for every player of a phase on one)
+    for (let i = 0; i < 2; i++) nginx.push(await startNginxRtmp({ pull: { originPort: o.ports.rtmp, originApp: APP }, workerConnections: N + 64 }));
+    const origin = { ...ours('origin', o), s: o };
+    const edges = [ours('edge1', e1), ours('edge2', e2)];
+    const nginxEdges = nginx.map((n, i) => nginxEdge(`nginx${i + 1}`, n));
     trackChild(spawn(ffmpegPath(), [
       '-hide_banner', '-loglevel', 'error', '-re', '-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30', '-f', 'lavfi', '-i', 'sine=frequency=440:sample_rate=48000',
       '-c:v', 'libx264', '-preset', 'ultrafast', '-tune', 'zerolatency', '-g', '30', '-b:v', '1000k', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-ar', '48000',
@@ -172,35 +208,46 @@ async function main(): Promise<void> {
     ], { stdio: 'ignore' }));
     await until(async () => (await json<{ streams: { path: string }[] }>(e1, '/api/cluster')).streams.some((x) => x.path === `/${APP}/${NAME}`), 'the origin owns the stream');
     await sleep(1500);
+    // the pulls (ours: edge_idle_ms after the last player; nginx's: at once) drop before the next phase starts them again
+    const drained = (what: string): Promise<void> => until(async () => (await subscribers(o)) === 0, what, 10_000);
     const rows: Row[] = [];
-    rows.push(await phase('origin direct', origin, [origin], N, all));
-    await until(async () => (await subscribers(o)) === 0, 'origin players gone', 10_000);
+    rows.push(await phase('origin direct', 'rtmp+flv', origin, [origin], N, edges));
+    await drained('origin players gone');
     for (const n of [Math.max(2, Math.round(N / 5)), N]) {
-      rows.push(await phase('via 2 edges', origin, edges, n, all));
-      // the pulls drop edge_idle_ms after the last player: the next phase's first players start them again
-      await until(async () => (await subscribers(o)) === 0, 'edge pulls dropped', 10_000);
+      rows.push(await phase('via 2 edges', 'rtmp+flv', origin, edges, n, edges));
+      await drained('edge pulls dropped');
     }
-    // hop delay: one player on the origin, one on edge1 (which pulls for it)
-    const hop = await hopDelay(o, e1, Math.min(6, WINDOW_S));
+    rows.push(await phase('via 2 edges', 'rtmp', origin, edges, N, edges));
+    await drained('edge pulls dropped');
+    rows.push(await phase('via 2 nginx-rtmp edges', 'rtmp', origin, nginxEdges, N, nginxEdges));
+    await drained('nginx pulls dropped');
+    // hop delay: one player on the origin, one on edge1 (which pulls for it); the same on nginx1
+    const hopS = Math.min(5, WINDOW_S);
+    const hop = await hopDelay(origin, edges[0], hopS);
+    await drained('edge pull dropped');
+    const hopNginx = await hopDelay(origin, nginxEdges[0], hopS);
 
     log('');
-    const head = ['phase', 'players', 'origin subs', 'origin egress Mbit/s', 'CPU % origin', 'CPU % edge1', 'CPU % edge2', 'bench CPU %', '1st key p50 ms', '1st key p95 ms', 'cold 1st key ms', 'jitter p95 ms', 'no keyframe', 'ended early', 'edges in directory'];
+    log('edge columns: the phase\'s two edges (ours: edge1, edge2; the peer: nginx1, nginx2); origin direct: our idle edges');
+    const head = ['phase', 'protocol', 'players', 'origin subs', 'origin egress Mbit/s', 'CPU % origin', 'CPU % edge 1', 'CPU % edge 2', 'bench CPU %', '1st key p50 ms', '1st key p95 ms', 'cold 1st key ms', 'jitter p95 ms', 'no keyframe', 'ended early', 'edges in directory'];
     log(markdownTable(head, rows.map((r) => [
-      r.phase, String(r.players), String(r.originSubs), fmt(r.egressMbps), fmt(r.cpu.origin), fmt(r.cpu.edge1), fmt(r.cpu.edge2), fmt(r.loadCpu),
+      r.phase, r.protocol, String(r.players), String(r.originSubs), fmt(r.egressMbps), fmt(r.cpuOrigin), fmt(r.cpuEdges[0]), fmt(r.cpuEdges[1]), fmt(r.loadCpu),
       fmt(r.ttfkP50), fmt(r.ttfkP95), fmt(r.cold), fmt(r.jitterP95), String(r.noKeyframe), String(r.ended), r.edges.join(' ') || '—',
     ])));
     log('');
-    log(`edge hop delay (same payload, origin player vs edge1 player, ${hop.length} frames): p50 ${fmt(percentile(hop, 50))} ms, p95 ${fmt(percentile(hop, 95))} ms`);
-    const direct = rows[0];
-    const [small, full] = rows.slice(1);
+    log(`edge hop delay (same payload, origin player vs edge player, RTMP): ours (edge1, ${hop.length} frames) p50 ${fmt(percentile(hop, 50))} ms, p95 ${fmt(percentile(hop, 95))} ms; nginx-rtmp (nginx1, ${hopNginx.length} frames) p50 ${fmt(percentile(hopNginx, 50))} ms, p95 ${fmt(percentile(hopNginx, 95))} ms`);
+    const [direct, small, full, rtmpOurs, rtmpNginx] = rows;
     const indep = small.originSubs === 2 && full.originSubs === 2 && full.egressMbps <= small.egressMbps * 1.25 + 0.2;
     log('');
     log(`- origin egress independent of player count: ${small.players} → ${full.players} players via edges: ${small.originSubs} → ${full.originSubs} origin subscribers, ${fmt(small.egressMbps)} → ${fmt(full.egressMbps)} Mbit/s (direct: ${fmt(direct.egressMbps)} Mbit/s) → ${indep ? 'PASS' : 'FAIL'}`);
     const ratio = full.ttfkP50 / direct.ttfkP50;
     log(`- edge first-keyframe p50 ≤ 2× origin's: ${fmt(full.ttfkP50)} ms vs ${fmt(direct.ttfkP50)} ms = ${fmt(ratio, 2)}× → ${ratio <= 2 ? 'PASS' : 'FAIL'}`);
+    const edgeCpu = (r: Row): number => r.cpuEdges[0] + r.cpuEdges[1];
+    log(`- peer, ${N} RTMP players via 2 edges, ours vs nginx-rtmp: origin subscribers ${rtmpOurs.originSubs} vs ${rtmpNginx.originSubs}, egress ${fmt(rtmpOurs.egressMbps)} vs ${fmt(rtmpNginx.egressMbps)} Mbit/s, edge CPU % (both) ${fmt(edgeCpu(rtmpOurs))} vs ${fmt(edgeCpu(rtmpNginx))}, 1st key p50 ${fmt(rtmpOurs.ttfkP50)} vs ${fmt(rtmpNginx.ttfkP50)} ms, p95 ${fmt(rtmpOurs.ttfkP95)} vs ${fmt(rtmpNginx.ttfkP95)} ms, jitter p95 ${fmt(rtmpOurs.jitterP95)} vs ${fmt(rtmpNginx.jitterP95)} ms`);
     log(`(${((Date.now() - t0) / 1000).toFixed(0)} s)`);
   } finally {
     await stopAll(); // the nodes first: a clean stop releases their keys while Redis is still there
+    await Promise.all(nginx.map((n) => n.stop()));
     await redis.stop();
   }
 }

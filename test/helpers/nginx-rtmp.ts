@@ -7,6 +7,12 @@
  *   // rtmp://127.0.0.1:${n.rtmpPort}/live/<key>   records to n.recordDir/<key>.flv
  *   // rtmps://localhost:${n.tlsPort}/live/<key>   (nginx stream ssl; trust n.caPem, names "localhost" only)
  *
+ * As an edge (the nginx-rtmp idiom `pull rtmp://127.0.0.1:<originPort>/<originApp> live=1;`): a player of
+ * rtmp://127.0.0.1:${e.rtmpPort}/edge/<name> makes nginx pull <name> from the origin (one pull per stream, dropped
+ * after the last player leaves):
+ *
+ *   const e = await startNginxRtmp({ pull: { originPort: studio.ports.rtmp, originApp: 'live' }, workerConnections: 1024 });
+ *
  * Needs the Debian packages nginx, libnginx-mod-rtmp, libnginx-mod-stream and openssl (.ci/run installs them);
  * a missing one fails loudly.
  */
@@ -28,6 +34,10 @@ export interface NginxRtmpOptions {
   onPublish?: string;
   /** also put a TLS front (nginx stream ssl, self-signed cert for "localhost") before the RTMP port */
   tls?: boolean;
+  /** also an edge application `<app>` (default "edge"): `live on; pull rtmp://127.0.0.1:<originPort>/<originApp> live=1;` (no recording) */
+  pull?: { originPort: number; originApp: string; app?: string };
+  /** `events { worker_connections }` (default 256): every player, the listener and each pull take one */
+  workerConnections?: number;
 }
 
 export interface NginxRtmp {
@@ -36,6 +46,10 @@ export interface NginxRtmp {
   recordDir: string;
   /** the TLS front's port (0 without `tls`) */
   tlsPort: number;
+  /** the edge application's name ("" without `pull`) */
+  edgeApp: string;
+  /** the pid of the running nginx process (one process: `master_process off`), for /proc CPU readings; 0 when stopped */
+  pid(): number;
   /** the self-signed certificate of the TLS front, to pass as `ca` ("" without `tls`) */
   caPem: string;
   /** nginx's error log so far (for failure messages) */
@@ -76,7 +90,7 @@ function config(dir: string, recordDir: string, rtmpPort: number, opts: NginxRtm
     'master_process off;',
     `pid ${path.join(dir, 'nginx.pid')};`,
     `error_log ${path.join(dir, 'error.log')} info;`,
-    'events { worker_connections 256; }',
+    `events { worker_connections ${opts.workerConnections ?? 256}; }`,
     'rtmp {',
     '  server {',
     `    listen 127.0.0.1:${rtmpPort};`,
@@ -88,6 +102,12 @@ function config(dir: string, recordDir: string, rtmpPort: number, opts: NginxRtm
     '      record_unique off;',
     ...(opts.onPublish ? [`      on_publish ${opts.onPublish};`] : []),
     '    }',
+    ...(opts.pull ? [
+      `    application ${opts.pull.app ?? 'edge'} {`,
+      '      live on;',
+      `      pull rtmp://127.0.0.1:${opts.pull.originPort}/${opts.pull.originApp} live=1;`,
+      '    }',
+    ] : []),
     '  }',
     '}',
   ];
@@ -176,6 +196,8 @@ export async function startNginxRtmp(opts: NginxRtmpOptions = {}): Promise<Nginx
     rtmpPort: ports.rtmp,
     recordDir,
     tlsPort: ports.tls,
+    edgeApp: opts.pull ? opts.pull.app ?? 'edge' : '',
+    pid: () => proc?.pid ?? 0,
     caPem: cert ? readFileSync(cert.cert, 'utf8') : '',
     log,
     pause: () => signal('SIGSTOP'),

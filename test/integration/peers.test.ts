@@ -2,9 +2,10 @@
  * The real peer servers the restream tests use (test/helpers/nginx-rtmp.ts), proven with real tools: nginx with
  * the RTMP module takes an ffmpeg publish that ffprobe reads back and that it records; its TLS front (nginx
  * stream ssl) carries our RtmpClient's rtmps publish and refuses a wrong name or an untrusted certificate; an
- * on_publish hook answering 403 refuses a key; pause/resume/restart behave as a hung and a rebooted ingest.
+ * on_publish hook answering 403 refuses a key; pause/resume/restart behave as a hung and a rebooted ingest; a second
+ * nginx with `pull … live=1` serves the first one's stream as an edge (bench/cluster's peer).
  */
-import { existsSync, statSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
@@ -67,6 +68,24 @@ describe('nginx-rtmp as a restream peer', () => {
     } finally {
       pub.child.kill('SIGKILL');
     }
+  });
+
+  it('as an edge (pull … live=1): a player of the edge app gets the origin\'s stream; pid() is the nginx process', async () => {
+    const edge = await startNginxRtmp({ pull: { originPort: nginx.rtmpPort, originApp: 'live' } });
+    const pub = publishTestPattern(`rtmp://127.0.0.1:${nginx.rtmpPort}/live/pulled`, { size: '320x240', rate: 25, seconds: 20, audioRate: 44100 });
+    try {
+      expect(edge.edgeApp).toBe('edge');
+      expect(nginx.edgeApp).toBe('');
+      expect(readFileSync(`/proc/${edge.pid()}/stat`, 'utf8')).toMatch(/^\d+ \(nginx\)/);
+      await waitFor(() => existsSync(path.join(nginx.recordDir, 'pulled.flv')), 'the origin takes the publish', 15_000);
+      const pulled = await ffprobe(`rtmp://127.0.0.1:${edge.rtmpPort}/edge/pulled`);
+      expect(codecs(pulled)).toEqual(['audio:aac', 'video:h264']);
+      expect(pulled.streams.find((s) => s.codec_type === 'video')).toMatchObject({ width: 320, height: 240 });
+    } finally {
+      pub.child.kill('SIGKILL');
+      await edge.stop();
+    }
+    expect(edge.pid()).toBe(0);
   });
 
   it('rtmps through the TLS front: our RtmpClient publishes with the CA; nginx records what it sent', async () => {
