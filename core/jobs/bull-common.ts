@@ -85,16 +85,33 @@ export function bullPriority(priority: number, slot: number | null = null): numb
   return base + (slot === null ? BAND - 1 : 1 + Math.min(slot, BAND - 3));
 }
 
-/** Retry backoff of a job: exponential from `baseMs`, like the SQLite queue's. */
+/** The longest wait before a retry: the SQLite queue's retryMaxMs default (5 min). */
+export const RETRY_MAX_MS = 5 * 60_000;
+
+/**
+ * Our BullMQ backoff type: BullMQ's built-in "exponential" has no ceiling (max_attempts 10 from 2 s would wait
+ * 17 min before the last try), so jobs carry this custom type and every worker computes it with
+ * `cappedBackoff` (Worker settings.backoffStrategy).
+ */
+export const BACKOFF_TYPE = 'onair-capped';
+
+/** BullMQ backoffStrategy: `delay · 2^(attemptsMade−1)` (attemptsMade counts the failure just made), at most RETRY_MAX_MS. */
+export function cappedBackoff(attemptsMade: number, _type?: string, _err?: Error, job?: { opts: { backoff?: number | { delay?: number } } }): number {
+  const b = job?.opts.backoff;
+  const delay = typeof b === 'number' ? b : (b?.delay ?? 2000);
+  return Math.min(RETRY_MAX_MS, Math.round(delay * 2 ** Math.max(0, attemptsMade - 1)));
+}
+
+/** Retry backoff of a job: exponential from `baseMs`, capped at RETRY_MAX_MS, like the SQLite queue's. */
 export function bullJobOptions(job: Job, baseMs: number): {
   jobId: string;
   attempts: number;
-  backoff: { type: 'exponential'; delay: number };
+  backoff: { type: typeof BACKOFF_TYPE; delay: number };
   priority: number;
   removeOnComplete: { age: number; count: number };
   removeOnFail: { age: number; count: number };
 } {
   // finished jobs stay a while so a studio that was down when they ended can still read their result
   const keep = { age: 7 * 24 * 3600, count: 5000 };
-  return { jobId: job.id, attempts: job.options.max_attempts, backoff: { type: 'exponential', delay: baseMs }, priority: bullPriority(job.priority), removeOnComplete: keep, removeOnFail: keep };
+  return { jobId: job.id, attempts: job.options.max_attempts, backoff: { type: BACKOFF_TYPE, delay: baseMs }, priority: bullPriority(job.priority), removeOnComplete: keep, removeOnFail: keep };
 }

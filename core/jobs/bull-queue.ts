@@ -12,7 +12,7 @@ import type { JobQueuePort, QueueEvents } from './queue-port';
 export interface BullQueueOptions {
   settings: BullSettings;
   log: Logger;
-  /** first retry delay; doubles each attempt (BullMQ exponential backoff; default 2000 ms) */
+  /** first retry delay; doubles each attempt up to 5 min (bull-common.ts cappedBackoff; default 2000 ms) */
   retryBaseMs?: number;
   /** how long cancel waits for the worker to stop its ffmpeg before recording the job cancelled anyway (default 15 s) */
   cancelWaitMs?: number;
@@ -38,6 +38,7 @@ export class BullJobQueue extends EventEmitter<QueueEvents> implements JobQueueP
   private readonly mirror: BullMirror;
   private warned = false;
   private closing = false;
+  private reconcileTimer: NodeJS.Timeout | null = null;
 
   constructor(private readonly repo: JobsRepo, private readonly opts: BullQueueOptions) {
     super();
@@ -75,7 +76,7 @@ export class BullJobQueue extends EventEmitter<QueueEvents> implements JobQueueP
     this.pub.on('ready', () => {
       if (this.warned) this.opts.log.info({ redis: redactRedisUrl(url) }, 'job queue: Redis reachable again');
       this.warned = false;
-      this.serial(() => this.reconcile());
+      this.reconcileSoon(0);
     });
     this.listen(this.events);
     await this.pub.connect().catch(() => undefined);
@@ -88,6 +89,8 @@ export class BullJobQueue extends EventEmitter<QueueEvents> implements JobQueueP
     const [q, ev, pub] = [this.queue, this.events, this.pub];
     this.queue = this.events = this.pub = null;
     this.closing = true;
+    if (this.reconcileTimer) clearTimeout(this.reconcileTimer);
+    this.reconcileTimer = null;
     // workers keep running their jobs; the next start reconciles the record with what they did.
     // A close waits for Redis while it is away: bounded, then the sockets are simply dropped
     pub?.disconnect();
@@ -228,6 +231,28 @@ export class BullJobQueue extends EventEmitter<QueueEvents> implements JobQueueP
     const ws = this.waiters.get(id);
     this.waiters.delete(id);
     if (j) for (const w of ws ?? []) w(j);
+  }
+
+  /**
+   * Reconcile after `ms`, and again every second until it succeeds. The trigger is our own client's 'ready', but
+   * the Queue has its own connection with its own reconnect backoff: after an outage it may still be down (its
+   * commands fail at once, enableOfflineQueue is off), and a reconcile that failed once would never run again —
+   * the jobs Redis lost would stay queued/running in the record forever.
+   */
+  private reconcileSoon(ms: number): void {
+    if (this.reconcileTimer) return;
+    const q = this.queue;
+    const run = (): void => {
+      this.reconcileTimer = null;
+      if (this.closing || !q || this.queue !== q) return;
+      void this.serial(() => this.reconcile().catch((e: unknown) => {
+        this.opts.log.debug({ err: (e as Error).message }, 'job queue: reconcile with Redis failed; trying again in 1 s');
+        this.reconcileSoon(1000);
+      }));
+    };
+    if (ms <= 0) return run();
+    this.reconcileTimer = setTimeout(run, ms);
+    this.reconcileTimer.unref();
   }
 
   /** Bring the record in line with Redis (the studio was down, or Redis lost the queue). */

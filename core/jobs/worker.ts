@@ -7,7 +7,7 @@ import type { Logger } from 'pino';
 import type { OnAirConfig } from '../config';
 import type { JobProgress, TranscodeResult } from '../contract/jobs';
 import { FfmpegBudget } from '../ffmpeg/budget';
-import { BullJobDataSchema, bullSettings, CANCELLED_REASON, cancelChannel, cancelKey, connectionOf, redactRedisUrl, type BullJobData, type BullSettings } from './bull-common';
+import { BullJobDataSchema, bullSettings, CANCELLED_REASON, cappedBackoff, cancelChannel, cancelKey, connectionOf, redactRedisUrl, type BullJobData, type BullSettings } from './bull-common';
 import { permanentError } from './queue-port';
 import { TranscodeTools, workRootOf } from './runner';
 
@@ -98,6 +98,8 @@ export class TranscodeWorker {
       lockDuration: this.s.lockMs,
       stalledInterval: this.s.stalledIntervalMs,
       maxStalledCount: this.s.maxStalled,
+      // the studio queues jobs with our capped exponential backoff (bull-common.ts)
+      settings: { backoffStrategy: cappedBackoff },
       autorun: true,
     });
     this.worker.on('error', onError);
