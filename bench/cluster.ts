@@ -107,7 +107,10 @@ async function phase(label: string, mix: Mix, origin: Target & { s: StudioProces
   const cold = targets.map((t, i) => player(clock, t, i * 2, mix));
   players.push(...cold);
   await keyframes(cold, 10_000);
-  for (let k = cold.length; k < n; ) {
+  for (let k = cold.length, b = 0; k < n; b++) {
+    // each batch joins at another point of the 1 s GOP: a server without a GOP cache (nginx-rtmp) makes a player
+    // wait for the next keyframe, and batches started right after the previous one's keyframe would all wait ~1 s
+    await sleep((b * 383) % 1000);
     const batch: PlayerStats[] = [];
     for (let j = 0; j < BATCH && k < n; j++, k++) batch.push(player(clock, targets[k % targets.length], k, mix));
     players.push(...batch);
