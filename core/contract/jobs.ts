@@ -137,6 +137,12 @@ export const JobSchema = z.object({
   error: z.string().nullable(),
   /** e.g. "re-queued: the studio stopped while this job was running" */
   note: z.string().nullable(),
+  /**
+   * Which `onair worker` took the job's latest attempt (jobs.queue "bullmq": the worker's id, "<hostname>:<pid>"
+   * unless it was named otherwise). null: no worker has taken it yet (cleared by jobs.retry), or the embedded
+   * SQLite queue, where the studio itself runs every job.
+   */
+  worker: z.string().nullable(),
   attempts: z.number().int(),
   /** ms epoch before which a retry will not start */
   run_after: z.number(),

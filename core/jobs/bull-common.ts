@@ -53,8 +53,11 @@ export function connectionOf(url: string, o: { failFast?: boolean; stopped?: () 
   };
 }
 
-/** A queued job's BullMQ data: the whole Job as the studio stored it (the worker needs input, probe and options). */
-export const BullJobDataSchema = z.object({ job: JobSchema });
+/**
+ * A queued job's BullMQ data: the whole Job as the studio stored it (the worker needs input, probe and options).
+ * `worker` may be missing in jobs an older studio queued (before the field existed).
+ */
+export const BullJobDataSchema = z.object({ job: JobSchema.extend({ worker: JobSchema.shape.worker.default(null) }) });
 export type BullJobData = z.infer<typeof BullJobDataSchema>;
 
 /** BullMQ's job name (one kind for now) */

@@ -17,8 +17,11 @@ export interface MirrorDeps {
   cancelling: ReadonlySet<string>;
 }
 
-/** How a job ended on a worker (BullMQ's completed / failed, or what a reconcile read from Redis). */
-export type Outcome = { kind: 'done'; result: unknown } | { kind: 'failed'; reason: string };
+/**
+ * How a job ended on a worker (BullMQ's completed / failed, or what a reconcile read from Redis; a reconcile also
+ * knows the worker — BullMQ's processedBy — of a job whose 'active' the studio never heard).
+ */
+export type Outcome = ({ kind: 'done'; result: unknown } | { kind: 'failed'; reason: string }) & { worker?: string | null };
 
 /**
  * The studio's record (the SQLite jobs table the panel reads) follows what BullMQ says happened on the workers.
@@ -26,7 +29,7 @@ export type Outcome = { kind: 'done'; result: unknown } | { kind: 'failed'; reas
  */
 export class BullMirror {
   private readonly lastEmit = new Map<string, { at: number; saved: number; stage: string }>();
-  /** which worker runs a job (BullMQ's processedBy), for the log and the stall note */
+  /** which worker runs a job (BullMQ's processedBy = the Worker's name, worker.ts's id), for the log and the stall note */
   readonly workerOf = new Map<string, string>();
 
   constructor(private readonly d: MirrorDeps) {}
@@ -37,11 +40,12 @@ export class BullMirror {
     return j && !FINAL.has(j.status) ? j : null;
   }
 
+  /** a worker took the job: `worker` (BullMQ's processedBy) is recorded as the job's worker (null: unreadable) */
   active(id: string, attemptsStarted: number | null, worker: string | null): void {
     const j = this.live(id);
     if (!j) return;
     if (worker) this.workerOf.set(id, worker);
-    const s = this.d.repo.update(id, { status: 'running', attempts: attemptsStarted ?? j.attempts + 1, started_at: Date.now(), progress: null, error: null, finished_at: null, run_after: 0 });
+    const s = this.d.repo.update(id, { status: 'running', worker, attempts: attemptsStarted ?? j.attempts + 1, started_at: Date.now(), progress: null, error: null, finished_at: null, run_after: 0 });
     this.d.log.info({ job: id, worker, attempt: s.attempts }, 'job started on a worker');
     this.d.events.emit('job.started', s);
   }
@@ -98,10 +102,11 @@ export class BullMirror {
       return j;
     }
     const now = Date.now();
+    const w = o.worker ? { worker: o.worker } : {};
     if (o.kind === 'done') {
       const r = TranscodeResultSchema.safeParse(typeof o.result === 'string' ? safeJson(o.result) : o.result);
       if (r.success) {
-        const done = this.d.repo.update(id, { status: 'done', result: r.data, finished_at: now, progress: DONE_PROGRESS, error: null });
+        const done = this.d.repo.update(id, { status: 'done', result: r.data, finished_at: now, progress: DONE_PROGRESS, error: null, ...w });
         this.d.log.info({ job: id }, 'job done');
         this.d.settled(done);
         this.d.events.emit('job.done', done);
@@ -110,13 +115,13 @@ export class BullMirror {
       o = { kind: 'failed', reason: 'the worker answered an unreadable result' };
     }
     if (o.reason === CANCELLED_REASON || this.d.cancelling.has(id)) {
-      const c = this.d.repo.update(id, { status: 'cancelled', finished_at: now, progress: null });
+      const c = this.d.repo.update(id, { status: 'cancelled', finished_at: now, progress: null, ...w });
       this.d.log.info({ job: id }, 'job cancelled');
       this.d.settled(c);
       this.d.events.emit('job.cancelled', c);
       return c;
     }
-    const f = this.d.repo.update(id, { status: 'failed', error: o.reason, finished_at: now, progress: null });
+    const f = this.d.repo.update(id, { status: 'failed', error: o.reason, finished_at: now, progress: null, ...w });
     this.d.log.warn({ job: id, err: o.reason }, 'job failed');
     this.d.settled(f);
     this.d.events.emit('job.failed', { job: f, will_retry: false, retry_at: null });

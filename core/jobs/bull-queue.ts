@@ -179,7 +179,7 @@ export class BullJobQueue extends EventEmitter<QueueEvents> implements JobQueueP
       await pub.del(cancelKey(this.s, id));
     });
     const q = this.repo.update(id, {
-      status: 'queued', attempts: 0, error: null, result: null, progress: null, run_after: 0, started_at: null, finished_at: null,
+      status: 'queued', attempts: 0, error: null, result: null, progress: null, run_after: 0, started_at: null, finished_at: null, worker: null,
       position: this.repo.maxPosition() + 1, note: null,
     });
     try {
@@ -267,8 +267,8 @@ export class BullJobQueue extends EventEmitter<QueueEvents> implements JobQueueP
         continue;
       }
       const state = await b.getState();
-      if (state === 'completed') this.settle(j.id, { kind: 'done', result: b.returnvalue });
-      else if (state === 'failed') this.settle(j.id, { kind: 'failed', reason: b.failedReason });
+      if (state === 'completed') this.settle(j.id, { kind: 'done', result: b.returnvalue, worker: b.processedBy ?? null });
+      else if (state === 'failed') this.settle(j.id, { kind: 'failed', reason: b.failedReason, worker: b.processedBy ?? null });
       else if (state === 'active' && j.status === 'queued') this.mirror.active(j.id, b.attemptsStarted, b.processedBy ?? null);
       else if (WAITING_STATES.has(state) && j.status === 'running') this.mirror.requeued(j.id, 'stopped while the studio was away');
     }

@@ -289,7 +289,7 @@ export class JobEngine extends EventEmitter<QueueEvents> {
         out_dir: dir,
         base_url: req.baseUrl ?? null,
       },
-      progress: null, result: null, error: null, note: null, attempts: 0, run_after: 0,
+      progress: null, result: null, error: null, note: null, worker: null, attempts: 0, run_after: 0,
       created_at: now, updated_at: now, started_at: null, finished_at: null,
     };
     try {

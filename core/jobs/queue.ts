@@ -100,7 +100,7 @@ export class JobQueue extends EventEmitter<QueueEvents> implements JobQueuePort 
     const j = this.get(id);
     if (j.status !== 'failed' && j.status !== 'cancelled') throw new OnAirError('CONFLICT', `job ${id} is ${j.status}; only failed or cancelled jobs can be retried`);
     const q = this.repo.update(id, {
-      status: 'queued', attempts: 0, error: null, result: null, progress: null, run_after: 0, started_at: null, finished_at: null,
+      status: 'queued', attempts: 0, error: null, result: null, progress: null, run_after: 0, started_at: null, finished_at: null, worker: null,
       position: this.repo.maxPosition() + 1, note: null,
     });
     this.emit('job.queued', q);
@@ -157,7 +157,7 @@ export class JobQueue extends EventEmitter<QueueEvents> implements JobQueuePort 
     const ac = new AbortController();
     const entry: Running = { ac, reason: null, done: Promise.resolve() };
     this.running.set(queued.id, entry);
-    const job = this.repo.update(queued.id, { status: 'running', attempts: queued.attempts + 1, started_at: Date.now(), progress: null, error: null, finished_at: null });
+    const job = this.repo.update(queued.id, { status: 'running', attempts: queued.attempts + 1, started_at: Date.now(), progress: null, error: null, finished_at: null, worker: null });
     this.emit('job.started', job);
     let lastEmit = 0;
     let lastSave = 0;

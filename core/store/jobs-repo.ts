@@ -15,6 +15,8 @@ interface JobRow {
   result: string | null;
   error: string | null;
   note: string | null;
+  /** migration 11 */
+  worker: string | null;
   attempts: number;
   run_after: number;
   created_at: number;
@@ -44,6 +46,7 @@ function toJob(r: JobRow): Job {
     result: r.result ? parseJson(TranscodeResultSchema, r.result, 'result', r.id) : null,
     error: r.error,
     note: r.note,
+    worker: r.worker,
     attempts: r.attempts,
     run_after: r.run_after,
     created_at: r.created_at,
@@ -53,7 +56,7 @@ function toJob(r: JobRow): Job {
   };
 }
 
-export type JobPatch = Partial<Pick<Job, 'status' | 'priority' | 'position' | 'progress' | 'result' | 'error' | 'note' | 'attempts' | 'run_after' | 'started_at' | 'finished_at'>>;
+export type JobPatch = Partial<Pick<Job, 'status' | 'priority' | 'position' | 'progress' | 'result' | 'error' | 'note' | 'worker' | 'attempts' | 'run_after' | 'started_at' | 'finished_at'>>;
 
 const JSON_FIELDS = new Set(['progress', 'result']);
 const ORDER = `CASE status WHEN 'running' THEN 0 WHEN 'queued' THEN 1 ELSE 2 END, CASE WHEN status IN ('running','queued') THEN -priority ELSE 0 END, CASE WHEN status IN ('running','queued') THEN position ELSE 0 END, COALESCE(finished_at, created_at) DESC`;
@@ -73,8 +76,8 @@ export class JobsRepo {
   insert(j: Job): void {
     this.db
       .prepare(
-        `INSERT INTO jobs (id, kind, status, priority, position, input, options, progress, result, error, note, attempts, run_after, created_at, updated_at, started_at, finished_at)
-         VALUES (@id, @kind, @status, @priority, @position, @input, @options, @progress, @result, @error, @note, @attempts, @run_after, @created_at, @updated_at, @started_at, @finished_at)`,
+        `INSERT INTO jobs (id, kind, status, priority, position, input, options, progress, result, error, note, worker, attempts, run_after, created_at, updated_at, started_at, finished_at)
+         VALUES (@id, @kind, @status, @priority, @position, @input, @options, @progress, @result, @error, @note, @worker, @attempts, @run_after, @created_at, @updated_at, @started_at, @finished_at)`,
       )
       .run({
         ...j,

@@ -56,6 +56,8 @@ export const migrations: readonly string[] = [
   TIMELINE_MIGRATION,
   // 10: the object-storage upload queue (issue 15; uploads-repo.ts; IF NOT EXISTS: order-proof)
   UPLOADS_MIGRATION,
+  // 11: which `onair worker` runs or ran a job (jobs.queue "bullmq"; NULL for the embedded queue)
+  'ALTER TABLE jobs ADD COLUMN worker TEXT;',
 ];
 
 /** Bring a database up to date. A database newer than this build refuses to open (CONFIG). */

@@ -1,5 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Job } from '../../core/contract/jobs';
@@ -19,6 +20,8 @@ const root = path.resolve(import.meta.dirname, '../..');
 interface WorkerProc {
   child: ChildProcess;
   pid: number;
+  /** the id it announced on its READY line ("<hostname>:<pid>"), what jobs record as their `worker` */
+  id: () => string;
   out: () => string;
   /** job ids this worker logged as started */
   started: () => string[];
@@ -43,6 +46,7 @@ async function spawnWorker(): Promise<WorkerProc> {
   const w: WorkerProc = {
     child,
     pid,
+    id: () => /^READY (\S+)$/m.exec(out)?.[1] ?? '',
     out: () => out,
     started: () => [...out.matchAll(/"job":"([^"]+)"[^\n]*"msg":"job started"/g)].map((m) => m[1]),
     ffmpeg: () => descendants(pid).filter((p) => p.comm.includes('ffmpeg')).map((p) => p.pid),
@@ -100,6 +104,12 @@ describe('BullMQ transcode workers (two `onair worker` processes)', () => {
     expect(a.length).toBeGreaterThan(0);
     expect(b.length).toBeGreaterThan(0);
     expect(new Set([...a, ...b]).size).toBe(6);
+    // the record says which worker ran each job: one of the two, and both appear
+    const ids = workers.map((w) => w.id());
+    expect(ids[0]).toBe(`${os.hostname()}:${workers[0].pid}`);
+    for (const j of done) expect(ids).toContain(j.worker);
+    expect(new Set(done.map((j) => j.worker))).toEqual(new Set(ids));
+    for (const j of done) expect(j.worker).toBe(a.includes(j.id) ? ids[0] : ids[1]);
   }, 60_000);
 
   it('a worker killed with SIGKILL mid-job: the job is taken over and finishes on the other', async () => {
@@ -113,6 +123,8 @@ describe('BullMQ transcode workers (two `onair worker` processes)', () => {
     const d = await ended(job.id);
     expect(d).toMatchObject({ status: 'done', attempts: 2 });
     expect(d.note).toMatch(/^re-queued: .* stopped responding/);
+    expect(d.note).toContain(holder.id());
+    expect(d.worker).toBe(other.id());
     expect(existsSync(path.join(d.result!.dir, 'index.m3u8'))).toBe(true);
   }, 60_000);
 

@@ -22,6 +22,8 @@ type Kind = 'sqlite' | 'bullmq';
 interface Rig {
   engine: JobEngine;
   events: string[];
+  /** the id of the BullMQ worker (null: SQLite, the studio runs its jobs) */
+  workerId: string | null;
   /** with `hold`: start running jobs (SQLite: start the engine; BullMQ: start the worker) */
   go(): Promise<void>;
   stop(): Promise<void>;
@@ -58,6 +60,7 @@ async function rig(kind: Kind, jobs: Record<string, unknown> = {}, hold = false)
   return {
     engine,
     events,
+    workerId: worker?.id ?? null,
     go,
     async stop() {
       await worker?.stop();
@@ -92,6 +95,10 @@ describe.each<Kind>(['sqlite', 'bullmq'])('the job queue contract (%s)', (kind) 
       expect(['queued', 'running']).toContain(job.status);
       const done = await settled(r.engine, job.id);
       expect(done).toMatchObject({ status: 'done', attempts: 1, error: null, progress: { percent: 100 } });
+      // SQLite: null (no separate worker); BullMQ: the id of the worker that ran it
+      expect(done.worker).toBe(kind === 'sqlite' ? null : `w${n}`);
+      expect(done.worker).toBe(r.workerId);
+      expect(job.worker).toBeNull();
       expect(existsSync(path.join(done.result!.dir, 'index.m3u8'))).toBe(true);
       // a 240p source: the 360p rung is capped at the source size
       expect(done.result!.renditions).toHaveLength(1);
@@ -190,9 +197,11 @@ describe.each<Kind>(['sqlite', 'bullmq'])('the job queue contract (%s)', (kind) 
       expect(f).toMatchObject({ status: 'failed', attempts: 2 });
       expect(f.error).toMatch(/^ffmpeg exited 1: /);
       expect(failed).toEqual([[true, 1], [false, 2]]);
+      expect(f.worker).toBe(r.workerId);
       copyFileSync(small, src);
-      expect((await r.engine.retry(job.id)).status).toBe('queued');
-      expect(await settled(r.engine, job.id)).toMatchObject({ status: 'done', attempts: 1, error: null });
+      // a retry starts from scratch: no worker until one takes it
+      expect(await r.engine.retry(job.id)).toMatchObject({ status: 'queued', worker: null });
+      expect(await settled(r.engine, job.id)).toMatchObject({ status: 'done', attempts: 1, error: null, worker: r.workerId });
     } finally {
       await r.stop();
     }

@@ -12,7 +12,7 @@ function job(id: string, o: Partial<Job> = {}): Job {
     id, kind: 'transcode', status: 'queued', priority: 0, position: 0,
     input: { source: 'path', original: `/v/${id}.mp4`, file: `/v/${id}.mp4`, owned: false, probe: { duration: 3, width: 320, height: 240, vcodec: 'h264', acodec: 'aac', fps: 25, size: 1000, format: 'mov,mp4' } },
     options: { renditions: ['480p'], covers: { times: [1], width: null, height: null }, callback: null, max_attempts: 2, title: id, out_dir: `2024/01/01/${id}`, base_url: null },
-    progress: null, result: null, error: null, note: null, attempts: 0, run_after: 0, created_at: now, updated_at: now, started_at: null, finished_at: null,
+    progress: null, result: null, error: null, note: null, worker: null, attempts: 0, run_after: 0, created_at: now, updated_at: now, started_at: null, finished_at: null,
     ...o,
   };
 }
@@ -56,7 +56,8 @@ describe('the SQLite store', () => {
     expect(repo.get('a')).toEqual(job('a', { position: 1, created_at: repo.get('a')!.created_at, updated_at: repo.get('a')!.updated_at }));
     expect(repo.next()?.id).toBe('c');
     repo.reorder(['b']);
-    repo.update('c', { status: 'running' });
+    repo.update('c', { status: 'running', worker: 'host-1:4242' });
+    expect(repo.get('c')?.worker).toBe('host-1:4242');
     expect(repo.next()?.id).toBe('b');
     expect(repo.nextWake()).toBeGreaterThan(Date.now());
     expect(repo.list().map((j) => j.id)).toEqual(['c', 'b', 'a', 'd']);

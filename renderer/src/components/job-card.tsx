@@ -74,6 +74,12 @@ export function JobCard({ job, url, retryAt, onMove, first, last }: Props) {
             {t(STATUS[job.status])}
           </span>
           <span className="muted">{t(`tx.source.${job.input.source}` as MessageKey)}</span>
+          {/* BullMQ: the worker of the latest attempt (a queued job's previous one is in its note); null on the embedded queue */}
+          {job.worker && job.status !== 'queued' && (
+            <small className="muted job-worker" title={t('tx.worker.title')} data-testid="job-worker">
+              {t('tx.worker', { worker: job.worker })}
+            </small>
+          )}
         </div>
         <p className="job-info">{info}</p>
         <p className="job-ladder" data-testid="job-ladder">

@@ -80,6 +80,8 @@ export const enMedia = {
   'tx.source.path': 'local file',
   'tx.source.url': 'from URL',
   'tx.source.upload': 'uploaded',
+  'tx.worker': 'on {worker}',
+  'tx.worker.title': 'the `onair worker` that runs (or ran) this job',
   'tx.stage.transcode': 'transcoding',
   'tx.stage.covers': 'covers',
   'tx.stage.publish': 'publishing',

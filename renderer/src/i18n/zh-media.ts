@@ -82,6 +82,8 @@ export const zhMedia: Record<keyof typeof enMedia, string> = {
   'tx.source.path': '本地文件',
   'tx.source.url': '来自网址',
   'tx.source.upload': '已上传',
+  'tx.worker': '运行于 {worker}',
+  'tx.worker.title': '运行（或运行过）此任务的 `onair worker`',
   'tx.stage.transcode': '转码',
   'tx.stage.covers': '封面',
   'tx.stage.publish': '发布',
