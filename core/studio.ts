@@ -22,12 +22,12 @@ import { RoomsService } from './rooms/rooms';
 import { roomsFeature } from './rooms/rooms-feature';
 import { ChatRuntime } from './rooms/chat-feature';
 import { SlateService, slateFeature } from './slate/slate';
-import { StorageService } from './storage/service';
 import { storageFeature } from './storage/feature';
-import { ClusterService } from './cluster/service';
+import type { StorageService } from './storage/service';
+import type { ClusterService } from './cluster/service';
+import type { EdgePuller } from './cluster/edge';
+import { createScaleOut } from './studio-scale';
 import { clusterFeature } from './cluster/feature';
-import { resolveNodeId } from './cluster/node-id';
-import { EdgePuller } from './cluster/edge';
 import type { ChatService } from './rooms/chat';
 import { locateFfmpeg } from './ffmpeg/locate';
 import { relaysFeature } from './api/relays-routes';
@@ -36,7 +36,7 @@ import { mountFlv } from './flv/mount';
 import { addStatsRoutes } from './api/stats-routes';
 import { mountCompatRoutes } from './api/compat-routes';
 import { mountJobRoutes } from './api/jobs-routes';
-import { mountMediaStatic, type MissingFile } from './http/media-static';
+import { mountMediaStatic } from './http/media-static';
 import { JobEngine } from './jobs/engine';
 import { FfmpegBudget } from './ffmpeg/budget';
 import { HlsManager } from './hls/hls-manager';
@@ -206,35 +206,13 @@ export class Studio {
         }
       },
     });
-    const cc = this.cfg.cluster;
-    this.cluster = cc?.redis
-      ? new ClusterService({
-        config: () => ({ ...cc, ...this.cfg.cluster, redis: cc.redis as string }), // cluster.redis itself needs a restart to change
-        nodeId: resolveNodeId(cc.node_id, this.cfg.data_dir), registry: this.registry, log,
-        listening: () => (this.listening ? { rtmp: this.listening.rtmp, http: this.listening.http, host: this.cfg.http.host ?? this.cfg.host } : null),
-        slateProtects: (s) => this.slate.protects(s),
-      })
-      : null;
-    if (this.cluster) this.ctx.cluster = this.cluster;
-    this.edge = this.cluster ? new EdgePuller({ ctx: this.ctx, directory: this.cluster.directory, log }) : null;
-    this.storage = new StorageService({
-      config: () => this.cfg, db: () => this.store?.db ?? null, log, recordingsFolder: () => this.recordings.folder(),
-      recordingSettled: () => this.recordings.settled(),
-      // retention deleted the only copy of a recording: its index row goes too
-      expired: (row) => {
-        if (row.kind === 'recordings' && row.ref) this.recordings.delete(row.ref);
-      },
+    // scale-out (core/studio-scale.ts): the cluster node and its edge pulls, object storage and its links
+    const scale = createScaleOut({
+      ctx: this.ctx, config: () => this.cfg, log, store: () => this.store, listening: () => this.listening,
+      slate: this.slate, recordings: this.recordings, jobs: this.jobs, hls: this.hls,
     });
-    this.recordings.on('recording.stopped', (r) => this.storage.onRecordingStopped(r));
-    // a deleted recording's objects leave the bucket too (retried while the bucket is down)
-    this.recordings.on('recording.deleted', (r) => this.storage.onRecordingDeleted(r));
-    this.jobs.on('job.done', (j) => this.storage.onJobDone(j));
-    // after HlsManager's own 'ended' listener (registered first): the DVR playlist has its ENDLIST by now
-    this.registry.on('ended', (s) => {
-      const dvr = this.hls.get(s.path)?.dvr;
-      if (dvr) this.storage.onDvrEnded(dvr.dir, dvr.id);
-    });
-    const inBucket: MissingFile = (file, req, res, suffix) => this.storage.serveMissing(file, req, res, suffix);
+    ({ cluster: this.cluster, edge: this.edge, storage: this.storage } = scale);
+    const inBucket = scale.inBucket;
     // every feature, one shape (core/feature.ts): the commands it answers and what it mounts
     this.features = [
       { name: 'flv', mount: (h) => mountFlv(h, this.ctx) },

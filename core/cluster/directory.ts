@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
-import { CLAIM_LUA, keysOf, parseOwnerRecord, redactRedisUrl, RELEASE_LUA, RENEW_LUA, type Keys } from './keys';
+import { redactRedisUrl } from '../scale-config';
+import { CLAIM_LUA, keysOf, parseOwnerRecord, RELEASE_LUA, RENEW_LUA, type Keys } from './keys';
 import type { ClusterNode, Directory, StreamOwner } from './types';
 
 export type DirectoryState = ReturnType<Directory['state']>;

@@ -76,8 +76,6 @@ end
 return 0
 `;
 
-export { redactRedisUrl } from '../scale-config';
-
 /** "<since> <node>" of the owners hash → its parts */
 export function parseOwnerRecord(v: string | null | undefined): { since: number; node: string } {
   const [since = '0', node = ''] = (v ?? '').split(' ');

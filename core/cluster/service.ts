@@ -10,7 +10,7 @@ import type { Stream } from '../media/stream';
 import type { ClusterConfig } from '../scale-config';
 import { RedisDirectory, type DirectoryState } from './directory';
 import { serveFromOwner } from './hls-origin';
-import { redactRedisUrl } from './keys';
+import { redactRedisUrl } from '../scale-config';
 import type { ClusterNode } from './types';
 
 /** protocols that go live here without being claimed: an edge's pull (its owner is elsewhere), the slate (the owner keeps it) */

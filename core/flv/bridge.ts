@@ -45,6 +45,17 @@ export class ConfigBridge {
     this.current = config?.body ?? null;
   }
 
+  /**
+   * The per-packet fast path: true when `p` goes out as it is (every packet but a video sequence header and the
+   * frame after a held one), noting a video frame's time; no allocation. The rest goes through `map`.
+   */
+  passes(p: MediaPacket): boolean {
+    if (p.kind !== 'video') return true;
+    if (p.seqHeader || this.held) return false;
+    this.lastVideoTs = p.timestamp;
+    return true;
+  }
+
   /** the packets to send in place of `p`: `[p]`, nothing (a held header), or the bridge + the held header + p */
   map(p: MediaPacket): MediaPacket[] {
     if (p.kind !== 'video') return [p];

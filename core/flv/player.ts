@@ -26,6 +26,7 @@ export class FlvPlayer extends PlayerBase {
   }
 
   override send(p: MediaPacket): void {
+    if (this.bridge.passes(p)) return super.send(p);
     const out = this.bridge.map(p);
     if (out.length === 1 && out[0] === p) return super.send(p);
     this.inStep = false;

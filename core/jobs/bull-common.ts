@@ -29,7 +29,6 @@ export function bullSettings(cfg: OnAirConfig): BullSettings {
   return { url, prefix, name: b.name, lockMs: b.lock_ms, stalledIntervalMs: b.stalled_interval_ms, maxStalled: b.max_stalled };
 }
 
-export { redactRedisUrl } from '../scale-config';
 
 export interface ConnectionOpts {
   url: string;

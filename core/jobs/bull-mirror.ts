@@ -29,8 +29,6 @@ export type Outcome = ({ kind: 'done'; result: unknown } | { kind: 'failed'; rea
  */
 export class BullMirror {
   private readonly lastEmit = new Map<string, { at: number; saved: number; stage: string }>();
-  /** which worker runs a job (BullMQ's processedBy = the Worker's name, worker.ts's id), for the log and the stall note */
-  readonly workerOf = new Map<string, string>();
 
   constructor(private readonly d: MirrorDeps) {}
 
@@ -44,7 +42,6 @@ export class BullMirror {
   active(id: string, attemptsStarted: number | null, worker: string | null): void {
     const j = this.live(id);
     if (!j) return;
-    if (worker) this.workerOf.set(id, worker);
     const s = this.d.repo.update(id, { status: 'running', worker, attempts: attemptsStarted ?? j.attempts + 1, started_at: Date.now(), progress: null, error: null, finished_at: null, run_after: 0 });
     this.d.log.info({ job: id, worker, attempt: s.attempts }, 'job started on a worker');
     this.d.events.emit('job.started', s);
@@ -85,7 +82,8 @@ export class BullMirror {
   requeued(id: string, why: string): void {
     const j = this.live(id);
     if (!j) return;
-    const worker = this.workerOf.get(id) ?? 'a worker';
+    // the job's row names the worker that took it (active): the one that stalled or handed it back
+    const worker = j.worker ?? 'a worker';
     const q = this.d.repo.update(id, { status: 'queued', progress: null, note: `re-queued: ${worker} ${why} (${new Date().toISOString()})` });
     this.d.log.warn({ job: id, worker }, `job re-queued: ${why}`);
     this.d.events.emit('job.queued', q);
@@ -93,7 +91,6 @@ export class BullMirror {
 
   finished(id: string, o: Outcome): Job | null {
     this.lastEmit.delete(id);
-    this.workerOf.delete(id);
     const j = this.d.repo.get(id);
     if (!j) return null;
     if (FINAL.has(j.status)) {

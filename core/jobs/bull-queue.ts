@@ -2,10 +2,11 @@ import { Queue, QueueEvents as BullEvents, type Job as BullJob } from 'bullmq';
 import { EventEmitter } from 'node:events';
 import { Redis } from 'ioredis';
 import type { Logger } from 'pino';
+import { redactRedisUrl } from '../scale-config';
 import type { Job, JobStatus } from '../contract/jobs';
 import { OnAirError } from '../errors';
 import type { JobsRepo } from '../store/jobs-repo';
-import { BULL_JOB_NAME, bullJobOptions, bullPriority, CANCEL_MARK_MS, CANCELLED_REASON, cancelChannel, cancelKey, connectionOf, redactRedisUrl, type BullJobData, type BullSettings } from './bull-common';
+import { BULL_JOB_NAME, bullJobOptions, bullPriority, CANCEL_MARK_MS, CANCELLED_REASON, cancelChannel, cancelKey, connectionOf, type BullJobData, type BullSettings } from './bull-common';
 import { BullMirror, type Outcome } from './bull-mirror';
 import type { JobQueuePort, QueueEvents } from './queue-port';
 

@@ -4,10 +4,11 @@ import { readdirSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import type { Logger } from 'pino';
+import { redactRedisUrl } from '../scale-config';
 import type { OnAirConfig } from '../config';
 import type { JobProgress, TranscodeResult } from '../contract/jobs';
 import { FfmpegBudget } from '../ffmpeg/budget';
-import { BullJobDataSchema, bullSettings, CANCELLED_REASON, cappedBackoff, cancelChannel, cancelKey, connectionOf, redactRedisUrl, type BullJobData, type BullSettings } from './bull-common';
+import { BullJobDataSchema, bullSettings, CANCELLED_REASON, cappedBackoff, cancelChannel, cancelKey, connectionOf, type BullJobData, type BullSettings } from './bull-common';
 import { permanentError } from './queue-port';
 import { TranscodeTools, workRootOf } from './runner';
 

@@ -100,11 +100,6 @@ export class LadderManager extends EventEmitter<{ state: [LadderState] }> implem
     }
   }
 
-  /** the source of a rung stream this ladder publishes (null: not a rung) */
-  sourceOf(path: string): string | null {
-    return this.rungOf.get(path) ?? null;
-  }
-
   /** every ladder of a live source, with its state */
   list(): LadderState[] {
     return [...this.entries.values()].map((e) => this.stateOf(e));

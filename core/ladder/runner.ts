@@ -4,7 +4,7 @@ import type { FfmpegBudget } from '../ffmpeg/budget';
 import type { H264Encoder } from '../ffmpeg/encoders';
 import { procStat } from '../ffmpeg/processes';
 import { runTool, type ToolRun } from '../ffmpeg/run';
-import { ffmpegEndReason, restartDelayMs } from '../ffmpeg/supervise';
+import { ffmpegEndReason, restartDelayMs, stallWatchdog } from '../ffmpeg/supervise';
 import type { Stream } from '../media/stream';
 import { ladderArgs } from './args';
 import { planRungs, speedWarning, type PlannedRung, type ResolvedLadder, type SourceShape } from './plan';
@@ -128,17 +128,19 @@ export class LadderRun {
       });
       this.run = run;
       const stallMs = this.deps.stallMs ?? 10_000;
-      this.timer = setInterval(() => {
-        if (this.run !== run) return;
-        this.sampleCpu(run.pid);
-        // a dropped publisher is not a stall: ffmpeg waits with the stream for its return
-        if (!this.source.publisher) lastAt = Date.now();
-        if (Date.now() - lastAt <= stallMs) return;
-        this.deps.log.warn({ source: this.source.path, pid: run.pid }, `ladder made no progress for ${Math.round(stallMs / 1000)} s: killed`);
-        this.error = `ffmpeg made no progress for ${Math.round(stallMs / 1000)} s`;
-        void run.cancel();
-      }, 1000);
-      this.timer.unref();
+      this.timer = stallWatchdog({
+        everyMs: 1000, stallMs, active: () => this.run === run, lastProgress: () => lastAt,
+        tick: () => {
+          this.sampleCpu(run.pid);
+          // a dropped publisher is not a stall: ffmpeg waits with the stream for its return
+          if (!this.source.publisher) lastAt = Date.now();
+        },
+        onStall: (reason) => {
+          this.deps.log.warn({ source: this.source.path, pid: run.pid }, `ladder ${reason}: killed`);
+          this.error = `ffmpeg ${reason}`;
+          void run.cancel();
+        },
+      });
       this.deps.log.info({ source: this.source.path, encoder: this.encoder, rungs: this.rungs.map((r) => r.name), pid: run.pid }, 'ladder started');
       const res = await run.done;
       if (this.run !== run || this.stopped) return;

@@ -127,6 +127,3 @@ export function preflight(platform: Platform, s: IncomingStream): PreflightVerdi
   const mode = reasons.length ? 're-encode' : 'copy';
   return { mode, reasons, warnings, video, audio, targetBitrate, gopS: r.gopS, summary: mode === 'copy' ? 'copy' : `re-encode: ${reasons.join('; ')}` };
 }
-
-/** Keyframe intervals from the packets a destination sees: the media room's tracker (also the health checks'). */
-export { KeyframeTracker } from '../media/keyframe-tracker';

@@ -13,7 +13,7 @@ import { OnAirError } from '../errors';
 import type { FfmpegBudget } from '../ffmpeg/budget';
 import { hardwareInput, videoCodecArgs, type H264Encoder } from '../ffmpeg/encoders';
 import { runTool, type ToolRun } from '../ffmpeg/run';
-import { ffmpegEndReason, restartDelayMs } from '../ffmpeg/supervise';
+import { ffmpegEndReason, restartDelayMs, stallWatchdog } from '../ffmpeg/supervise';
 import type { MediaPacket } from '../media/packet';
 import type { StreamRegistry } from '../media/registry';
 import type { Stream } from '../media/stream';
@@ -236,13 +236,14 @@ export class ReencodeFeed {
       });
       this.run = run;
       const stallMs = this.deps.stallMs ?? 10_000;
-      this.watchdog = setInterval(() => {
-        if (Date.now() - lastAt <= stallMs || this.run !== run) return;
-        this.log.warn({ dest: this.destId, pid: run.pid }, `re-encode made no progress for ${Math.round(stallMs / 1000)} s: killed`);
-        this.error = `ffmpeg made no progress for ${Math.round(stallMs / 1000)} s`;
-        void run.cancel();
-      }, 500);
-      this.watchdog.unref();
+      this.watchdog = stallWatchdog({
+        everyMs: 500, stallMs, active: () => this.run === run, lastProgress: () => lastAt,
+        onStall: (reason) => {
+          this.log.warn({ dest: this.destId, pid: run.pid }, `re-encode ${reason}: killed`);
+          this.error = `ffmpeg ${reason}`;
+          void run.cancel();
+        },
+      });
       this.log.info({ dest: this.destId, encoder: this.encoder, out: this.path, pid: run.pid }, 're-encode started');
       const res = await run.done;
       if (this.run !== run || this.stopped) return;

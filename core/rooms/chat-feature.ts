@@ -14,6 +14,8 @@ export interface ChatRoomsHost extends ChatRoomsPort {
   setViewerSource(fn: (roomId: number) => { hls: number; chat: number }): void;
   viewersChanged(id: number): void;
   addLooks(id: number, n: number): void;
+  /** ids of the rooms not ended */
+  activeIds(): number[];
   on(e: 'room.changed', fn: (r: Room) => void): unknown;
   off(e: 'room.changed', fn: (r: Room) => void): unknown;
 }
@@ -53,7 +55,7 @@ export class ChatRuntime {
     const rooms = deps.rooms;
     this.presence = new Presence({
       hls: this.hls,
-      active: () => this.safe(() => rooms.list().filter((r) => r.status !== 3).map((r) => r.id), []),
+      active: () => this.safe(() => rooms.activeIds(), []),
       viewers: (id) => this.safe(() => rooms.find(id)?.viewers ?? null, null),
       chat: (id) => this.chat.chat(id),
       changed: (p) => {

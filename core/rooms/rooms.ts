@@ -75,6 +75,11 @@ export class RoomsService extends EventEmitter<RoomsEvents> {
     return this.repo().list().map((r) => this.view(r));
   }
 
+  /** ids of the rooms not ended, from the records alone (no views: presence asks every second) */
+  activeIds(): number[] {
+    return this.repo().list().filter((r) => r.status !== 3).map((r) => r.id);
+  }
+
   /** newest first, `per` a page (pages from 1) */
   page(page: number, per = 10): Room[] {
     return this.repo().list(per, (page - 1) * per).map((r) => this.view(r));

@@ -158,10 +158,6 @@ export class ClipCache {
 
   constructor(private readonly deps: ClipCacheDeps) {}
 
-  has(key: string): boolean {
-    return this.clips.has(key);
-  }
-
   /** forget every clip in memory (the slate image changed; files on disk are keyed by image + mtime) */
   clear(): void {
     this.clips.clear();

@@ -124,11 +124,6 @@ export class UploadQueue extends EventEmitter<QueueEvents> {
     await Promise.all([...this.running.values()].map((r) => r.done));
   }
 
-  /** uploads in flight */
-  get busy(): number {
-    return this.running.size;
-  }
-
   /** Start what is due; wake up again for the earliest retry. */
   pump(): void {
     if (!this.started) return;

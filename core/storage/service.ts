@@ -142,8 +142,14 @@ export class StorageService extends EventEmitter<{ changed: [EventData<'storage.
 
   /** a DVR event is over (its playlist has ENDLIST): its segments and playlist */
   onDvrEnded(dir: string, id: string): void {
-    if (!this.wants('dvr') || !existsSync(path.join(dir, 'index.m3u8'))) return;
-    if (!readFileSync(path.join(dir, 'index.m3u8'), 'utf8').includes('#EXT-X-ENDLIST')) return;
+    if (!this.wants('dvr')) return;
+    let playlist: string;
+    try {
+      playlist = readFileSync(path.join(dir, 'index.m3u8'), 'utf8');
+    } catch {
+      return; // no playlist: nothing to upload
+    }
+    if (!playlist.includes('#EXT-X-ENDLIST')) return;
     const root = mediaRoot(this.deps.config());
     for (const f of filesOf(dir)) this.enqueue('dvr', id, f, inside(root, f) ?? `${id}/${path.basename(f)}`);
   }

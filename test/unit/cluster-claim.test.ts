@@ -2,7 +2,7 @@ import pino from 'pino';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { RedisDirectory } from '../../core/cluster/directory';
-import { redactRedisUrl } from '../../core/cluster/keys';
+import { redactRedisUrl } from '../../core/scale-config';
 import { startRedis, type RedisServer } from '../helpers/redis';
 
 const log = pino({ level: 'silent' });

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { MediaPacket } from '../../core/media/packet';
-import { canDecide, KeyframeTracker, preflight, type IncomingStream } from '../../core/relay/preflight';
+import { canDecide, preflight, type IncomingStream } from '../../core/relay/preflight';
+import { KeyframeTracker } from '../../core/media/keyframe-tracker';
 import { PreflightWatch } from '../../core/relay/preflight-watch';
 import { encodedName, isEncodedName, reencodeArgs } from '../../core/relay/reencode';
 

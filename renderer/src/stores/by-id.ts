@@ -21,3 +21,15 @@ export async function loadById<T extends { id: K }, K extends string | number>(
     set({ loaded: true, error: (e as Error).message });
   }
 }
+
+/** `byId` with `x` put in (added or replaced): what every by-id store's `upsert` sets. */
+export function withItem<T extends { id: K }, K extends string | number>(byId: Record<K, T>, x: T): { byId: Record<K, T> } {
+  return { byId: { ...byId, [x.id]: x } };
+}
+
+/** `byId` without `id`: what every by-id store's `remove` sets. */
+export function withoutItem<T, K extends string | number>(byId: Record<K, T>, id: K): { byId: Record<K, T> } {
+  const next = { ...byId };
+  delete next[id];
+  return { byId: next };
+}

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { Destination, DestinationStatusView } from '../../../core/contract/destinations';
 import type { OnAirClient } from '../client/client';
-import { loadById } from './by-id';
+import { loadById, withItem, withoutItem } from './by-id';
 
 /** The platform presets (labels, ingest URLs, RTMPS-only) come from the one leaf the core validates with. */
 export { PLATFORM_ORDER, PLATFORM_PRESETS } from '../../../core/contract/platforms';
@@ -24,19 +24,14 @@ export const useDestinations = create<DestinationsState>()((set, get) => ({
   loaded: false,
   error: null,
   load: (c) => loadById(() => c.call('destinations.list'), set),
-  upsert: (d) => set((s) => ({ byId: { ...s.byId, [d.id]: d } })),
+  upsert: (d) => set((s) => withItem(s.byId, d)),
   onState(st) {
     const d = get().byId[st.id];
     if (!d) return false;
     set((s) => ({ byId: { ...s.byId, [st.id]: { ...d, status: st } } }));
     return true;
   },
-  remove: (id) =>
-    set((s) => {
-      const byId = { ...s.byId };
-      delete byId[id];
-      return { byId };
-    }),
+  remove: (id) => set((s) => withoutItem(s.byId, id)),
 }));
 
 /** Oldest first (the order the user added them). */

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { StreamKey } from '../../../core/contract/rooms';
 import type { OnAirClient } from '../client/client';
-import { loadById } from './by-id';
+import { loadById, withItem, withoutItem } from './by-id';
 
 interface KeysState {
   byId: Record<string, StreamKey>;
@@ -19,13 +19,8 @@ export const useKeys = create<KeysState>()((set) => ({
   loaded: false,
   error: null,
   load: (c) => loadById(() => c.call('keys.list'), set),
-  upsert: (k) => set((s) => ({ byId: { ...s.byId, [k.id]: k } })),
-  remove: (id) =>
-    set((s) => {
-      const byId = { ...s.byId };
-      delete byId[id];
-      return { byId };
-    }),
+  upsert: (k) => set((s) => withItem(s.byId, k)),
+  remove: (id) => set((s) => withoutItem(s.byId, id)),
 }));
 
 /** A time from the core in ms (a Unix time in seconds, as the seed's signatures use, is scaled). */

@@ -1,7 +1,7 @@
 import { create } from 'zustand';
 import type { Relay } from '../../../core/contract/relays';
 import type { OnAirClient } from '../client/client';
-import { loadById } from './by-id';
+import { loadById, withItem, withoutItem } from './by-id';
 
 interface RelaysState {
   byId: Record<string, Relay>;
@@ -19,13 +19,8 @@ export const useRelays = create<RelaysState>()((set) => ({
   loaded: false,
   error: null,
   load: (c) => loadById(() => c.call('relays.list'), set),
-  upsert: (r) => set((s) => ({ byId: { ...s.byId, [r.id]: r } })),
-  remove: (id) =>
-    set((s) => {
-      const byId = { ...s.byId };
-      delete byId[id];
-      return { byId };
-    }),
+  upsert: (r) => set((s) => withItem(s.byId, r)),
+  remove: (id) => set((s) => withoutItem(s.byId, id)),
 }));
 
 /** Static relays first (the Sources the user manages), then pull/push tasks; each group in the order added. */

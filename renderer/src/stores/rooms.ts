@@ -2,7 +2,7 @@ import { create } from 'zustand';
 import type { Room } from '../../../core/contract/rooms';
 import type { OnAirClient } from '../client/client';
 import { serialReload } from './keys';
-import { loadById } from './by-id';
+import { loadById, withItem, withoutItem } from './by-id';
 
 type Viewers = Room['viewers'];
 
@@ -27,7 +27,7 @@ export const useRooms = create<RoomsState>()((set, get) => ({
   loaded: false,
   error: null,
   load: (c) => loadById(() => c.call('rooms.list'), set),
-  upsert: (r) => set((s) => ({ byId: { ...s.byId, [r.id]: r } })),
+  upsert: (r) => set((s) => withItem(s.byId, r)),
   onPresence(room, viewers, online) {
     const r = get().byId[room];
     set((s) => ({ online: { ...s.online, [room]: online } }));
@@ -35,12 +35,7 @@ export const useRooms = create<RoomsState>()((set, get) => ({
     set((s) => ({ byId: { ...s.byId, [room]: { ...r, viewers } } }));
     return true;
   },
-  remove: (id) =>
-    set((s) => {
-      const byId = { ...s.byId };
-      delete byId[id];
-      return { byId };
-    }),
+  remove: (id) => set((s) => withoutItem(s.byId, id)),
 }));
 
 /** Newest first (the seed's list order). */
